@@ -1,0 +1,120 @@
+//! `cargo xtask …`: see `cargo xtask --help`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    about = "Automation for the NOX client workspace"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Regenerate the client crates from the OpenAPI specs in specs/.
+    ///
+    /// For every client listed in specs/codegen.toml: read the spec (JSON or YAML),
+    /// apply `<spec>.patch.yaml` if there is one, check it (OpenAPI 3.0.x, a unique
+    /// operationId on every operation, at most one typed success and one typed error
+    /// body per operation), generate the client with progenitor, format it with
+    /// prettyplease and write crates/<crate>/src/<module>.rs plus the crate's lib.rs.
+    ///
+    /// Nothing is written unless every spec passes. With --check, nothing is written
+    /// at all: the command prints a unified diff for every stale file and exits 1.
+    ///
+    /// Examples:
+    ///   cargo xtask codegen           # after editing or replacing a spec
+    ///   cargo xtask codegen --check   # in CI: fail if the checked-in output is stale
+    #[command(verbatim_doc_comment)]
+    Codegen {
+        /// Do not write; exit 1 with a diff if the generated files are out of date.
+        #[arg(long)]
+        check: bool,
+        /// The workspace root (defaults to the root this xtask was built in).
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
+    },
+    /// Print a spec as the generator sees it (patch applied, checks passed), as JSON.
+    ///
+    /// Used to lint the effective specs: `cargo xtask spec specs/v2/openapi-supplier-auth-v2.json`.
+    Spec {
+        /// The spec file.
+        path: PathBuf,
+    },
+}
+
+fn default_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in a subfolder of the workspace")
+        .to_owned()
+}
+
+fn report(errors: &[xtask::CodegenError]) -> ExitCode {
+    for e in errors {
+        eprintln!("error: {e}");
+    }
+    eprintln!(
+        "codegen failed: {} problem(s); nothing was written",
+        errors.len()
+    );
+    ExitCode::FAILURE
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Codegen { check, root } => {
+            let root = root.unwrap_or_else(default_root);
+            if check {
+                match xtask::codegen::check(&root) {
+                    Err(errors) => report(&errors),
+                    Ok(stale) if stale.is_empty() => {
+                        println!("generated code is up to date");
+                        ExitCode::SUCCESS
+                    }
+                    Ok(stale) => {
+                        for s in &stale {
+                            println!("{}", s.diff);
+                        }
+                        for s in &stale {
+                            eprintln!("stale: {}", s.path.display());
+                        }
+                        eprintln!(
+                            "{} generated file(s) are out of date with specs/; run `cargo xtask codegen` and commit the result",
+                            stale.len()
+                        );
+                        ExitCode::FAILURE
+                    }
+                }
+            } else {
+                match xtask::codegen::write(&root) {
+                    Err(errors) => report(&errors),
+                    Ok(written) => {
+                        for p in &written {
+                            println!("wrote {}", p.display());
+                        }
+                        println!("{} file(s) written, the rest unchanged", written.len());
+                        ExitCode::SUCCESS
+                    }
+                }
+            }
+        }
+        Command::Spec { path } => match xtask::spec::load(&path) {
+            Ok(spec) => {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&spec.json).expect("JSON values serialize")
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => report(&[e]),
+        },
+    }
+}

@@ -1,0 +1,233 @@
+//! Loading a spec: parse JSON or YAML, apply the patch file next to it, and
+//! check what progenitor needs before it ever sees the document.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::CodegenError;
+
+/// HTTP methods an OpenAPI path item can hold, in the order we report them.
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// A spec after its patch was applied and every check passed.
+#[derive(Debug)]
+pub struct LoadedSpec {
+    /// The spec file it came from.
+    pub path: PathBuf,
+    /// The patch file that was applied, if there is one.
+    pub patch: Option<PathBuf>,
+    /// The effective document as JSON (what the generator saw).
+    pub json: Value,
+    /// The same document, typed.
+    pub openapi: openapiv3::OpenAPI,
+}
+
+/// The patch file that belongs to `spec`: `<stem>.patch.yaml` in the same folder.
+pub fn patch_path(spec: &Path) -> PathBuf {
+    let stem = spec
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    spec.with_file_name(format!("{stem}.patch.yaml"))
+}
+
+/// Reads, patches and validates one spec.
+pub fn load(path: &Path) -> Result<LoadedSpec, CodegenError> {
+    let text = std::fs::read_to_string(path).map_err(|e| CodegenError::io(path, e))?;
+    let mut json = parse_document(path, &text)?;
+    let patch = patch_path(path);
+    let patch = if patch.exists() {
+        apply_patch_file(&patch, &mut json)?;
+        Some(patch)
+    } else {
+        None
+    };
+    check_version(path, &json)?;
+    check_operations(path, &json)?;
+    let openapi: openapiv3::OpenAPI =
+        serde_json::from_value(json.clone()).map_err(|e| CodegenError::InvalidDocument {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+    Ok(LoadedSpec {
+        path: path.to_owned(),
+        patch,
+        json,
+        openapi,
+    })
+}
+
+/// Parses JSON or YAML by the file's extension (`.json`, `.yaml`, `.yml`).
+fn parse_document(path: &Path, text: &str) -> Result<Value, CodegenError> {
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    if is_json {
+        serde_json::from_str(text).map_err(|e| CodegenError::Parse {
+            path: path.to_owned(),
+            format: "JSON",
+            message: e.to_string(),
+        })
+    } else {
+        serde_yaml_ng::from_str(text).map_err(|e| CodegenError::Parse {
+            path: path.to_owned(),
+            format: "YAML",
+            message: e.to_string(),
+        })
+    }
+}
+
+/// Applies a patch file: a YAML list of JSON Patch (RFC 6902) operations, each
+/// carrying a non-empty `why` that says what defect of the upstream file it fixes.
+fn apply_patch_file(path: &Path, doc: &mut Value) -> Result<(), CodegenError> {
+    let text = std::fs::read_to_string(path).map_err(|e| CodegenError::io(path, e))?;
+    let err = |message: String| CodegenError::Patch {
+        path: path.to_owned(),
+        message,
+    };
+    let entries: Vec<Value> = serde_yaml_ng::from_str(&text)
+        .map_err(|e| err(format!("not a YAML list of patch operations: {e}")))?;
+    for (index, mut entry) in entries.into_iter().enumerate() {
+        let Some(map) = entry.as_object_mut() else {
+            return Err(err(format!("operation #{index} is not a mapping")));
+        };
+        let why = match map.remove("why") {
+            Some(Value::String(why)) if !why.trim().is_empty() => why,
+            _ => {
+                return Err(err(format!(
+                    "operation #{index} has no `why`: every fix must say what it fixes and why"
+                )));
+            }
+        };
+        let op: json_patch::PatchOperation = serde_json::from_value(entry).map_err(|e| {
+            err(format!(
+                "operation #{index} ({why}) is not a JSON Patch operation: {e}"
+            ))
+        })?;
+        json_patch::patch(doc, &[op])
+            .map_err(|e| err(format!("operation #{index} ({why}) does not apply: {e}")))?;
+    }
+    Ok(())
+}
+
+fn check_version(path: &Path, doc: &Value) -> Result<(), CodegenError> {
+    let unsupported = |found: String, hint: &'static str| CodegenError::UnsupportedVersion {
+        path: path.to_owned(),
+        found,
+        hint,
+    };
+    match doc.get("openapi") {
+        Some(Value::String(v)) if v.starts_with("3.0.") => Ok(()),
+        Some(Value::String(v)) if v.starts_with("3.1") => Err(unsupported(
+            v.clone(),
+            " (convert it to 3.0.3, e.g. `type: [string, 'null']` becomes `type: string, nullable: true`)",
+        )),
+        Some(Value::String(v)) => Err(unsupported(v.clone(), "")),
+        Some(other) => Err(unsupported(format!("{other} (not a string)"), "")),
+        None if doc.get("swagger").is_some() => Err(unsupported(
+            "swagger 2.0".into(),
+            " (convert the Swagger 2.0 document to OpenAPI 3.0.3)",
+        )),
+        None => Err(unsupported("missing `openapi` field".into(), "")),
+    }
+}
+
+/// Every operation has a unique operationId and at most one distinct typed body
+/// on its success side (2xx and `default`) and on its error side (4xx, 5xx and
+/// `default`): progenitor panics on more.
+fn check_operations(path: &Path, doc: &Value) -> Result<(), CodegenError> {
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
+        return Ok(());
+    };
+    for (route, item) in paths {
+        for method in METHODS {
+            let Some(op) = item.get(method) else { continue };
+            let operation = format!("{} {route}", method.to_uppercase());
+            let Some(id) = op.get("operationId").and_then(Value::as_str) else {
+                return Err(CodegenError::MissingOperationId {
+                    path: path.to_owned(),
+                    operation,
+                });
+            };
+            if let Some(first) = seen.insert(id.to_owned(), operation.clone()) {
+                return Err(CodegenError::DuplicateOperationId {
+                    path: path.to_owned(),
+                    operation_id: id.to_owned(),
+                    first,
+                    second: operation,
+                });
+            }
+            check_response_types(path, doc, id, &operation, op)?;
+        }
+    }
+    Ok(())
+}
+
+fn check_response_types(
+    path: &Path,
+    doc: &Value,
+    operation_id: &str,
+    operation: &str,
+    op: &Value,
+) -> Result<(), CodegenError> {
+    let Some(responses) = op.get("responses").and_then(Value::as_object) else {
+        return Ok(());
+    };
+    // side -> distinct body schema (as canonical JSON text) -> codes using it
+    let mut sides: [(&'static str, BTreeMap<String, BTreeSet<String>>); 2] =
+        [("success", BTreeMap::new()), ("error", BTreeMap::new())];
+    for (code, response) in responses {
+        let response = resolve_ref(doc, response);
+        let Some(schema) = body_schema(response) else {
+            continue;
+        };
+        let key = schema.to_string();
+        let success = code.starts_with('2') || code == "default";
+        let error = code.starts_with('4') || code.starts_with('5') || code == "default";
+        for (enabled, side) in [(success, 0), (error, 1)] {
+            if enabled {
+                sides[side]
+                    .1
+                    .entry(key.clone())
+                    .or_default()
+                    .insert(code.clone());
+            }
+        }
+    }
+    for (side, schemas) in sides {
+        if schemas.len() > 1 {
+            let codes: BTreeSet<&String> = schemas.values().flatten().collect();
+            return Err(CodegenError::MultipleResponseTypes {
+                path: path.to_owned(),
+                operation_id: operation_id.to_owned(),
+                operation: operation.to_owned(),
+                side,
+                count: schemas.len(),
+                codes: codes.into_iter().cloned().collect::<Vec<_>>().join(", "),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The schema of a response's body, if it has typed (JSON) content.
+fn body_schema(response: &Value) -> Option<&Value> {
+    let content = response.get("content")?.as_object()?;
+    content
+        .iter()
+        .find(|(media, _)| media.starts_with("application/json"))
+        .and_then(|(_, m)| m.get("schema"))
+}
+
+/// Follows a local `$ref` (`#/components/...`); anything else is returned as is.
+fn resolve_ref<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
+    match value.get("$ref").and_then(Value::as_str) {
+        Some(r) if r.starts_with("#/") => doc.pointer(&r[1..]).unwrap_or(value),
+        _ => value,
+    }
+}
