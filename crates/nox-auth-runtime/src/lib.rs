@@ -1,48 +1,98 @@
 //! The request runtime every generated NOX client runs its requests through.
 //!
-//! The generated crates (`nox-auth-v1`, `nox-auth-v2`) are produced by
-//! `cargo xtask codegen` with progenitor's `ClientHooks`; their hooks call
-//! [`Runtime::exec`], which adds the API key. Users normally get a `Runtime`
-//! from the `nox-auth` facade rather than building one by hand.
+//! `cargo xtask codegen` generates the clients of `nox-auth-v1` and `nox-auth-v2` with
+//! progenitor's `ClientHooks` and an inner value of type [`Runtime`]; each request
+//! goes through [`Runtime::exec`], which
+//!
+//! - adds the API key as a *sensitive* `x-api-key` header (never printed by `Debug`),
+//! - sets the user agent and the total timeout of the request (so they apply to a
+//!   caller-supplied `reqwest::Client` too),
+//! - retries connection failures and 429/502/503/504 answers per the [`RetryPolicy`],
+//! - records a `tracing` span `nox.request` per request with the operation id,
+//!   attempt, status and duration (never headers or bodies).
+//!
+//! Users normally get a `Runtime` from the `nox-auth` facade's `Client::builder()`.
+//!
+//! ```
+//! use std::time::Duration;
+//! use nox_auth_runtime::{RetryPolicy, Runtime};
+//!
+//! let runtime = Runtime::new()
+//!     .with_api_key("my-key")?
+//!     .with_retry(RetryPolicy::default().max_retries(3))
+//!     .with_timeout(Some(Duration::from_secs(10)));
+//! assert!(!format!("{runtime:?}").contains("my-key"));
+//! # Ok::<(), nox_auth_runtime::InvalidApiKey>(())
+//! ```
+
+mod retry;
 
 use std::fmt;
+use std::time::{Duration, Instant};
 
 use progenitor_client::OperationInfo;
-use reqwest::header::{HeaderName, HeaderValue};
+use reqwest::header::{HeaderName, HeaderValue, USER_AGENT};
+use tracing::Instrument as _;
+
+pub use retry::RetryPolicy;
 
 /// The header NOX reads the API key from.
 pub const API_KEY_HEADER: HeaderName = HeaderName::from_static("x-api-key");
 
-/// Per-client request state: the API key and how requests are executed.
+/// The user agent sent unless another is configured: `nox-auth/<version>`.
+pub const DEFAULT_USER_AGENT: &str = concat!("nox-auth/", env!("CARGO_PKG_VERSION"));
+
+/// Per-client request state: API key, user agent, timeout and retry policy.
 ///
 /// `Debug` never shows the key.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Runtime {
     api_key: Option<HeaderValue>,
+    user_agent: HeaderValue,
+    timeout: Option<Duration>,
+    retry: RetryPolicy,
+}
+
+impl Default for Runtime {
+    fn default() -> Self {
+        Self {
+            api_key: None,
+            user_agent: HeaderValue::from_static(DEFAULT_USER_AGENT),
+            timeout: None,
+            retry: RetryPolicy::default(),
+        }
+    }
 }
 
 impl fmt::Debug for Runtime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Runtime")
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("user_agent", &self.user_agent)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
             .finish()
     }
 }
 
-/// The API key could not be used as an HTTP header value.
+/// The API key cannot be sent in an HTTP header (it is empty or has control
+/// characters or non-visible-ASCII bytes). The key itself is never shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidApiKey;
 
 impl fmt::Display for InvalidApiKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the API key contains characters that cannot be sent in an HTTP header")
+        f.write_str(
+            "the API key is empty or contains characters that cannot be sent in an HTTP header",
+        )
     }
 }
 
 impl std::error::Error for InvalidApiKey {}
 
 impl Runtime {
-    /// A runtime that sends no API key.
+    /// A runtime with no API key, the default user agent, no per-request timeout
+    /// and the default [`RetryPolicy`].
     pub fn new() -> Self {
         Self::default()
     }
@@ -50,23 +100,116 @@ impl Runtime {
     /// Sends `key` as `x-api-key` on every request, marked sensitive so that
     /// reqwest and `Debug` never print it.
     pub fn with_api_key(mut self, key: &str) -> Result<Self, InvalidApiKey> {
+        let key = key.trim();
+        if key.is_empty() || !key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(InvalidApiKey);
+        }
         let mut value = HeaderValue::from_str(key).map_err(|_| InvalidApiKey)?;
         value.set_sensitive(true);
         self.api_key = Some(value);
         Ok(self)
     }
 
-    /// Executes one request of the operation `info` on `client`.
+    /// Whether an API key is configured.
+    pub fn has_api_key(&self) -> bool {
+        self.api_key.is_some()
+    }
+
+    /// The `User-Agent` header value to send.
+    pub fn with_user_agent(mut self, user_agent: HeaderValue) -> Self {
+        self.user_agent = user_agent;
+        self
+    }
+
+    /// The total time one attempt may take (connect, send, receive the answer),
+    /// or `None` to leave it to the `reqwest::Client`.
+    pub fn with_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The retry policy.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The configured retry policy.
+    pub fn retry(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    /// The configured per-attempt timeout.
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeout
+    }
+
+    /// Executes one request of the operation `info` on `client`, with retries.
+    ///
+    /// Called by the generated clients' `ClientHooks::exec`.
     pub async fn exec(
         &self,
         client: &reqwest::Client,
         mut request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let _ = info;
         if let Some(key) = &self.api_key {
             request.headers_mut().insert(API_KEY_HEADER, key.clone());
         }
-        client.execute(request).await
+        request
+            .headers_mut()
+            .entry(USER_AGENT)
+            .or_insert_with(|| self.user_agent.clone());
+        if let Some(timeout) = self.timeout
+            && request.timeout().is_none()
+        {
+            *request.timeout_mut() = Some(timeout);
+        }
+
+        let mut attempt: u32 = 0;
+        loop {
+            // A request whose body cannot be cloned (a stream) gets exactly one attempt.
+            let retry_copy = if attempt < self.retry.max_retries {
+                request.try_clone()
+            } else {
+                None
+            };
+            let span = tracing::debug_span!(
+                "nox.request",
+                operation_id = info.operation_id,
+                method = %request.method(),
+                path = request.url().path(),
+                attempt = attempt + 1,
+                status = tracing::field::Empty,
+                duration_ms = tracing::field::Empty,
+            );
+            let started = Instant::now();
+            let result = client.execute(request).instrument(span.clone()).await;
+            let elapsed = started.elapsed();
+            span.record("duration_ms", elapsed.as_millis() as u64);
+            match &result {
+                Ok(resp) => {
+                    span.record("status", resp.status().as_u16());
+                    span.in_scope(|| tracing::debug!("response received"));
+                }
+                Err(e) => span.in_scope(|| tracing::debug!(error = %e, "request failed")),
+            }
+            let Some(next) = retry_copy else {
+                return result;
+            };
+            let Some(delay) = self.retry.delay_for(&result, attempt) else {
+                return result;
+            };
+            span.in_scope(|| {
+                tracing::info!(
+                    delay_ms = delay.as_millis() as u64,
+                    "retrying after a retryable failure"
+                )
+            });
+            drop(result);
+            tokio::time::sleep(delay).await;
+            request = next;
+            attempt += 1;
+        }
     }
 }

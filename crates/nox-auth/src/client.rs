@@ -1,0 +1,408 @@
+//! [`Client`] and its [`ClientBuilder`].
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::header::HeaderValue;
+use url::{Host, Url};
+
+use nox_auth_runtime::{RetryPolicy, Runtime};
+
+use crate::error::{ConfigError, Error, excerpt};
+
+/// NOX's production Authenticator. v1 lives at its root, v2 under `/v2`.
+pub const DEFAULT_BASE_URL: &str = "https://auth.nox.energy";
+/// Default time to establish a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time for one whole attempt (connect, send, answer).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The environment variable [`Client::from_env`] reads the API key from.
+pub const ENV_API_KEY: &str = "NOX_API_KEY";
+/// The environment variable [`Client::from_env`] reads an optional base URL from.
+pub const ENV_BASE_URL: &str = "NOX_BASE_URL";
+
+/// A client for NOX's Authenticator API, v2 and the deprecated v1.
+///
+/// Cheap to clone (the connection pool is shared). `Debug` never shows the API key.
+///
+/// ```
+/// let client = nox_auth::Client::builder()
+///     .api_key("my-secret-key")
+///     .build()?;
+/// assert_eq!(client.base_url().as_str(), "https://auth.nox.energy/");
+/// assert!(!format!("{client:?}").contains("my-secret-key"));
+/// # Ok::<(), nox_auth::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) v1_supplier: nox_auth_v1::supplier::Client,
+    pub(crate) v1_manufacturer: nox_auth_v1::manufacturer::Client,
+    pub(crate) v2_supplier: nox_auth_v2::supplier::Client,
+    pub(crate) v2_manufacturer: nox_auth_v2::manufacturer::Client,
+    base_url: Url,
+    runtime: Runtime,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.base_url.as_str())
+            .field("runtime", &self.runtime)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Starts configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from the environment: the key from `NOX_API_KEY` (required),
+    /// the base URL from `NOX_BASE_URL` (optional, default production).
+    ///
+    /// ```no_run
+    /// let client = nox_auth::Client::from_env()?;
+    /// # Ok::<(), nox_auth::Error>(())
+    /// ```
+    pub fn from_env() -> Result<Client, Error> {
+        ClientBuilder::default().from_env().build()
+    }
+
+    /// The base URL (v1 operations go to its root, v2 to `<base>/v2`).
+    pub fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+
+    /// The generated v1 supplier client, for anything the facade does not wrap.
+    pub fn v1_supplier(&self) -> &nox_auth_v1::supplier::Client {
+        &self.v1_supplier
+    }
+
+    /// The generated v1 manufacturer client.
+    pub fn v1_manufacturer(&self) -> &nox_auth_v1::manufacturer::Client {
+        &self.v1_manufacturer
+    }
+
+    /// The generated v2 supplier client.
+    pub fn v2_supplier(&self) -> &nox_auth_v2::supplier::Client {
+        &self.v2_supplier
+    }
+
+    /// The generated v2 manufacturer client.
+    pub fn v2_manufacturer(&self) -> &nox_auth_v2::manufacturer::Client {
+        &self.v2_manufacturer
+    }
+}
+
+/// Configures a [`Client`]; [`ClientBuilder::build`] checks everything.
+///
+/// ```
+/// use std::time::Duration;
+/// use nox_auth::{Client, RetryPolicy};
+///
+/// let client = Client::builder()
+///     .api_key("my-secret-key")
+///     .base_url("http://127.0.0.1:8080")         // http is allowed for loopback only
+///     .timeout(Duration::from_secs(10))
+///     .connect_timeout(Duration::from_secs(2))
+///     .retry(RetryPolicy::default().max_retries(3))
+///     .application("acme-backend/1.4")          // appended to the user agent
+///     .build()?;
+/// # Ok::<(), nox_auth::Error>(())
+/// ```
+#[derive(Default, Clone)]
+pub struct ClientBuilder {
+    api_key: Option<String>,
+    base_url: Option<String>,
+    connect_timeout: Option<Duration>,
+    timeout: Option<Duration>,
+    application: Option<String>,
+    retry: Option<RetryPolicy>,
+    http_client: Option<reqwest::Client>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("base_url", &self.base_url)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("application", &self.application)
+            .field("retry", &self.retry)
+            .field(
+                "http_client",
+                &self.http_client.as_ref().map(|_| "<caller-supplied>"),
+            )
+            .finish()
+    }
+}
+
+impl ClientBuilder {
+    /// The API key NOX gave you (required). Sent as `x-api-key`, marked sensitive.
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// The base URL, default [`DEFAULT_BASE_URL`]. Must be `https://`, except for a
+    /// loopback host (`127.0.0.1`, `[::1]`, `localhost`), e.g. a local `nox-mock`.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Time to establish a connection, default [`DEFAULT_CONNECT_TIMEOUT`]. Cannot be
+    /// combined with [`ClientBuilder::http_client`].
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.connect_timeout = Some(d);
+        self
+    }
+
+    /// Time one attempt may take in all, default [`DEFAULT_TIMEOUT`]. Retries each get
+    /// this much again.
+    pub fn timeout(mut self, d: Duration) -> Self {
+        self.timeout = Some(d);
+        self
+    }
+
+    /// Your application's name and version, appended to the user agent
+    /// (`nox-auth/<version> <application>`).
+    pub fn application(mut self, name: impl Into<String>) -> Self {
+        self.application = Some(name.into());
+        self
+    }
+
+    /// The retry policy (default: 2 retries of connection failures and 429/502/503/504).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Switches retries off.
+    pub fn no_retries(self) -> Self {
+        self.retry(RetryPolicy::none())
+    }
+
+    /// Uses your own `reqwest::Client` (proxy, TLS roots, shared pool…). The API key,
+    /// user agent, total timeout and retries still apply; the connect timeout must be
+    /// set on that client.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Reads `NOX_API_KEY` and `NOX_BASE_URL` where they are set and not empty;
+    /// values set on the builder before this call are replaced.
+    pub fn from_env(self) -> Self {
+        self.from_lookup(|k| std::env::var(k).ok())
+    }
+
+    pub(crate) fn from_lookup(mut self, lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let get = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
+        if let Some(key) = get(ENV_API_KEY) {
+            self.api_key = Some(key);
+        }
+        if let Some(url) = get(ENV_BASE_URL) {
+            self.base_url = Some(url);
+        }
+        self
+    }
+
+    /// Checks the configuration and builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        let key = self.api_key.as_deref().ok_or(ConfigError::MissingApiKey)?;
+        let base_url = parse_base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
+        let timeout = positive("timeout", self.timeout.unwrap_or(DEFAULT_TIMEOUT))?;
+        let connect_timeout = positive(
+            "connect_timeout",
+            self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+        )?;
+        let user_agent = match &self.application {
+            None => HeaderValue::from_static(nox_auth_runtime::DEFAULT_USER_AGENT),
+            Some(app) => HeaderValue::from_str(&format!(
+                "{} {}",
+                nox_auth_runtime::DEFAULT_USER_AGENT,
+                app.trim()
+            ))
+            .map_err(|_| ConfigError::InvalidUserAgent)?,
+        };
+        let runtime = Runtime::new()
+            .with_api_key(key)
+            .map_err(|_| ConfigError::InvalidApiKey)?
+            .with_user_agent(user_agent)
+            .with_timeout(Some(timeout))
+            .with_retry(self.retry.unwrap_or_default());
+
+        let http = match self.http_client {
+            Some(client) => {
+                if self.connect_timeout.is_some() {
+                    return Err(ConfigError::ConflictsWithHttpClient {
+                        option: "connect_timeout",
+                    }
+                    .into());
+                }
+                client
+            }
+            None => reqwest::Client::builder()
+                .connect_timeout(connect_timeout)
+                .build()
+                .map_err(|e| ConfigError::HttpClient(e.to_string()))?,
+        };
+
+        let v1 = base_url.as_str().trim_end_matches('/').to_owned();
+        let v2 = format!("{v1}/v2");
+        Ok(Client {
+            v1_supplier: nox_auth_v1::supplier::Client::new_with_client(
+                &v1,
+                http.clone(),
+                runtime.clone(),
+            ),
+            v1_manufacturer: nox_auth_v1::manufacturer::Client::new_with_client(
+                &v1,
+                http.clone(),
+                runtime.clone(),
+            ),
+            v2_supplier: nox_auth_v2::supplier::Client::new_with_client(
+                &v2,
+                http.clone(),
+                runtime.clone(),
+            ),
+            v2_manufacturer: nox_auth_v2::manufacturer::Client::new_with_client(
+                &v2,
+                http,
+                runtime.clone(),
+            ),
+            base_url,
+            runtime,
+        })
+    }
+}
+
+fn positive(field: &'static str, d: Duration) -> Result<Duration, ConfigError> {
+    if d.is_zero() {
+        Err(ConfigError::ZeroTimeout { field })
+    } else {
+        Ok(d)
+    }
+}
+
+/// Parses and checks a base URL: absolute, `https` (or `http` to a loopback host), no
+/// credentials, query or fragment.
+pub(crate) fn parse_base_url(input: &str) -> Result<Url, ConfigError> {
+    let invalid = |reason: &str| ConfigError::InvalidBaseUrl {
+        // Never echo credentials someone put into the URL.
+        url: excerpt(&redact_userinfo(input), 200),
+        reason: reason.to_owned(),
+    };
+    let url = Url::parse(input.trim()).map_err(|e| invalid(&e.to_string()))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid(
+            "credentials in the URL are not allowed; use the API key",
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("a base URL has no query or fragment"));
+    }
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => {
+            return Err(invalid(
+                "plain http is only allowed to a loopback host (127.0.0.1, [::1], localhost); use https",
+            ));
+        }
+        other => return Err(invalid(&format!("scheme `{other}` is not http or https"))),
+    }
+    if url.host().is_none() {
+        return Err(invalid("no host"));
+    }
+    Ok(url)
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+fn redact_userinfo(input: &str) -> String {
+    match (input.find("://"), input.find('@')) {
+        (Some(s), Some(at)) if at > s => {
+            format!("{}://<redacted>@{}", &input[..s], &input[at + 1..])
+        }
+        _ => input.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base_err(url: &str) -> String {
+        parse_base_url(url).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn base_urls() {
+        assert!(parse_base_url("https://auth.nox.energy").is_ok());
+        assert!(parse_base_url("http://127.0.0.1:8080").is_ok());
+        assert!(parse_base_url("http://127.8.9.10").is_ok());
+        assert!(parse_base_url("http://[::1]:9").is_ok());
+        assert!(parse_base_url("http://localhost:3000/nox").is_ok());
+        assert!(base_err("http://auth.nox.energy").contains("only allowed to a loopback host"));
+        assert!(base_err("http://192.168.1.2").contains("loopback"));
+        assert!(base_err("ftp://x").contains("scheme `ftp`"));
+        assert!(base_err("auth.nox.energy").contains("relative URL"));
+        assert!(base_err("https://a.b/?x=1").contains("no query"));
+        let e = base_err("https://user:hunter2@a.b/");
+        assert!(e.contains("credentials") && !e.contains("hunter2"), "{e}");
+    }
+
+    #[test]
+    fn env_lookup() {
+        let b = ClientBuilder::default().from_lookup(|k| match k {
+            ENV_API_KEY => Some("k-from-env".into()),
+            ENV_BASE_URL => Some("http://127.0.0.1:9".into()),
+            _ => None,
+        });
+        let c = b.build().unwrap();
+        assert_eq!(c.base_url().as_str(), "http://127.0.0.1:9/");
+        let e = ClientBuilder::default()
+            .from_lookup(|_| None)
+            .build()
+            .unwrap_err();
+        assert!(matches!(e, Error::Config(ConfigError::MissingApiKey)));
+        let e = ClientBuilder::default()
+            .from_lookup(|k| (k == ENV_API_KEY).then(|| "   ".into()))
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::Config(ConfigError::MissingApiKey)),
+            "blank counts as unset"
+        );
+    }
+
+    #[test]
+    fn build_validates() {
+        let ok = || Client::builder().api_key("k");
+        assert!(ok().build().is_ok());
+        let e = |b: ClientBuilder| b.build().unwrap_err().to_string();
+        assert!(e(ok().timeout(Duration::ZERO)).contains("`timeout` must be greater than zero"));
+        assert!(e(ok().connect_timeout(Duration::ZERO)).contains("connect_timeout"));
+        assert!(e(Client::builder().api_key("bad key\n")).contains("API key"));
+        assert!(e(Client::builder().api_key("")).contains("API key"));
+        assert!(e(ok().application("x\ny")).contains("user agent"));
+        assert!(
+            e(ok()
+                .http_client(reqwest::Client::new())
+                .connect_timeout(Duration::from_secs(1)))
+            .contains("caller-supplied")
+        );
+        assert!(ok().http_client(reqwest::Client::new()).build().is_ok());
+    }
+}

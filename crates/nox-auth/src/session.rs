@@ -1,0 +1,225 @@
+//! What the create operations return: link sessions and device connections, with
+//! timestamps as [`SystemTime`].
+//!
+//! A [`LinkSession`] serializes to JSON (timestamps as Unix seconds), so it can be stored
+//! between creating it and verifying the callback that comes back.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::brand::{AssetType, Brand, Language};
+use crate::error::Error;
+
+/// A v2 supplier link session: where to send the user, and until when.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// # let session: nox_auth::LinkSession = serde_json::from_value(serde_json::json!({
+/// #   "link_url": "https://auth.nox.energy/ui?token=abc&language=nl", "link_token": "abc",
+/// #   "user_id": "u1", "asset_type": "hp", "brand": null, "language": "nl",
+/// #   "redirect_url": "https://example.com/cb", "supplier": "Acme",
+/// #   "created_at": 1703123456, "expires_at": 1703124056, "completed_at": null})).unwrap();
+/// let created = session.created_at;
+/// assert!(!session.is_expired(created));
+/// assert_eq!(session.remaining(created + Duration::from_secs(60)), Duration::from_secs(540));
+/// assert!(session.is_expired(created + Duration::from_secs(600)));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct LinkSession {
+    /// Send the end-user here (NOX's Authenticator UI).
+    pub link_url: String,
+    /// The session's token.
+    pub link_token: String,
+    /// Your user id (NOX's `supplier_user_id`).
+    pub user_id: String,
+    /// The device category.
+    pub asset_type: AssetType,
+    /// The pre-selected brand, if any.
+    pub brand: Option<Brand>,
+    /// The UI language.
+    pub language: Language,
+    /// Where NOX sends the user back to.
+    pub redirect_url: String,
+    /// Your supplier name, as NOX resolved it from the API key.
+    pub supplier: String,
+    /// When the session was created.
+    #[serde(with = "unix_seconds")]
+    #[schemars(with = "i64")]
+    pub created_at: SystemTime,
+    /// When it expires (NOX: 10 minutes after creation).
+    #[serde(with = "unix_seconds")]
+    #[schemars(with = "i64")]
+    pub expires_at: SystemTime,
+    /// When it was completed; `None` on creation.
+    #[serde(with = "unix_seconds::option")]
+    #[schemars(with = "Option<i64>")]
+    pub completed_at: Option<SystemTime>,
+}
+
+/// A v2 manufacturer link session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ManufacturerLinkSession {
+    /// Send the end-user here (NOX's Authenticator UI).
+    pub link_url: String,
+    /// The session's token.
+    pub link_token: String,
+    /// Your user id (NOX's `manufacturer_user_id`).
+    pub user_id: String,
+    /// The UI language.
+    pub language: Language,
+    /// Where NOX sends the user back to.
+    pub redirect_url: String,
+    /// Your manufacturer name, as NOX resolved it from the API key.
+    pub manufacturer: String,
+    /// Your brand name as NOX shows it (title-cased), if given.
+    pub brand: Option<String>,
+    /// When the session was created.
+    #[serde(with = "unix_seconds")]
+    #[schemars(with = "i64")]
+    pub created_at: SystemTime,
+    /// When it expires.
+    #[serde(with = "unix_seconds")]
+    #[schemars(with = "i64")]
+    pub expires_at: SystemTime,
+    /// When it was completed; `None` on creation.
+    #[serde(with = "unix_seconds::option")]
+    #[schemars(with = "Option<i64>")]
+    pub completed_at: Option<SystemTime>,
+}
+
+/// A v2 manufacturer device connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct DeviceConnection {
+    /// Your user id.
+    pub user_id: String,
+    /// NOX's subscriber id for that user (resolved or newly created).
+    pub nox_user_id: String,
+}
+
+/// Expiry arithmetic shared by both kinds of link session.
+macro_rules! expiry {
+    ($($t:ty),*) => {$(
+        impl $t {
+            /// Whether the session has expired at `now` (expiry time included).
+            pub fn is_expired(&self, now: SystemTime) -> bool {
+                now >= self.expires_at
+            }
+
+            /// Time left at `now`; zero once expired.
+            pub fn remaining(&self, now: SystemTime) -> Duration {
+                self.expires_at.duration_since(now).unwrap_or(Duration::ZERO)
+            }
+
+            /// The session's lifetime as NOX set it (`expires_at - created_at`).
+            pub fn lifetime(&self) -> Duration {
+                self.expires_at.duration_since(self.created_at).unwrap_or(Duration::ZERO)
+            }
+        }
+    )*};
+}
+expiry!(LinkSession, ManufacturerLinkSession);
+
+/// Unix seconds from NOX → `SystemTime`; a negative value is an invalid answer.
+pub(crate) fn from_unix(
+    operation: &'static str,
+    field: &str,
+    secs: i64,
+) -> Result<SystemTime, Error> {
+    u64::try_from(secs)
+        .ok()
+        .and_then(|s| UNIX_EPOCH.checked_add(Duration::from_secs(s)))
+        .ok_or_else(|| Error::InvalidResponse {
+            operation,
+            reason: format!("`{field}` is not a valid Unix timestamp: {secs}"),
+        })
+}
+
+impl LinkSession {
+    pub(crate) fn from_generated(
+        operation: &'static str,
+        r: nox_auth_v2::supplier::types::CreateSupplierLinkSessionResponse,
+    ) -> Result<Self, Error> {
+        Ok(LinkSession {
+            created_at: from_unix(operation, "created_at", r.created_at)?,
+            expires_at: from_unix(operation, "expires_at", r.expires_at)?,
+            completed_at: r
+                .completed_at
+                .map(|t| from_unix(operation, "completed_at", t))
+                .transpose()?,
+            link_url: r.link_url,
+            link_token: r.link_token,
+            user_id: r.supplier_user_id,
+            asset_type: r.asset_type.into(),
+            brand: r.brand.map(Brand::from),
+            language: r.language.into(),
+            redirect_url: r.redirect_url,
+            supplier: r.supplier,
+        })
+    }
+}
+
+impl ManufacturerLinkSession {
+    pub(crate) fn from_generated(
+        operation: &'static str,
+        r: nox_auth_v2::manufacturer::types::CreateManufacturerLinkSessionResponse,
+    ) -> Result<Self, Error> {
+        Ok(ManufacturerLinkSession {
+            created_at: from_unix(operation, "created_at", r.created_at)?,
+            expires_at: from_unix(operation, "expires_at", r.expires_at)?,
+            completed_at: r
+                .completed_at
+                .map(|t| from_unix(operation, "completed_at", t))
+                .transpose()?,
+            link_url: r.link_url,
+            link_token: r.link_token,
+            user_id: r.manufacturer_user_id,
+            language: r.language.into(),
+            redirect_url: r.redirect_url,
+            manufacturer: r.manufacturer,
+            brand: r.brand,
+        })
+    }
+}
+
+/// serde helpers: `SystemTime` as Unix seconds.
+pub(crate) mod unix_seconds {
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
+
+    pub fn serialize<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
+        let secs = t
+            .duration_since(UNIX_EPOCH)
+            .map_err(|_| serde::ser::Error::custom("time before 1970"))?
+            .as_secs();
+        s.serialize_u64(secs)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SystemTime, D::Error> {
+        let secs = i64::deserialize(d)?;
+        u64::try_from(secs)
+            .ok()
+            .and_then(|s| UNIX_EPOCH.checked_add(Duration::from_secs(s)))
+            .ok_or_else(|| D::Error::custom(format!("not a valid Unix timestamp: {secs}")))
+    }
+
+    pub mod option {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(t: &Option<SystemTime>, s: S) -> Result<S::Ok, S::Error> {
+            match t {
+                Some(t) => super::serialize(t, s),
+                None => s.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<SystemTime>, D::Error> {
+            #[derive(Deserialize)]
+            struct Wrap(#[serde(with = "super")] SystemTime);
+            Ok(Option::<Wrap>::deserialize(d)?.map(|w| w.0))
+        }
+    }
+}
