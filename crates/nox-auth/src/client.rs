@@ -66,7 +66,7 @@ impl Client {
     /// # Ok::<(), nox_auth::Error>(())
     /// ```
     pub fn from_env() -> Result<Client, Error> {
-        ClientBuilder::default().from_env().build()
+        ClientBuilder::from_env().build()
     }
 
     /// The base URL (v1 operations go to its root, v2 to `<base>/v2`).
@@ -193,21 +193,28 @@ impl ClientBuilder {
         self
     }
 
-    /// Reads `NOX_API_KEY` and `NOX_BASE_URL` where they are set and not empty;
-    /// values set on the builder before this call are replaced.
-    pub fn from_env(self) -> Self {
-        self.from_lookup(|k| std::env::var(k).ok())
+    /// A builder preset from the environment: the key from `NOX_API_KEY`, the base URL
+    /// from `NOX_BASE_URL` (each where set and not blank). Other options, or overrides,
+    /// can be chained before `build()`.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// let client = nox_auth::ClientBuilder::from_env()
+    ///     .timeout(Duration::from_secs(5))
+    ///     .build()?;
+    /// # Ok::<(), nox_auth::Error>(())
+    /// ```
+    pub fn from_env() -> Self {
+        Self::from_lookup(|k| std::env::var(k).ok())
     }
 
-    pub(crate) fn from_lookup(mut self, lookup: impl Fn(&str) -> Option<String>) -> Self {
+    pub(crate) fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
         let get = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
-        if let Some(key) = get(ENV_API_KEY) {
-            self.api_key = Some(key);
+        ClientBuilder {
+            api_key: get(ENV_API_KEY),
+            base_url: get(ENV_BASE_URL),
+            ..ClientBuilder::default()
         }
-        if let Some(url) = get(ENV_BASE_URL) {
-            self.base_url = Some(url);
-        }
-        self
     }
 
     /// Checks the configuration and builds the client.
@@ -365,20 +372,16 @@ mod tests {
 
     #[test]
     fn env_lookup() {
-        let b = ClientBuilder::default().from_lookup(|k| match k {
+        let b = ClientBuilder::from_lookup(|k| match k {
             ENV_API_KEY => Some("k-from-env".into()),
             ENV_BASE_URL => Some("http://127.0.0.1:9".into()),
             _ => None,
         });
         let c = b.build().unwrap();
         assert_eq!(c.base_url().as_str(), "http://127.0.0.1:9/");
-        let e = ClientBuilder::default()
-            .from_lookup(|_| None)
-            .build()
-            .unwrap_err();
+        let e = ClientBuilder::from_lookup(|_| None).build().unwrap_err();
         assert!(matches!(e, Error::Config(ConfigError::MissingApiKey)));
-        let e = ClientBuilder::default()
-            .from_lookup(|k| (k == ENV_API_KEY).then(|| "   ".into()))
+        let e = ClientBuilder::from_lookup(|k| (k == ENV_API_KEY).then(|| "   ".into()))
             .build()
             .unwrap_err();
         assert!(

@@ -1,0 +1,700 @@
+//! Bad input and faults, each against a real HTTP server on 127.0.0.1: every case
+//! yields its documented `Error` variant, never a panic, never the API key.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use nox_auth::{
+    AssetType, Brand, Client, Error, RetryPolicy, SupplierLinkRequest, TransportKind,
+    ValidationError,
+};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+const KEY: &str = "sk_live_SUPERSECRET_0123456789";
+const ROUTE: &str = "/v2/supplier/link-sessions";
+
+fn fast_retries() -> RetryPolicy {
+    RetryPolicy::default()
+        .initial_backoff(Duration::from_millis(10))
+        .max_backoff(Duration::from_millis(20))
+}
+
+fn client(base: &str) -> Client {
+    Client::builder()
+        .api_key(KEY)
+        .base_url(base)
+        .retry(fast_retries())
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap()
+}
+
+fn request() -> SupplierLinkRequest {
+    SupplierLinkRequest::new("user-1", AssetType::Hp, "https://example.com/cb")
+}
+
+fn session_body() -> Value {
+    json!({
+        "link_url": "http://127.0.0.1/ui?token=t1&language=nl",
+        "link_token": "t1",
+        "language": "nl",
+        "asset_type": "hp",
+        "redirect_url": "https://example.com/cb",
+        "supplier": "Acme Energy",
+        "supplier_user_id": "user-1",
+        "created_at": 1703123456,
+        "expires_at": 1703124056,
+        "brand": null,
+        "completed_at": null
+    })
+}
+
+/// Asserts that no rendering of `e` contains any part of the key.
+fn assert_no_key(e: &Error) {
+    for text in [e.to_string(), format!("{e:?}"), format!("{e:#?}")] {
+        assert!(!text.contains(KEY), "key leaked: {text}");
+        assert!(!text.contains("SUPERSECRET"), "key part leaked: {text}");
+    }
+}
+
+/// Mounts a responder on ROUTE that counts the attempts.
+async fn counting(
+    server: &MockServer,
+    respond: impl Fn(usize) -> ResponseTemplate + Send + Sync + 'static,
+) -> Arc<AtomicUsize> {
+    struct Counting<F>(Arc<AtomicUsize>, F);
+    impl<F: Fn(usize) -> ResponseTemplate + Send + Sync> Respond for Counting<F> {
+        fn respond(&self, _: &Request) -> ResponseTemplate {
+            let n = self.0.fetch_add(1, Ordering::SeqCst);
+            (self.1)(n)
+        }
+    }
+    let count = Arc::new(AtomicUsize::new(0));
+    Mock::given(method("POST"))
+        .and(path(ROUTE))
+        .respond_with(Counting(count.clone(), respond))
+        .mount(server)
+        .await;
+    count
+}
+
+async fn call(server: &MockServer) -> Result<nox_auth::LinkSession, Error> {
+    client(&server.uri())
+        .create_supplier_link_session(request())
+        .await
+}
+
+#[tokio::test]
+async fn success_sends_key_user_agent_and_decodes_times() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(ROUTE))
+        .and(header("x-api-key", KEY))
+        .and(header(
+            "user-agent",
+            concat!("nox-auth/", env!("CARGO_PKG_VERSION")),
+        ))
+        .respond_with(ResponseTemplate::new(201).set_body_json(session_body()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let session = call(&server).await.unwrap();
+    assert_eq!(session.lifetime(), Duration::from_secs(600));
+    assert!(
+        session.is_expired(std::time::SystemTime::now()),
+        "2023 session"
+    );
+    assert_eq!(session.user_id, "user-1");
+}
+
+#[tokio::test]
+async fn unknown_extra_fields_are_accepted() {
+    let server = MockServer::start().await;
+    let mut body = session_body();
+    body["new_field"] = json!({"nested": [1, 2, 3]});
+    body["another"] = json!("x");
+    let count = counting(&server, move |_| {
+        ResponseTemplate::new(201).set_body_json(body.clone())
+    })
+    .await;
+    assert!(call(&server).await.is_ok());
+    assert_eq!(count.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn status_400_with_error_body_is_an_api_error() {
+    let server = MockServer::start().await;
+    let count = counting(&server, |_| {
+        ResponseTemplate::new(400).set_body_json(
+            json!({"error": "redirect_url must be one of the allowed redirect URLs"}),
+        )
+    })
+    .await;
+    let e = call(&server).await.unwrap_err();
+    assert_no_key(&e);
+    match &e {
+        Error::Api {
+            status,
+            message,
+            code,
+            operation,
+        } => {
+            assert_eq!(status.as_u16(), 400);
+            assert_eq!(
+                message,
+                "redirect_url must be one of the allowed redirect URLs"
+            );
+            assert_eq!(code, &None);
+            assert_eq!(*operation, "create_supplier_link_session");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!e.is_retryable());
+    assert_eq!(count.load(Ordering::SeqCst), 1, "400 is not retried");
+}
+
+#[tokio::test]
+async fn status_401_is_unauthorized() {
+    let server = MockServer::start().await;
+    counting(&server, |_| {
+        ResponseTemplate::new(401).set_body_json(json!({"error": "Missing or invalid API key"}))
+    })
+    .await;
+    let e = call(&server).await.unwrap_err();
+    assert_no_key(&e);
+    assert!(
+        matches!(&e, Error::Unauthorized { status, message, .. } if status.as_u16() == 401 && message == "Missing or invalid API key"),
+        "{e:?}"
+    );
+}
+
+#[tokio::test]
+async fn status_403_is_unauthorized_even_though_undocumented() {
+    let server = MockServer::start().await;
+    counting(&server, |_| {
+        ResponseTemplate::new(403).set_body_json(json!({"error": "supplier not enabled"}))
+    })
+    .await;
+    let e = call(&server).await.unwrap_err();
+    assert_no_key(&e);
+    assert!(
+        matches!(&e, Error::Unauthorized { status, message, .. } if status.as_u16() == 403 && message == "supplier not enabled"),
+        "{e:?}"
+    );
+}
+
+#[tokio::test]
+async fn status_404_is_unexpected_with_a_short_excerpt() {
+    let server = MockServer::start().await;
+    let long = "x".repeat(10_000);
+    counting(&server, move |_| {
+        ResponseTemplate::new(404).set_body_string(format!("Not Found {long}"))
+    })
+    .await;
+    let e = call(&server).await.unwrap_err();
+    assert_no_key(&e);
+    match &e {
+        Error::UnexpectedStatus {
+            status,
+            body_excerpt,
+            ..
+        } => {
+            assert_eq!(status.as_u16(), 404);
+            assert!(body_excerpt.starts_with("Not Found"));
+            assert!(
+                body_excerpt.len() <= nox_auth::error::BODY_EXCERPT_LIMIT + 3,
+                "{}",
+                body_excerpt.len()
+            );
+            assert!(body_excerpt.ends_with('…'));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(e.to_string().len() < 400, "error text stays short");
+}
+
+#[tokio::test]
+async fn status_429_honours_retry_after_and_counts_attempts() {
+    let server = MockServer::start().await;
+    let count = counting(&server, |_| {
+        ResponseTemplate::new(429)
+            .insert_header("retry-after", "1")
+            .set_body_json(json!({"error": "slow down"}))
+    })
+    .await;
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .retry(fast_retries().max_retries(1))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let e = client
+        .create_supplier_link_session(request())
+        .await
+        .unwrap_err();
+    let elapsed = started.elapsed();
+    assert_eq!(count.load(Ordering::SeqCst), 2, "first attempt + 1 retry");
+    assert!(
+        elapsed >= Duration::from_secs(1),
+        "waited for Retry-After: {elapsed:?}"
+    );
+    match &e {
+        Error::UnexpectedStatus {
+            status,
+            retry_after,
+            body_excerpt,
+            ..
+        } => {
+            assert_eq!(status.as_u16(), 429);
+            assert_eq!(*retry_after, Some(Duration::from_secs(1)));
+            assert_eq!(body_excerpt, "slow down");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(e.is_retryable());
+}
+
+#[tokio::test]
+async fn retry_after_longer_than_the_cap_is_not_waited_for() {
+    let server = MockServer::start().await;
+    let count = counting(&server, |_| {
+        ResponseTemplate::new(503).insert_header("retry-after", "3600")
+    })
+    .await;
+    let e = call(&server).await.unwrap_err();
+    assert_eq!(count.load(Ordering::SeqCst), 1);
+    assert!(
+        matches!(e, Error::UnexpectedStatus { retry_after: Some(d), .. } if d == Duration::from_secs(3600))
+    );
+}
+
+#[tokio::test]
+async fn status_500_is_not_retried() {
+    let server = MockServer::start().await;
+    let count = counting(&server, |_| {
+        ResponseTemplate::new(500).set_body_string("internal error")
+    })
+    .await;
+    let e = call(&server).await.unwrap_err();
+    assert_eq!(count.load(Ordering::SeqCst), 1);
+    assert!(
+        matches!(&e, Error::UnexpectedStatus { status, .. } if status.as_u16() == 500),
+        "{e:?}"
+    );
+    assert!(!e.is_retryable());
+}
+
+#[tokio::test]
+async fn status_503_then_201_is_retried_once_and_succeeds() {
+    let server = MockServer::start().await;
+    let count = counting(&server, |n| {
+        if n == 0 {
+            ResponseTemplate::new(503)
+        } else {
+            ResponseTemplate::new(201).set_body_json(session_body())
+        }
+    })
+    .await;
+    let session = call(&server).await.expect("second attempt succeeds");
+    assert_eq!(session.link_token, "t1");
+    assert_eq!(count.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn retries_can_be_switched_off() {
+    let server = MockServer::start().await;
+    let count = counting(&server, |_| ResponseTemplate::new(503)).await;
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .no_retries()
+        .build()
+        .unwrap();
+    assert!(
+        client
+            .create_supplier_link_session(request())
+            .await
+            .is_err()
+    );
+    assert_eq!(count.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn default_policy_retries_twice() {
+    let server = MockServer::start().await;
+    let count = counting(&server, |_| ResponseTemplate::new(502)).await;
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .build()
+        .unwrap();
+    let e = client
+        .create_supplier_link_session(request())
+        .await
+        .unwrap_err();
+    assert_eq!(count.load(Ordering::SeqCst), 3);
+    assert!(matches!(&e, Error::UnexpectedStatus { status, .. } if status.as_u16() == 502));
+}
+
+#[tokio::test]
+async fn html_body_is_an_invalid_response_without_the_payload() {
+    let server = MockServer::start().await;
+    let html = format!(
+        "<html><body>{}</body></html>",
+        "Bad gateway page ".repeat(500)
+    );
+    counting(&server, move |_| {
+        ResponseTemplate::new(201).set_body_raw(html.clone(), "text/html")
+    })
+    .await;
+    let e = call(&server).await.unwrap_err();
+    assert_no_key(&e);
+    match &e {
+        Error::InvalidResponse { reason, .. } => {
+            assert!(reason.contains("line 1 column 1"), "{reason}");
+            assert!(
+                !reason.contains("Bad gateway page"),
+                "payload echoed: {reason}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn html_error_page_is_an_unexpected_status_with_excerpt() {
+    let server = MockServer::start().await;
+    counting(&server, |_| {
+        ResponseTemplate::new(502).set_body_raw("<html>gateway\u{0}down</html>", "text/html")
+    })
+    .await;
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .no_retries()
+        .build()
+        .unwrap();
+    let e = client
+        .create_supplier_link_session(request())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::UnexpectedStatus { body_excerpt, .. } if body_excerpt == "<html>gateway down</html>"),
+        "{e:?}"
+    );
+}
+
+#[tokio::test]
+async fn truncated_json_is_an_invalid_response() {
+    let server = MockServer::start().await;
+    let body = session_body().to_string();
+    let truncated = body[..body.len() / 2].to_owned();
+    counting(&server, move |_| {
+        ResponseTemplate::new(201).set_body_raw(truncated.clone(), "application/json")
+    })
+    .await;
+    let e = call(&server).await.unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidResponse { reason, .. } if reason.contains("EOF")),
+        "{e:?}"
+    );
+}
+
+#[tokio::test]
+async fn wrong_types_and_unknown_enum_values_are_invalid_responses() {
+    let server = MockServer::start().await;
+    let mut body = session_body();
+    body["asset_type"] = json!("wind");
+    counting(&server, move |_| {
+        ResponseTemplate::new(201).set_body_json(body.clone())
+    })
+    .await;
+    let e = call(&server).await.unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidResponse { reason, .. } if reason.contains("unknown variant `wind`")),
+        "{e:?}"
+    );
+
+    let server = MockServer::start().await;
+    let mut body = session_body();
+    body["created_at"] = json!(-5);
+    counting(&server, move |_| {
+        ResponseTemplate::new(201).set_body_json(body.clone())
+    })
+    .await;
+    let e = call(&server).await.unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidResponse { reason, .. } if reason.contains("created_at")),
+        "{e:?}"
+    );
+}
+
+/// A server on 127.0.0.1 that accepts connections and never answers.
+async fn silent_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let mut buf = [0u8; 4096];
+            let _ = sock.read(&mut buf).await;
+            held.push(sock); // keep it open, say nothing
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_times_out_in_the_configured_time() {
+    let base = silent_server().await;
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(&base)
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let e = client
+        .create_supplier_link_session(request())
+        .await
+        .unwrap_err();
+    let elapsed = started.elapsed();
+    assert_no_key(&e);
+    assert!(
+        matches!(
+            &e,
+            Error::Transport {
+                kind: TransportKind::Timeout,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(e.is_retryable());
+    // Timeouts are not retried (the create may have happened), so one timeout's worth.
+    assert!(elapsed >= Duration::from_millis(300), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
+}
+
+#[tokio::test]
+async fn connection_refused_is_retried_then_a_connect_error() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let e = client(&base)
+        .create_supplier_link_session(request())
+        .await
+        .unwrap_err();
+    assert_no_key(&e);
+    assert!(
+        matches!(
+            &e,
+            Error::Transport {
+                kind: TransportKind::Connect,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("connection failure"), "{e}");
+}
+
+#[tokio::test]
+async fn a_body_that_breaks_off_is_a_transport_error() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let mut buf = [0u8; 8192];
+            let _ = sock.read(&mut buf).await;
+            let _ = sock
+                .write_all(b"HTTP/1.1 201 Created\r\ncontent-type: application/json\r\ncontent-length: 500\r\n\r\n{\"link_url\":")
+                .await;
+            drop(sock);
+        }
+    });
+    let e = client(&format!("http://{addr}"))
+        .create_supplier_link_session(request())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &e,
+            Error::Transport {
+                kind: TransportKind::Body,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+}
+
+#[tokio::test]
+async fn brand_asset_type_mismatch_sends_zero_requests() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(session_body()))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let e = call_with(
+        &server,
+        request().brand(Brand::Daikin).clone_with(AssetType::Pv),
+    )
+    .await
+    .unwrap_err();
+    match &e {
+        Error::Validation(ValidationError::BrandNotForAssetType {
+            brand,
+            asset_type,
+            valid,
+        }) => {
+            assert_eq!(*brand, Brand::Daikin);
+            assert_eq!(*asset_type, AssetType::Pv);
+            assert!(valid.contains(&Brand::Sma));
+        }
+        other => panic!("{other:?}"),
+    }
+    let text = e.to_string();
+    assert!(
+        text.contains("`daikin`") && text.contains("`pv`") && text.contains("sma"),
+        "{text}"
+    );
+    let bad_url = SupplierLinkRequest::new("u", AssetType::Hp, "not a url");
+    assert!(matches!(
+        call_with(&server, bad_url).await,
+        Err(Error::Validation(ValidationError::InvalidUrl { .. }))
+    ));
+    let empty = SupplierLinkRequest::new(" ", AssetType::Hp, "https://x.example/cb");
+    assert!(matches!(
+        call_with(&server, empty).await,
+        Err(Error::Validation(ValidationError::Empty {
+            field: "user_id"
+        }))
+    ));
+    assert!(
+        server.received_requests().await.unwrap().is_empty(),
+        "nothing was sent"
+    );
+}
+
+trait WithAssetType {
+    fn clone_with(&self, a: AssetType) -> SupplierLinkRequest;
+}
+impl WithAssetType for SupplierLinkRequest {
+    fn clone_with(&self, a: AssetType) -> SupplierLinkRequest {
+        SupplierLinkRequest {
+            asset_type: a,
+            ..self.clone()
+        }
+    }
+}
+
+async fn call_with(
+    server: &MockServer,
+    req: SupplierLinkRequest,
+) -> Result<nox_auth::LinkSession, Error> {
+    client(&server.uri())
+        .create_supplier_link_session(req)
+        .await
+}
+
+#[test]
+fn debug_of_client_and_builder_never_shows_the_key() {
+    let builder = Client::builder()
+        .api_key(KEY)
+        .base_url("http://127.0.0.1:1");
+    let b = format!("{builder:?} {builder:#?}");
+    assert!(!b.contains("SUPERSECRET"), "{b}");
+    assert!(b.contains("<redacted>"));
+    let client = builder.build().unwrap();
+    let c = format!(
+        "{client:?} {client:#?} {:?} {:?}",
+        client.v2_supplier(),
+        client.v1_manufacturer()
+    );
+    assert!(!c.contains("SUPERSECRET"), "{c}");
+    assert!(c.contains("http://127.0.0.1:1"));
+    let e = Client::builder()
+        .api_key("bad\nkey-SUPERSECRET")
+        .build()
+        .unwrap_err();
+    assert_no_key(&e);
+    let e = Client::builder()
+        .api_key(KEY)
+        .base_url("http://nox.example")
+        .build()
+        .unwrap_err();
+    assert_no_key(&e);
+    assert!(e.to_string().contains("loopback"));
+}
+
+/// A `MakeWriter` that collects everything the subscriber writes.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn traces_name_the_operation_and_status_but_never_the_key() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(captured.clone())
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = MockServer::start().await;
+    counting(&server, |n| {
+        if n == 0 {
+            ResponseTemplate::new(503)
+        } else {
+            ResponseTemplate::new(201).set_body_json(session_body())
+        }
+    })
+    .await;
+    call(&server).await.unwrap();
+    // And a failing one.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let refused = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let _ = client(&refused)
+        .create_supplier_link_session(request())
+        .await;
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("nox.request"), "{logs}");
+    assert!(
+        logs.contains("operation_id=\"create_supplier_link_session\"")
+            || logs.contains("operation_id=create_supplier_link_session"),
+        "{logs}"
+    );
+    assert!(logs.contains("status=503"), "{logs}");
+    assert!(logs.contains("status=201"), "{logs}");
+    assert!(logs.contains("attempt=2"), "{logs}");
+    assert!(logs.contains("retrying"), "{logs}");
+    assert!(!logs.contains("SUPERSECRET"), "key in traces:\n{logs}");
+}
