@@ -11,14 +11,15 @@
 //! - typed operations with checks before anything is sent ([`supplier`], [`manufacturer`]);
 //! - [`Brand`], [`AssetType`], [`Language`] and which brand goes with which asset type ([`brand`]);
 //! - one [`Error`] to match on, which never contains the API key ([`error`]);
-//! - [`LinkSession`] with `SystemTime` timestamps and expiry helpers ([`session`]).
+//! - [`LinkSession`] with `SystemTime` timestamps and expiry helpers ([`session`]);
+//! - decoding, verifying and encoding the `?data=` redirect callback ([`callback`]).
 //!
 //! ## Example
 //!
 //! ```no_run
 //! use nox_auth::{AssetType, Brand, Client, Error, Language, SupplierLinkRequest};
 //!
-//! # async fn run() -> Result<(), Error> {
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! // NOX_API_KEY (required) and NOX_BASE_URL (optional) from the environment:
 //! let client = Client::from_env()?;
 //!
@@ -31,6 +32,13 @@
 //!         // Store `session` (it is serde-serializable) with the user's login session,
 //!         // then redirect the user:
 //!         println!("redirect to {} within {:?}", session.link_url, session.lifetime());
+//!
+//!         // …later, in the handler of https://example.com/nox/callback?data=…,
+//!         // with the session loaded from the logged-in user's server-side state:
+//!         # let callback_url = String::new();
+//!         let payload = nox_auth::callback::decode(&callback_url)?;
+//!         let connection = payload.verify(&session)?;
+//!         println!("user {} linked devices {:?}", connection.user_id, connection.device_ids);
 //!     }
 //!     Err(Error::Validation(e)) => eprintln!("not sent: {e}"),
 //!     Err(Error::Api { message, .. }) => eprintln!("NOX refused: {message}"),
@@ -60,6 +68,7 @@
 //! | session lifetime "15 minutes" (old guide) | 10 minutes | [`LinkSession::remaining`] |
 
 pub mod brand;
+pub mod callback;
 pub mod client;
 pub mod error;
 pub mod manufacturer;

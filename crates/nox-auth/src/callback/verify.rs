@@ -1,0 +1,221 @@
+//! Checking a callback against the link session it should belong to.
+
+use std::time::{Duration, SystemTime};
+
+use serde::{Deserialize, Serialize};
+
+use super::CallbackPayload;
+use crate::brand::{AssetType, Brand};
+use crate::session::LinkSession;
+
+/// The clock difference allowed between NOX and you by default: 60 seconds.
+pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(60);
+
+/// How strictly [`CallbackPayload::verify_with`] checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyOptions {
+    /// The clock difference allowed on each side of the session's lifetime, and into
+    /// the future. Default [`DEFAULT_CLOCK_SKEW`].
+    pub clock_skew: Duration,
+    /// Refuse a brand this SDK does not know. Default `false`: NOX adds brands, and an
+    /// unknown brand cannot be checked against the asset type, so it is accepted (and
+    /// shown as `known_brand: None`).
+    pub reject_unknown_brands: bool,
+}
+
+impl Default for VerifyOptions {
+    fn default() -> Self {
+        Self {
+            clock_skew: DEFAULT_CLOCK_SKEW,
+            reject_unknown_brands: false,
+        }
+    }
+}
+
+/// A callback that passed every check against its link session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct VerifiedConnection {
+    /// NOX's subscriber id for the user.
+    pub nox_user_id: String,
+    /// Your user id (equal to the session's).
+    pub user_id: String,
+    /// The session's token, to mark it as used.
+    pub link_token: String,
+    /// The asset type of the session.
+    pub asset_type: AssetType,
+    /// The brand as NOX sent it.
+    pub brand: String,
+    /// The brand, if this SDK knows it.
+    pub known_brand: Option<Brand>,
+    /// The connected devices: untrusted until NOX's device API shows them.
+    pub device_ids: Vec<String>,
+    /// When the connection was made.
+    #[serde(with = "crate::session::unix_seconds")]
+    #[schemars(with = "u64")]
+    pub connected_at: SystemTime,
+}
+
+/// The rule a callback broke.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum VerifyError {
+    /// The payload is for another user than the session.
+    #[error("the callback is for user `{found}`, but the link session is for `{expected}`")]
+    UserMismatch {
+        /// The session's user id.
+        expected: String,
+        /// The payload's `supplier_user_id`.
+        found: String,
+    },
+    /// `connected_at` lies outside the session's lifetime (plus the allowed skew).
+    #[error(
+        "the connection time ({connected_at} s) lies outside the link session's lifetime ({created_at} s to {expires_at} s, ±{skew} s)"
+    )]
+    OutsideSessionLifetime {
+        /// The payload's `connected_at` (Unix seconds).
+        connected_at: u64,
+        /// The session's `created_at`.
+        created_at: u64,
+        /// The session's `expires_at`.
+        expires_at: u64,
+        /// The allowed skew in seconds.
+        skew: u64,
+    },
+    /// `connected_at` is later than now (plus the allowed skew).
+    #[error("the connection time ({connected_at} s) lies in the future (now {now} s)")]
+    InTheFuture {
+        /// The payload's `connected_at`.
+        connected_at: u64,
+        /// Now.
+        now: u64,
+    },
+    /// The session pre-selected a brand and the payload names another.
+    #[error("the callback names brand `{found}`, but the link session pre-selected `{expected}`")]
+    BrandMismatch {
+        /// The pre-selected brand.
+        expected: Brand,
+        /// The payload's brand.
+        found: String,
+    },
+    /// The brand is not valid for the session's asset type.
+    #[error("brand `{brand}` is not valid for the link session's asset type `{asset_type}`")]
+    BrandNotForAssetType {
+        /// The brand.
+        brand: Brand,
+        /// The session's asset type.
+        asset_type: AssetType,
+    },
+    /// The brand is unknown and `reject_unknown_brands` is set.
+    #[error("brand `{brand}` is not a brand this SDK knows")]
+    UnknownBrand {
+        /// The brand as sent (truncated).
+        brand: String,
+    },
+}
+
+fn secs(t: SystemTime) -> u64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+impl CallbackPayload {
+    /// Checks this callback against the link session you created for the logged-in
+    /// user, with [`VerifyOptions::default`] and the current time.
+    ///
+    /// ```
+    /// # use std::time::{Duration, UNIX_EPOCH};
+    /// # use nox_auth::callback::{CallbackPayload, VerifyError};
+    /// # let session: nox_auth::LinkSession = serde_json::from_value(serde_json::json!({
+    /// #   "link_url": "https://auth.nox.energy/ui?token=t", "link_token": "t", "user_id": "user-42",
+    /// #   "asset_type": "hp", "brand": "daikin", "language": "nl", "redirect_url": "https://example.com/cb",
+    /// #   "supplier": "Acme", "created_at": 1703123456, "expires_at": 1703124056, "completed_at": null})).unwrap();
+    /// let payload = CallbackPayload {
+    ///     nox_user_id: "nox-1".into(),
+    ///     supplier_user_id: "someone-else".into(),
+    ///     brand: "daikin".into(),
+    ///     device_ids: vec!["dev-1".into()],
+    ///     connected_at: UNIX_EPOCH + Duration::from_secs(1703123500),
+    /// };
+    /// let err = payload.verify(&session).unwrap_err();
+    /// assert!(matches!(err, VerifyError::UserMismatch { .. }));
+    /// ```
+    pub fn verify(&self, session: &LinkSession) -> Result<VerifiedConnection, VerifyError> {
+        self.verify_with(session, SystemTime::now(), &VerifyOptions::default())
+    }
+
+    /// [`CallbackPayload::verify`] with an explicit clock and options. The rules, in order:
+    ///
+    /// 1. `supplier_user_id` equals the session's user id;
+    /// 2. `connected_at` lies in `[created_at − skew, expires_at + skew]`;
+    /// 3. `connected_at` is not later than `now + skew`;
+    /// 4. if the session pre-selected a brand, the payload's brand is that brand;
+    /// 5. a known brand is valid for the session's asset type (an unknown brand passes
+    ///    unless `reject_unknown_brands`).
+    pub fn verify_with(
+        &self,
+        session: &LinkSession,
+        now: SystemTime,
+        options: &VerifyOptions,
+    ) -> Result<VerifiedConnection, VerifyError> {
+        if self.supplier_user_id != session.user_id {
+            return Err(VerifyError::UserMismatch {
+                expected: session.user_id.clone(),
+                found: crate::error::excerpt(&self.supplier_user_id, 128),
+            });
+        }
+        let skew = options.clock_skew;
+        let earliest = session
+            .created_at
+            .checked_sub(skew)
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+        let latest = session.expires_at + skew;
+        if self.connected_at < earliest || self.connected_at > latest {
+            return Err(VerifyError::OutsideSessionLifetime {
+                connected_at: secs(self.connected_at),
+                created_at: secs(session.created_at),
+                expires_at: secs(session.expires_at),
+                skew: skew.as_secs(),
+            });
+        }
+        if self.connected_at > now + skew {
+            return Err(VerifyError::InTheFuture {
+                connected_at: secs(self.connected_at),
+                now: secs(now),
+            });
+        }
+        let known = self.known_brand();
+        if let Some(expected) = session.brand
+            && known != Some(expected)
+        {
+            return Err(VerifyError::BrandMismatch {
+                expected,
+                found: crate::error::excerpt(&self.brand, 64),
+            });
+        }
+        match known {
+            Some(brand) if !brand.supports(session.asset_type) => {
+                return Err(VerifyError::BrandNotForAssetType {
+                    brand,
+                    asset_type: session.asset_type,
+                });
+            }
+            None if options.reject_unknown_brands => {
+                return Err(VerifyError::UnknownBrand {
+                    brand: crate::error::excerpt(&self.brand, 64),
+                });
+            }
+            _ => {}
+        }
+        Ok(VerifiedConnection {
+            nox_user_id: self.nox_user_id.clone(),
+            user_id: self.supplier_user_id.clone(),
+            link_token: session.link_token.clone(),
+            asset_type: session.asset_type,
+            brand: self.brand.clone(),
+            known_brand: known,
+            device_ids: self.device_ids.clone(),
+            connected_at: self.connected_at,
+        })
+    }
+}
