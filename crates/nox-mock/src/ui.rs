@@ -128,18 +128,22 @@ fn pick_language(query: Option<&str>, session: Option<&Session>) -> Language {
 }
 
 /// Checks that a session can still be completed; the error page otherwise.
-fn usable(app: &App, token: Option<&str>, language: Option<&str>) -> Result<Session, Response> {
+fn usable(
+    app: &App,
+    token: Option<&str>,
+    language: Option<&str>,
+) -> Result<Session, Box<Response>> {
     let session = token.and_then(|t| app.store.session(t));
     let lang = pick_language(language, session.as_ref());
     let l = labels(lang);
     let Some(session) = session else {
-        return Err(error_page(StatusCode::NOT_FOUND, lang, l.unknown));
+        return Err(Box::new(error_page(StatusCode::NOT_FOUND, lang, l.unknown)));
     };
     if session.completed_at.is_some() {
-        return Err(error_page(StatusCode::CONFLICT, lang, l.used));
+        return Err(Box::new(error_page(StatusCode::CONFLICT, lang, l.used)));
     }
     if app.store.now() >= session.expires_at {
-        return Err(error_page(StatusCode::GONE, lang, l.expired));
+        return Err(Box::new(error_page(StatusCode::GONE, lang, l.expired)));
     }
     Ok(session)
 }
@@ -148,7 +152,7 @@ fn usable(app: &App, token: Option<&str>, language: Option<&str>) -> Result<Sess
 pub(crate) async fn show(State(app): State<App>, Query(q): Query<UiQuery>) -> Response {
     let session = match usable(&app, q.token.as_deref(), q.language.as_deref()) {
         Ok(s) => s,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let lang = pick_language(q.language.as_deref(), Some(&session));
     let l = labels(lang);
@@ -226,7 +230,7 @@ pub(crate) async fn connect(
     };
     let session = match usable(&app, form.token.as_deref(), form.language.as_deref()) {
         Ok(s) => s,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let lang = pick_language(form.language.as_deref(), Some(&session));
     let l = labels(lang);
