@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Runs every benchmark of BENCHMARKS.md and prints the numbers and ratios.
+#   bash scripts/bench.sh            # all four
+#   bash scripts/bench.sh decode     # one of: overhead decode codegen load build
+# Installs Prism (@stoplight/prism-cli, from npm) into target/prism for the load test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what="${1:-all}"
+
+median_ns() { # criterion group/function → median in ns
+  python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['median']['point_estimate'])" \
+    "target/criterion/$1/new/estimates.json"
+}
+ratio() { python3 -c "import sys; print(f'{float(sys.argv[1])/float(sys.argv[2]):.3f}')" "$1" "$2"; }
+
+if [ "$what" = all ] || [ "$what" = overhead ]; then
+  echo "== 1. request overhead (facade vs raw reqwest, same pool, local server)"
+  cargo bench -q -p nox-auth --bench request_overhead 2>/dev/null | grep -E "^request|time:"
+  f=$(median_ns request_overhead/facade_create_supplier_link_session)
+  r=$(median_ns request_overhead/raw_reqwest_post)
+  echo "facade / raw (median): $(ratio "$f" "$r")   (target ≤ 1.05)"
+fi
+
+if [ "$what" = all ] || [ "$what" = decode ]; then
+  echo "== 2. callback decode (nox_auth vs base64 + serde_json into a plain struct)"
+  cargo bench -q -p nox-auth --bench callback_decode 2>/dev/null | grep -E "^callback|time:|thrpt:"
+  for size in typical_3_devices large_200_devices; do
+    n=$(median_ns "callback_decode/nox_auth/$size"); b=$(median_ns "callback_decode/baseline/$size")
+    echo "$size: nox_auth / baseline (median) = $(ratio "$n" "$b")   (target ≤ 1.25)"
+  done
+  n=$(median_ns callback_decode/nox_auth/typical_3_devices)
+  python3 -c "import sys; print(f'typical decodes per second, one core: {1e9/float(sys.argv[1]):,.0f}   (target ≥ 1,000,000)')" "$n"
+fi
+
+if [ "$what" = all ] || [ "$what" = codegen ]; then
+  echo "== 3. codegen in-process (all specs, no compile)"
+  cargo bench -q -p xtask --bench codegen 2>/dev/null | grep -E "^codegen|time:"
+  python3 -c "import sys; print(f'median: {float(sys.argv[1])/1e6:.1f} ms   (target < 200 ms)')" "$(median_ns codegen/render_all_specs)"
+fi
+
+if [ "$what" = all ] || [ "$what" = load ]; then
+  echo "== 4. mock load (64 clients): trivial handler, nox-mock, Prism"
+  prism=target/prism/node_modules/.bin/prism
+  if [ ! -x "$prism" ]; then
+    echo "installing @stoplight/prism-cli into target/prism"
+    mkdir -p target/prism
+    npm install --prefix target/prism --no-audit --no-fund --silent @stoplight/prism-cli@5
+  fi
+  # Prism gets the spec as our generator sees it (patch applied).
+  cargo xtask spec specs/v2/openapi-supplier-auth-v2.json > target/prism/supplier-v2.json
+  port=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])")
+  "$prism" mock -h 127.0.0.1 -p "$port" target/prism/supplier-v2.json > target/prism/prism.log 2>&1 &
+  prism_pid=$!
+  trap 'kill $prism_pid 2>/dev/null || true' EXIT
+  for _ in $(seq 1 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$port/" && break
+    sleep 0.2
+  done
+  cargo bench -q -p nox-mock --bench mock_load -- --clients 64 --seconds "${LOAD_SECONDS:-10}" --prism "http://127.0.0.1:$port"
+  kill $prism_pid 2>/dev/null || true
+fi
+
+if [ "$what" = all ] || [ "$what" = build ]; then
+  echo "== nox-auth: clean debug build time and dependencies"
+  tmp=$(mktemp -d)
+  start=$(date +%s.%N)
+  CARGO_TARGET_DIR="$tmp" cargo build -q -p nox-auth
+  end=$(date +%s.%N)
+  python3 -c "import sys; print(f'clean debug build of nox-auth (with all dependencies): {float(sys.argv[2])-float(sys.argv[1]):.1f} s')" "$start" "$end"
+  rm -rf "$tmp"
+  echo "distinct crates in nox-auth's normal dependency tree: $(cargo tree -q -p nox-auth -e normal --prefix none | sed 's/ (\*)//' | sort -u | wc -l)"
+  echo "crates each direct dependency brings (its subtree, with duplicates across subtrees):"
+  for dep in $(cargo tree -q -p nox-auth -e normal --depth 1 --prefix none | tail -n +2 | awk '{print $1}' | sort -u); do
+    n=$(cargo tree -q -p nox-auth -e normal -i "$dep" --prefix none >/dev/null 2>&1; cargo tree -q -p "$dep" -e normal --prefix none 2>/dev/null | sed 's/ (\*)//' | sort -u | wc -l)
+    echo "  $n $dep"
+  done | sort -rn
+fi
