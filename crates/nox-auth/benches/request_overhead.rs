@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::post;
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use nox_auth::{AssetType, Brand, Client, SupplierLinkRequest};
 use serde::Deserialize;
 
@@ -59,7 +59,13 @@ fn bench(c: &mut Criterion) {
         .unwrap();
     let addr = server(&rt);
     let base = format!("http://{addr}");
-    let pool = reqwest::Client::new();
+    // A production-like pool (the facade's default timeouts), shared by both sides: the
+    // facade adds no timer of its own on a caller-supplied client.
+    let pool = reqwest::Client::builder()
+        .connect_timeout(nox_auth::client::DEFAULT_CONNECT_TIMEOUT)
+        .timeout(nox_auth::client::DEFAULT_TIMEOUT)
+        .build()
+        .unwrap();
     let facade = Client::builder()
         .api_key("bench-key")
         .base_url(&base)
@@ -116,5 +122,89 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
+/// Paired comparison: rounds of alternating batches (facade, raw, then raw, facade…),
+/// so that drift of the machine affects both sides alike. Prints the median and the
+/// spread of the per-round ratios.
+fn paired() {
+    const ROUNDS: usize = 40;
+    const BATCH: usize = 250;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let addr = server(&rt);
+    let base = format!("http://{addr}");
+    let pool = reqwest::Client::builder()
+        .connect_timeout(nox_auth::client::DEFAULT_CONNECT_TIMEOUT)
+        .timeout(nox_auth::client::DEFAULT_TIMEOUT)
+        .build()
+        .unwrap();
+    let facade = Client::builder()
+        .api_key("bench-key")
+        .base_url(&base)
+        .http_client(pool.clone())
+        .build()
+        .unwrap();
+    let raw_url = format!("{base}/v2/supplier/link-sessions");
+    let raw_body = serde_json::json!({
+        "user_id": "user-42", "asset_type": "hp", "redirect_url": "https://example.com/cb",
+        "brand": "daikin", "language": "nl"
+    });
+    let facade_batch = || async {
+        let t = std::time::Instant::now();
+        for _ in 0..BATCH {
+            let req = SupplierLinkRequest::new("user-42", AssetType::Hp, "https://example.com/cb")
+                .brand(Brand::Daikin);
+            std::hint::black_box(facade.create_supplier_link_session(req).await.unwrap());
+        }
+        t.elapsed()
+    };
+    let raw_batch = || async {
+        let t = std::time::Instant::now();
+        for _ in 0..BATCH {
+            let r = pool
+                .post(&raw_url)
+                .header("x-api-key", "bench-key")
+                .json(&raw_body)
+                .send()
+                .await
+                .unwrap()
+                .json::<RawSession>()
+                .await
+                .unwrap();
+            std::hint::black_box(r);
+        }
+        t.elapsed()
+    };
+    let mut ratios = Vec::new();
+    rt.block_on(async {
+        facade_batch().await; // warm-up
+        raw_batch().await;
+        for round in 0..ROUNDS {
+            let (f, r) = if round % 2 == 0 {
+                let f = facade_batch().await;
+                (f, raw_batch().await)
+            } else {
+                let r = raw_batch().await;
+                (facade_batch().await, r)
+            };
+            ratios.push(f.as_secs_f64() / r.as_secs_f64());
+        }
+    });
+    ratios.sort_by(f64::total_cmp);
+    let q = |p: f64| ratios[((ratios.len() - 1) as f64 * p).round() as usize];
+    println!(
+        "request_overhead/paired: facade / raw over {ROUNDS} rounds of {BATCH} requests: median {:.3} (quartiles {:.3}–{:.3})",
+        q(0.5),
+        q(0.25),
+        q(0.75)
+    );
+}
+
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    paired();
+}

@@ -154,14 +154,15 @@ impl ClientBuilder {
     }
 
     /// Time to establish a connection, default [`DEFAULT_CONNECT_TIMEOUT`]. Cannot be
-    /// combined with [`ClientBuilder::http_client`].
+    /// combined with [`ClientBuilder::http_client`] (set it on that client).
     pub fn connect_timeout(mut self, d: Duration) -> Self {
         self.connect_timeout = Some(d);
         self
     }
 
     /// Time one attempt may take in all, default [`DEFAULT_TIMEOUT`]. Retries each get
-    /// this much again.
+    /// this much again. Cannot be combined with [`ClientBuilder::http_client`] (set it on
+    /// that client).
     pub fn timeout(mut self, d: Duration) -> Self {
         self.timeout = Some(d);
         self
@@ -186,8 +187,8 @@ impl ClientBuilder {
     }
 
     /// Uses your own `reqwest::Client` (proxy, TLS roots, shared pool…). The API key,
-    /// user agent, total timeout and retries still apply; the connect timeout must be
-    /// set on that client.
+    /// user agent and retries still apply; timeouts are that client's own (set them
+    /// there: a client without a timeout waits forever on a server that never answers).
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -239,21 +240,25 @@ impl ClientBuilder {
             .with_api_key(key)
             .map_err(|_| ConfigError::InvalidApiKey)?
             .with_user_agent(user_agent)
-            .with_timeout(Some(timeout))
             .with_retry(self.retry.unwrap_or_default());
 
         let http = match self.http_client {
             Some(client) => {
-                if self.connect_timeout.is_some() {
-                    return Err(ConfigError::ConflictsWithHttpClient {
-                        option: "connect_timeout",
+                // Timeouts live in one place, the reqwest::Client: a per-request timer on
+                // top of the caller's client would cost every request (BENCHMARKS.md).
+                for (set, option) in [
+                    (self.connect_timeout.is_some(), "connect_timeout"),
+                    (self.timeout.is_some(), "timeout"),
+                ] {
+                    if set {
+                        return Err(ConfigError::ConflictsWithHttpClient { option }.into());
                     }
-                    .into());
                 }
                 client
             }
             None => reqwest::Client::builder()
                 .connect_timeout(connect_timeout)
+                .timeout(timeout)
                 .build()
                 .map_err(|e| ConfigError::HttpClient(e.to_string()))?,
         };
@@ -405,6 +410,12 @@ mod tests {
                 .http_client(reqwest::Client::new())
                 .connect_timeout(Duration::from_secs(1)))
             .contains("caller-supplied")
+        );
+        assert!(
+            e(ok()
+                .http_client(reqwest::Client::new())
+                .timeout(Duration::from_secs(1)))
+            .contains("`timeout` cannot be applied to a caller-supplied")
         );
         assert!(ok().http_client(reqwest::Client::new()).build().is_ok());
     }
