@@ -69,9 +69,9 @@ if [ "$what" = all ] || [ "$what" = build ]; then
   python3 -c "import sys; print(f'clean debug build of nox-auth (with all dependencies): {float(sys.argv[2])-float(sys.argv[1]):.1f} s')" "$start" "$end"
   rm -rf "$tmp"
   echo "distinct crates in nox-auth's normal dependency tree: $(cargo tree -q -p nox-auth -e normal --prefix none | sed 's/ (\*)//' | sort -u | wc -l)"
-  echo "crates each direct dependency brings (its subtree, with duplicates across subtrees):"
-  for dep in $(cargo tree -q -p nox-auth -e normal --depth 1 --prefix none | tail -n +2 | awk '{print $1}' | sort -u); do
-    n=$(cargo tree -q -p nox-auth -e normal -i "$dep" --prefix none >/dev/null 2>&1; cargo tree -q -p "$dep" -e normal --prefix none 2>/dev/null | sed 's/ (\*)//' | sort -u | wc -l)
+  echo "crates each direct dependency brings in (its own normal dependency tree):"
+  for dep in $(cargo tree -q -p nox-auth -e normal --depth 1 --prefix none | tail -n +2 | awk '{print $1"@"substr($2,2)}' | sort -u); do
+    n=$(cargo tree -q -p "$dep" -e normal --prefix none 2>/dev/null | sed 's/ (\*)//' | sort -u | wc -l)
     echo "  $n $dep"
   done | sort -rn
 fi
