@@ -225,6 +225,31 @@ fn parse_language(s: Option<&str>) -> Result<Language, Error> {
     Ok(s.map(str::parse).transpose()?.unwrap_or_default())
 }
 
+/// Prints a created link session: JSON (to store and verify against later) or text.
+fn print_session(
+    json: bool,
+    session: &impl serde::Serialize,
+    link_url: &str,
+    link_token: &str,
+    remaining: Duration,
+    expires_at: SystemTime,
+) {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(session).expect("serializes")
+        );
+    } else {
+        println!("link_url:   {link_url}");
+        println!("link_token: {link_token}");
+        println!(
+            "expires:    in {} s ({})",
+            remaining.as_secs(),
+            fmt_time(expires_at)
+        );
+    }
+}
+
 /// `nox link …`: 0 created, 1 NOX or the network failed, 2 bad input.
 pub(crate) async fn link(cmd: LinkCommand) -> u8 {
     match link_inner(cmd).await {
@@ -253,20 +278,14 @@ async fn link_inner(cmd: LinkCommand) -> Result<(), Error> {
             }
             req.validate()?;
             let session = client(&target)?.create_supplier_link_session(req).await?;
-            if target.json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&session).expect("serializes")
-                );
-            } else {
-                println!("link_url:   {}", session.link_url);
-                println!("link_token: {}", session.link_token);
-                println!(
-                    "expires:    in {} s ({})",
-                    session.remaining(SystemTime::now()).as_secs(),
-                    fmt_time(session.expires_at)
-                );
-            }
+            print_session(
+                target.json,
+                &session,
+                &session.link_url,
+                &session.link_token,
+                session.remaining(SystemTime::now()),
+                session.expires_at,
+            );
         }
         LinkCommand::CreateManufacturer {
             user_id,
@@ -280,20 +299,14 @@ async fn link_inner(cmd: LinkCommand) -> Result<(), Error> {
             let session = client(&target)?
                 .create_manufacturer_link_session(req)
                 .await?;
-            if target.json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&session).expect("serializes")
-                );
-            } else {
-                println!("link_url:   {}", session.link_url);
-                println!("link_token: {}", session.link_token);
-                println!(
-                    "expires:    in {} s ({})",
-                    session.remaining(SystemTime::now()).as_secs(),
-                    fmt_time(session.expires_at)
-                );
-            }
+            print_session(
+                target.json,
+                &session,
+                &session.link_url,
+                &session.link_token,
+                session.remaining(SystemTime::now()),
+                session.expires_at,
+            );
         }
         LinkCommand::DeviceConnection { user_id, target } => {
             let conn = client(&target)?

@@ -152,6 +152,17 @@ fn read_object(
     }
 }
 
+/// What every operation does first: check the key, then read the JSON object body.
+fn authorized_object(
+    app: &App,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    version: Version,
+) -> Result<Map<String, Value>, ApiError> {
+    authorize(app, headers, version)?;
+    read_object(headers, body, version)
+}
+
 /// The checks of one request body, in NOX's wording ("user_id is required and must be a string").
 struct Fields<'a> {
     map: &'a Map<String, Value>,
@@ -233,8 +244,7 @@ pub(crate) async fn v2_supplier_link_session(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let v = Version::V2;
-    authorize(&app, &headers, v)?;
-    let map = read_object(&headers, body, v)?;
+    let map = authorized_object(&app, &headers, body, v)?;
     let f = Fields {
         map: &map,
         version: v,
@@ -300,8 +310,7 @@ pub(crate) async fn v2_manufacturer_link_session(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let v = Version::V2;
-    authorize(&app, &headers, v)?;
-    let map = read_object(&headers, body, v)?;
+    let map = authorized_object(&app, &headers, body, v)?;
     let f = Fields {
         map: &map,
         version: v,
@@ -333,8 +342,7 @@ pub(crate) async fn v2_manufacturer_device_connection(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let v = Version::V2;
-    authorize(&app, &headers, v)?;
-    let map = read_object(&headers, body, v)?;
+    let map = authorized_object(&app, &headers, body, v)?;
     let user_id = Fields {
         map: &map,
         version: v,
@@ -359,8 +367,7 @@ pub(crate) async fn v1_supplier_link_session(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let v = Version::V1;
-    authorize(&app, &headers, v)?;
-    let map = read_object(&headers, body, v)?;
+    let map = authorized_object(&app, &headers, body, v)?;
     let f = Fields {
         map: &map,
         version: v,
@@ -414,8 +421,7 @@ pub(crate) async fn v1_connect_nox_manufacturer(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let v = Version::V1;
-    authorize(&app, &headers, v)?;
-    let map = read_object(&headers, body, v)?;
+    let map = authorized_object(&app, &headers, body, v)?;
     let f = Fields {
         map: &map,
         version: v,
@@ -437,8 +443,7 @@ pub(crate) async fn v1_connect_supplier_manufacturer(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let v = Version::V1;
-    authorize(&app, &headers, v)?;
-    let map = read_object(&headers, body, v)?;
+    let map = authorized_object(&app, &headers, body, v)?;
     let f = Fields {
         map: &map,
         version: v,
