@@ -698,3 +698,49 @@ async fn traces_name_the_operation_and_status_but_never_the_key() {
     assert!(logs.contains("retrying"), "{logs}");
     assert!(!logs.contains("SUPERSECRET"), "key in traces:\n{logs}");
 }
+
+#[tokio::test]
+async fn https_is_supported_by_the_tls_backend() {
+    // progenitor-client turns reqwest's default features off; the workspace turns rustls
+    // back on. An https request to a local server that speaks no TLS must fail in the TLS
+    // handshake (a connect error), not with "scheme is not http" (no TLS compiled in).
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (saw_hello, mut hello) = tokio::sync::mpsc::unbounded_channel::<bool>();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let mut buf = [0u8; 1024];
+            let n = sock.read(&mut buf).await.unwrap_or(0);
+            // A TLS ClientHello starts with a handshake record: 0x16 0x03.
+            let _ = saw_hello.send(n >= 2 && buf[0] == 0x16 && buf[1] == 0x03);
+            let _ = sock.write_all(b"not tls").await;
+        }
+    });
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(format!("https://localhost:{}", addr.port()))
+        .no_retries()
+        .build()
+        .unwrap();
+    let e = client
+        .create_supplier_link_session(request())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &e,
+            Error::Transport {
+                kind: TransportKind::Connect,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let chain = format!("{:?}", e);
+    assert!(!chain.contains("scheme is not http"), "{chain}");
+    assert_eq!(
+        hello.recv().await,
+        Some(true),
+        "the client sent a TLS ClientHello"
+    );
+}
