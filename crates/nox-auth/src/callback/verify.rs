@@ -152,6 +152,28 @@ impl CallbackPayload {
     /// 4. if the session pre-selected a brand, the payload's brand is that brand;
     /// 5. a known brand is valid for the session's asset type (an unknown brand passes
     ///    unless `reject_unknown_brands`).
+    ///
+    /// ```
+    /// # use std::time::{Duration, UNIX_EPOCH};
+    /// use nox_auth::callback::{CallbackPayload, VerifyError, VerifyOptions};
+    /// # let session: nox_auth::LinkSession = serde_json::from_value(serde_json::json!({
+    /// #   "link_url": "https://auth.nox.energy/ui?token=t", "link_token": "t", "user_id": "user-42",
+    /// #   "asset_type": "pv", "brand": null, "language": "nl", "redirect_url": "https://example.com/cb",
+    /// #   "supplier": "Acme", "created_at": 1703123456, "expires_at": 1703124056, "completed_at": null})).unwrap();
+    /// let payload = CallbackPayload {
+    ///     nox_user_id: "nox-1".into(),
+    ///     supplier_user_id: "user-42".into(),
+    ///     brand: "brand-nox-added-last-week".into(),
+    ///     device_ids: vec!["inv-1".into()],
+    ///     connected_at: UNIX_EPOCH + Duration::from_secs(1703123500),
+    /// };
+    /// let now = UNIX_EPOCH + Duration::from_secs(1703123600);
+    /// // Unknown brands pass by default…
+    /// assert!(payload.verify_with(&session, now, &VerifyOptions::default()).is_ok());
+    /// // …and can be refused.
+    /// let strict = VerifyOptions { reject_unknown_brands: true, ..VerifyOptions::default() };
+    /// assert!(matches!(payload.verify_with(&session, now, &strict), Err(VerifyError::UnknownBrand { .. })));
+    /// ```
     pub fn verify_with(
         &self,
         session: &LinkSession,
