@@ -4,6 +4,8 @@
 //! - [`spec`]: loading, patching and validating one OpenAPI spec.
 //! - [`CodegenError`]: what can go wrong, naming the file and the operation.
 
+#![warn(missing_docs)]
+
 pub mod codegen;
 mod error;
 pub mod spec;

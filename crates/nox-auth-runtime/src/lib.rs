@@ -25,6 +25,8 @@
 //! # Ok::<(), nox_auth_runtime::InvalidApiKey>(())
 //! ```
 
+#![warn(missing_docs)]
+
 mod retry;
 
 use std::fmt;

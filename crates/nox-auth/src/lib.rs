@@ -67,6 +67,8 @@
 //! | brands with spaces (`saunier duval`) | slugs (`saunier-duval`) | [`Brand`] parses both |
 //! | session lifetime "15 minutes" (old guide) | 10 minutes | [`LinkSession::remaining`] |
 
+#![warn(missing_docs)]
+
 pub mod brand;
 pub mod callback;
 pub mod client;

@@ -32,6 +32,8 @@
 //! | `ui` | `GET /ui?token=…&language=…`, `POST /ui/connect` |
 //! | [`store`] | sessions, users, the request log, the injectable [`Clock`] |
 
+#![warn(missing_docs)]
+
 mod api;
 pub mod store;
 mod ui;
