@@ -50,7 +50,16 @@ fn server(rt: &tokio::runtime::Runtime) -> SocketAddr {
     })
 }
 
-fn bench(c: &mut Criterion) {
+/// What both measurements share.
+struct Setup {
+    rt: tokio::runtime::Runtime,
+    pool: reqwest::Client,
+    facade: Client,
+    raw_url: String,
+    raw_body: serde_json::Value,
+}
+
+fn setup() -> Setup {
     // One thread for client and server: no cross-thread scheduling noise, so the
     // difference between the variants is the client code itself.
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -72,11 +81,26 @@ fn bench(c: &mut Criterion) {
         .http_client(pool.clone())
         .build()
         .unwrap();
-    let raw_url = format!("{base}/v2/supplier/link-sessions");
-    let raw_body = serde_json::json!({
-        "user_id": "user-42", "asset_type": "hp", "redirect_url": "https://example.com/cb",
-        "brand": "daikin", "language": "nl"
-    });
+    Setup {
+        rt,
+        pool,
+        facade,
+        raw_url: format!("{base}/v2/supplier/link-sessions"),
+        raw_body: serde_json::json!({
+            "user_id": "user-42", "asset_type": "hp", "redirect_url": "https://example.com/cb",
+            "brand": "daikin", "language": "nl"
+        }),
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let Setup {
+        rt,
+        pool,
+        facade,
+        raw_url,
+        raw_body,
+    } = setup();
 
     let mut group = c.benchmark_group("request_overhead");
     group.measurement_time(std::time::Duration::from_secs(10));
@@ -128,28 +152,13 @@ fn bench(c: &mut Criterion) {
 fn paired() {
     const ROUNDS: usize = 40;
     const BATCH: usize = 250;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let addr = server(&rt);
-    let base = format!("http://{addr}");
-    let pool = reqwest::Client::builder()
-        .connect_timeout(nox_auth::client::DEFAULT_CONNECT_TIMEOUT)
-        .timeout(nox_auth::client::DEFAULT_TIMEOUT)
-        .build()
-        .unwrap();
-    let facade = Client::builder()
-        .api_key("bench-key")
-        .base_url(&base)
-        .http_client(pool.clone())
-        .build()
-        .unwrap();
-    let raw_url = format!("{base}/v2/supplier/link-sessions");
-    let raw_body = serde_json::json!({
-        "user_id": "user-42", "asset_type": "hp", "redirect_url": "https://example.com/cb",
-        "brand": "daikin", "language": "nl"
-    });
+    let Setup {
+        rt,
+        pool,
+        facade,
+        raw_url,
+        raw_body,
+    } = setup();
     let facade_batch = || async {
         let t = std::time::Instant::now();
         for _ in 0..BATCH {
