@@ -36,7 +36,7 @@ use progenitor_client::OperationInfo;
 use reqwest::header::{HeaderName, HeaderValue, USER_AGENT};
 use tracing::Instrument as _;
 
-pub use retry::RetryPolicy;
+pub use retry::{RetryPolicy, retry_after};
 
 /// The header NOX reads the API key from.
 pub const API_KEY_HEADER: HeaderName = HeaderName::from_static("x-api-key");

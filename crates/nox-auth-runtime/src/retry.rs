@@ -123,11 +123,9 @@ impl RetryPolicy {
     }
 }
 
-/// Parses `Retry-After`: delay-seconds or an HTTP date (RFC 9110 §10.2.3).
-pub(crate) fn retry_after(
-    headers: &reqwest::header::HeaderMap,
-    now: SystemTime,
-) -> Option<Duration> {
+/// Parses `Retry-After`: delay-seconds or an HTTP date (RFC 9110 §10.2.3), as the wait
+/// from `now`. `None` when the header is absent or unreadable.
+pub fn retry_after(headers: &reqwest::header::HeaderMap, now: SystemTime) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));

@@ -388,12 +388,8 @@ impl WithoutUrlQuery for reqwest::Error {
 /// Reads at most [`BODY_EXCERPT_LIMIT`] bytes of an undocumented answer.
 async fn unexpected(operation: &'static str, mut resp: reqwest::Response) -> Error {
     let status = resp.status();
-    let retry_after = resp
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
+    // The same reading of the header as the retry policy's (seconds or an HTTP date).
+    let retry_after = nox_auth_runtime::retry_after(resp.headers(), std::time::SystemTime::now());
     let mut body = Vec::new();
     while body.len() <= BODY_EXCERPT_LIMIT {
         match resp.chunk().await {
