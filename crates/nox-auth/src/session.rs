@@ -120,19 +120,43 @@ macro_rules! expiry {
 }
 expiry!(LinkSession, ManufacturerLinkSession);
 
+/// Unix seconds → `SystemTime`; `None` past what the platform's clock can hold.
+pub(crate) fn system_time(secs: u64) -> Option<SystemTime> {
+    UNIX_EPOCH.checked_add(Duration::from_secs(secs))
+}
+
+/// `SystemTime` → Unix seconds; `None` before 1970.
+pub(crate) fn unix_secs(t: SystemTime) -> Option<u64> {
+    t.duration_since(UNIX_EPOCH).ok().map(|d| d.as_secs())
+}
+
 /// Unix seconds from NOX → `SystemTime`; a negative value is an invalid answer.
-pub(crate) fn from_unix(
-    operation: &'static str,
-    field: &str,
-    secs: i64,
-) -> Result<SystemTime, Error> {
+fn from_unix(operation: &'static str, field: &str, secs: i64) -> Result<SystemTime, Error> {
     u64::try_from(secs)
         .ok()
-        .and_then(|s| UNIX_EPOCH.checked_add(Duration::from_secs(s)))
+        .and_then(system_time)
         .ok_or_else(|| Error::InvalidResponse {
             operation,
             reason: format!("`{field}` is not a valid Unix timestamp: {secs}"),
         })
+}
+
+/// The timestamps every v2 link session answer carries: created, expires, completed.
+type SessionTimes = (SystemTime, SystemTime, Option<SystemTime>);
+
+fn session_times(
+    operation: &'static str,
+    created_at: i64,
+    expires_at: i64,
+    completed_at: Option<i64>,
+) -> Result<SessionTimes, Error> {
+    Ok((
+        from_unix(operation, "created_at", created_at)?,
+        from_unix(operation, "expires_at", expires_at)?,
+        completed_at
+            .map(|t| from_unix(operation, "completed_at", t))
+            .transpose()?,
+    ))
 }
 
 impl LinkSession {
@@ -140,13 +164,12 @@ impl LinkSession {
         operation: &'static str,
         r: nox_auth_v2::supplier::types::CreateSupplierLinkSessionResponse,
     ) -> Result<Self, Error> {
+        let (created_at, expires_at, completed_at) =
+            session_times(operation, r.created_at, r.expires_at, r.completed_at)?;
         Ok(LinkSession {
-            created_at: from_unix(operation, "created_at", r.created_at)?,
-            expires_at: from_unix(operation, "expires_at", r.expires_at)?,
-            completed_at: r
-                .completed_at
-                .map(|t| from_unix(operation, "completed_at", t))
-                .transpose()?,
+            created_at,
+            expires_at,
+            completed_at,
             link_url: r.link_url,
             link_token: r.link_token,
             user_id: r.supplier_user_id,
@@ -164,13 +187,12 @@ impl ManufacturerLinkSession {
         operation: &'static str,
         r: nox_auth_v2::manufacturer::types::CreateManufacturerLinkSessionResponse,
     ) -> Result<Self, Error> {
+        let (created_at, expires_at, completed_at) =
+            session_times(operation, r.created_at, r.expires_at, r.completed_at)?;
         Ok(ManufacturerLinkSession {
-            created_at: from_unix(operation, "created_at", r.created_at)?,
-            expires_at: from_unix(operation, "expires_at", r.expires_at)?,
-            completed_at: r
-                .completed_at
-                .map(|t| from_unix(operation, "completed_at", t))
-                .transpose()?,
+            created_at,
+            expires_at,
+            completed_at,
             link_url: r.link_url,
             link_token: r.link_token,
             user_id: r.manufacturer_user_id,
@@ -184,15 +206,13 @@ impl ManufacturerLinkSession {
 
 /// serde helpers: `SystemTime` as Unix seconds.
 pub(crate) mod unix_seconds {
-    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    use std::time::SystemTime;
 
     use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
 
     pub fn serialize<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
-        let secs = t
-            .duration_since(UNIX_EPOCH)
-            .map_err(|_| serde::ser::Error::custom("time before 1970"))?
-            .as_secs();
+        let secs =
+            super::unix_secs(*t).ok_or_else(|| serde::ser::Error::custom("time before 1970"))?;
         s.serialize_u64(secs)
     }
 
@@ -200,7 +220,7 @@ pub(crate) mod unix_seconds {
         let secs = i64::deserialize(d)?;
         u64::try_from(secs)
             .ok()
-            .and_then(|s| UNIX_EPOCH.checked_add(Duration::from_secs(s)))
+            .and_then(super::system_time)
             .ok_or_else(|| D::Error::custom(format!("not a valid Unix timestamp: {secs}")))
     }
 

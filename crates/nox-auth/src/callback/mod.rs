@@ -49,7 +49,7 @@ mod error;
 mod v1;
 mod verify;
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
@@ -60,6 +60,7 @@ pub use v1::{V1Callback, decode_v1};
 pub use verify::{DEFAULT_CLOCK_SKEW, VerifiedConnection, VerifyError, VerifyOptions};
 
 use crate::brand::Brand;
+use crate::session::system_time;
 
 /// The longest input [`decode`] reads (URL, query string or data value), in bytes.
 pub const MAX_INPUT_LEN: usize = 64 * 1024;
@@ -289,7 +290,7 @@ fn fast_path(bytes: &[u8]) -> Option<CallbackPayload> {
         return None;
     }
     Some(CallbackPayload {
-        connected_at: UNIX_EPOCH.checked_add(Duration::from_secs(w.connected_at))?,
+        connected_at: system_time(w.connected_at)?,
         nox_user_id: w.nox_user_id,
         supplier_user_id: w.supplier_user_id,
         brand: w.brand,
@@ -366,13 +367,11 @@ fn payload_from_map(map: &Map<String, Value>) -> Result<CallbackPayload, Callbac
             });
         }
         Some(Value::Number(n)) => match n.as_u64() {
-            Some(secs) => UNIX_EPOCH.checked_add(Duration::from_secs(secs)).ok_or(
-                CallbackError::WrongType {
-                    field: "connected_at".into(),
-                    expected: "a Unix timestamp in seconds",
-                    found: "a number out of range",
-                },
-            )?,
+            Some(secs) => system_time(secs).ok_or(CallbackError::WrongType {
+                field: "connected_at".into(),
+                expected: "a Unix timestamp in seconds",
+                found: "a number out of range",
+            })?,
             None => {
                 return Err(CallbackError::WrongType {
                     field: "connected_at".into(),

@@ -1,10 +1,11 @@
 //! The deprecated v1 redirect result, read from plain query parameters.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
 use super::{CallbackError, MAX_INPUT_LEN, check_len, query_of};
+use crate::session::system_time;
 
 /// The v1 redirect result. The v1 docs list these fields without saying how they are
 /// carried; this SDK reads them as plain query parameters
@@ -55,7 +56,7 @@ pub fn decode_v1(input: &str) -> Result<V1Callback, CallbackError> {
         .trim()
         .parse::<u64>()
         .ok()
-        .and_then(|s| UNIX_EPOCH.checked_add(Duration::from_secs(s)))
+        .and_then(system_time)
         .ok_or(CallbackError::WrongType {
             field: "connected_at".into(),
             expected: "a Unix timestamp in seconds",

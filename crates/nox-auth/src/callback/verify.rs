@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::CallbackPayload;
 use crate::brand::{AssetType, Brand};
-use crate::session::LinkSession;
+use crate::session::{LinkSession, unix_secs};
 
 /// The clock difference allowed between NOX and you by default: 60 seconds.
 pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(60);
@@ -114,9 +114,7 @@ pub enum VerifyError {
 }
 
 fn secs(t: SystemTime) -> u64 {
-    t.duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    unix_secs(t).unwrap_or(0)
 }
 
 impl CallbackPayload {
