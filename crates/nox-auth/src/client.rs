@@ -40,14 +40,17 @@ pub struct Client {
     pub(crate) v2_supplier: nox_auth_v2::supplier::Client,
     pub(crate) v2_manufacturer: nox_auth_v2::manufacturer::Client,
     base_url: Url,
-    runtime: Runtime,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("base_url", &self.base_url.as_str())
-            .field("runtime", &self.runtime)
+            // All four generated clients share one runtime (its Debug redacts the key).
+            .field(
+                "runtime",
+                progenitor_client::ClientInfo::inner(&self.v2_supplier),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -281,13 +284,8 @@ impl ClientBuilder {
                 http.clone(),
                 runtime.clone(),
             ),
-            v2_manufacturer: nox_auth_v2::manufacturer::Client::new_with_client(
-                &v2,
-                http,
-                runtime.clone(),
-            ),
+            v2_manufacturer: nox_auth_v2::manufacturer::Client::new_with_client(&v2, http, runtime),
             base_url,
-            runtime,
         })
     }
 }
