@@ -355,8 +355,9 @@ pub(crate) async fn v2_manufacturer_device_connection(
     })))
 }
 
-fn v1_envelope(data: Value) -> Response {
-    created(json!({ "success": true, "timestamp": now_secs(), "data": data }))
+/// A v1 success answer; its `timestamp` comes from the mock's (injectable) clock.
+fn v1_envelope(app: &App, data: Value) -> Response {
+    created(json!({ "success": true, "timestamp": app.store.now(), "data": data }))
 }
 
 /// `POST /users/{userId}/link` (v1)
@@ -411,7 +412,7 @@ pub(crate) async fn v1_supplier_link_session(
     if let Some(b) = brand {
         data["brand"] = json!(b.slug());
     }
-    Ok(v1_envelope(data))
+    Ok(v1_envelope(&app, data))
 }
 
 /// `POST /manufacturers/nox` (v1)
@@ -429,11 +430,14 @@ pub(crate) async fn v1_connect_nox_manufacturer(
     let user_id = f.required_string("manufacturer_user_id")?;
     let device_ids = f.optional_string_array("device_ids")?;
     let user = app.store.upsert_user(&user_id, &device_ids);
-    Ok(v1_envelope(json!({
-        "manufacturer_user_id": user_id,
-        "nox_user_id": user.nox_user_id,
-        "device_ids": user.device_ids,
-    })))
+    Ok(v1_envelope(
+        &app,
+        json!({
+            "manufacturer_user_id": user_id,
+            "nox_user_id": user.nox_user_id,
+            "device_ids": user.device_ids,
+        }),
+    ))
 }
 
 /// `POST /manufacturers/suppliers` (v1)
@@ -459,15 +463,18 @@ pub(crate) async fn v1_connect_supplier_manufacturer(
     let s = app
         .store
         .create_session(SessionKind::V1Manufacturer, user_id, language, redirect_url);
-    Ok(v1_envelope(json!({
-        "link_token": s.token,
-        "link_url": link_url(&app, &s.token, language),
-        "expires_at": s.expires_at,
-        "manufacturer": app.manufacturer_name,
-        "manufacturer_user_id": s.user_id,
-        "nox_user_id": user.nox_user_id,
-        "device_ids": user.device_ids,
-    })))
+    Ok(v1_envelope(
+        &app,
+        json!({
+            "link_token": s.token,
+            "link_url": link_url(&app, &s.token, language),
+            "expires_at": s.expires_at,
+            "manufacturer": app.manufacturer_name,
+            "manufacturer_user_id": s.user_id,
+            "nox_user_id": user.nox_user_id,
+            "device_ids": user.device_ids,
+        }),
+    ))
 }
 
 /// Anything else: 404 with an error body.

@@ -283,6 +283,17 @@ async fn expiry_uses_the_injected_clock_and_ttl() {
     let s = create_session(&mock, supplier_body()).await;
     assert_eq!(s["created_at"], 1_703_123_456);
     assert_eq!(s["expires_at"], 1_703_123_576);
+    let (status, v1) = post(
+        &mock,
+        "/users/u1/link",
+        json!({"redirect_uri": "https://e.com/cb"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        v1["timestamp"], 1_703_123_456,
+        "v1 envelopes use the injected clock too"
+    );
     let token = s["link_token"].as_str().unwrap();
     clock.advance(Duration::from_secs(119));
     let s2 = create_session(&mock, supplier_body()).await;
