@@ -5,8 +5,10 @@
 //! goes through [`Runtime::exec`], which
 //!
 //! - adds the API key as a *sensitive* `x-api-key` header (never printed by `Debug`),
-//! - sets the user agent and the total timeout of the request (so they apply to a
-//!   caller-supplied `reqwest::Client` too),
+//! - sets the user agent (so it applies to a caller-supplied `reqwest::Client` too),
+//!   and, only if asked with [`Runtime::with_timeout`], a total timeout per attempt
+//!   (off by default: a per-request timer costs ~6 µs per call, see BENCHMARKS.md; the
+//!   `nox-auth` facade sets its timeouts on the `reqwest::Client` instead),
 //! - retries connection failures and 429/502/503/504 answers per the [`RetryPolicy`],
 //! - records a `tracing` span `nox.request` per request with the operation id,
 //!   attempt, status and duration (never headers or bodies).
@@ -123,8 +125,9 @@ impl Runtime {
         self
     }
 
-    /// The total time one attempt may take (connect, send, receive the answer),
-    /// or `None` to leave it to the `reqwest::Client`.
+    /// The total time one attempt may take (connect, send, receive the answer), set on
+    /// each request; `None` (the default) leaves it to the `reqwest::Client`, which is
+    /// cheaper when that client has its own timeout.
     pub fn with_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.timeout = timeout;
         self
