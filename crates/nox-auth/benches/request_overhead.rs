@@ -93,41 +93,43 @@ fn setup() -> Setup {
     }
 }
 
+impl Setup {
+    /// One link session through the facade.
+    async fn facade_call(&self) -> nox_auth::LinkSession {
+        let req = SupplierLinkRequest::new("user-42", AssetType::Hp, "https://example.com/cb")
+            .brand(Brand::Daikin);
+        self.facade.create_supplier_link_session(req).await.unwrap()
+    }
+
+    /// The same, written by hand with reqwest.
+    async fn raw_call(&self) -> RawSession {
+        self.pool
+            .post(&self.raw_url)
+            .header("x-api-key", "bench-key")
+            .json(&self.raw_body)
+            .send()
+            .await
+            .unwrap()
+            .json::<RawSession>()
+            .await
+            .unwrap()
+    }
+}
+
 fn bench(c: &mut Criterion) {
-    let Setup {
-        rt,
-        pool,
-        facade,
-        raw_url,
-        raw_body,
-    } = setup();
+    let s = setup();
+    let rt = &s.rt;
 
     let mut group = c.benchmark_group("request_overhead");
     group.measurement_time(std::time::Duration::from_secs(10));
     group.bench_function("facade_create_supplier_link_session", |b| {
-        b.to_async(&rt).iter(|| async {
-            let req = SupplierLinkRequest::new("user-42", AssetType::Hp, "https://example.com/cb")
-                .brand(Brand::Daikin);
-            facade.create_supplier_link_session(req).await.unwrap()
-        })
+        b.to_async(rt).iter(|| s.facade_call())
     });
-    group.bench_function("raw_reqwest_post", |b| {
-        b.to_async(&rt).iter(|| async {
-            pool.post(&raw_url)
-                .header("x-api-key", "bench-key")
-                .json(&raw_body)
-                .send()
-                .await
-                .unwrap()
-                .json::<RawSession>()
-                .await
-                .unwrap()
-        })
-    });
+    group.bench_function("raw_reqwest_post", |b| b.to_async(rt).iter(|| s.raw_call()));
     // Diagnostic: the generated client alone, with the same runtime (key, timeout, retries).
-    let generated = facade.v2_supplier().clone();
+    let generated = s.facade.v2_supplier().clone();
     group.bench_function("generated_client", |b| {
-        b.to_async(&rt).iter(|| async {
+        b.to_async(rt).iter(|| async {
             use nox_auth::v2::supplier::types as t;
             generated
                 .create_supplier_link_session()
@@ -152,50 +154,32 @@ fn bench(c: &mut Criterion) {
 fn paired() {
     const ROUNDS: usize = 40;
     const BATCH: usize = 250;
-    let Setup {
-        rt,
-        pool,
-        facade,
-        raw_url,
-        raw_body,
-    } = setup();
-    let facade_batch = || async {
-        let t = std::time::Instant::now();
-        for _ in 0..BATCH {
-            let req = SupplierLinkRequest::new("user-42", AssetType::Hp, "https://example.com/cb")
-                .brand(Brand::Daikin);
-            std::hint::black_box(facade.create_supplier_link_session(req).await.unwrap());
+    let s = setup();
+    let batch = |facade: bool| {
+        let s = &s;
+        async move {
+            let t = std::time::Instant::now();
+            for _ in 0..BATCH {
+                if facade {
+                    std::hint::black_box(s.facade_call().await);
+                } else {
+                    std::hint::black_box(s.raw_call().await);
+                }
+            }
+            t.elapsed()
         }
-        t.elapsed()
-    };
-    let raw_batch = || async {
-        let t = std::time::Instant::now();
-        for _ in 0..BATCH {
-            let r = pool
-                .post(&raw_url)
-                .header("x-api-key", "bench-key")
-                .json(&raw_body)
-                .send()
-                .await
-                .unwrap()
-                .json::<RawSession>()
-                .await
-                .unwrap();
-            std::hint::black_box(r);
-        }
-        t.elapsed()
     };
     let mut ratios = Vec::new();
-    rt.block_on(async {
-        facade_batch().await; // warm-up
-        raw_batch().await;
+    s.rt.block_on(async {
+        batch(true).await; // warm-up
+        batch(false).await;
         for round in 0..ROUNDS {
             let (f, r) = if round % 2 == 0 {
-                let f = facade_batch().await;
-                (f, raw_batch().await)
+                let f = batch(true).await;
+                (f, batch(false).await)
             } else {
-                let r = raw_batch().await;
-                (facade_batch().await, r)
+                let r = batch(false).await;
+                (batch(true).await, r)
             };
             ratios.push(f.as_secs_f64() / r.as_secs_f64());
         }
