@@ -28,7 +28,7 @@ async fn facade_v2_supplier_flow_over_http() {
         .await
         .unwrap();
     assert_eq!(session.supplier, "Mock Energy");
-    assert_eq!(session.brand, Some(Brand::Sma));
+    assert_eq!(session.brand, Some(Brand::Sma.into()));
     assert_eq!(session.lifetime().as_secs(), 600);
     assert!(!session.is_expired(std::time::SystemTime::now()));
 

@@ -40,12 +40,19 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         root: Option<PathBuf>,
     },
-    /// Print a spec as the generator sees it (patch applied, checks passed), as JSON.
+    /// Print the effective spec (patch applied, checks passed) as JSON.
     ///
-    /// Used to lint the effective specs: `cargo xtask spec specs/v2/openapi-supplier-auth-v2.json`.
+    /// This is what linters, Prism and validators judge:
+    /// `cargo xtask spec specs/v2/openapi-supplier-auth-v2.json`. With --client, print
+    /// what progenitor reads instead: the effective spec with the generator rules applied
+    /// (response enums open, any 2xx a success; specs/README.md, "Generator rules").
+    #[command(verbatim_doc_comment)]
     Spec {
         /// The spec file.
         path: PathBuf,
+        /// Print the generator's view (rules applied) instead of the effective spec.
+        #[arg(long)]
+        client: bool,
     },
 }
 
@@ -106,11 +113,16 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Spec { path } => match xtask::spec::load(&path) {
+        Command::Spec { path, client } => match xtask::spec::load(&path) {
             Ok(spec) => {
+                let doc = if client {
+                    xtask::rules::client_view(&spec.json)
+                } else {
+                    spec.json
+                };
                 println!(
                     "{}",
-                    serde_json::to_string_pretty(&spec.json).expect("JSON values serialize")
+                    serde_json::to_string_pretty(&doc).expect("JSON values serialize")
                 );
                 ExitCode::SUCCESS
             }

@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::CodegenError;
 
 /// HTTP methods an OpenAPI path item can hold, in the order we report them.
-const METHODS: [&str; 8] = [
+pub(crate) const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
@@ -20,9 +20,11 @@ pub struct LoadedSpec {
     pub path: PathBuf,
     /// The patch file that was applied, if there is one.
     pub patch: Option<PathBuf>,
-    /// The effective document as JSON (what the generator saw).
+    /// The effective document as JSON: NOX's file with its patch applied. This is what
+    /// `cargo xtask spec` prints and what linters and validators judge.
     pub json: Value,
-    /// The same document, typed.
+    /// What the generator reads: the effective document with the generator rules of
+    /// [`crate::rules`] applied (open enums in responses, any 2xx a success), typed.
     pub openapi: openapiv3::OpenAPI,
 }
 
@@ -48,8 +50,8 @@ pub fn load(path: &Path) -> Result<LoadedSpec, CodegenError> {
     };
     check_version(path, &json)?;
     check_operations(path, &json)?;
-    let openapi: openapiv3::OpenAPI =
-        serde_json::from_value(json.clone()).map_err(|e| CodegenError::InvalidDocument {
+    let openapi: openapiv3::OpenAPI = serde_json::from_value(crate::rules::client_view(&json))
+        .map_err(|e| CodegenError::InvalidDocument {
             path: path.to_owned(),
             message: e.to_string(),
         })?;

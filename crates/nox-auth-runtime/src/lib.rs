@@ -9,7 +9,10 @@
 //!   and, only if asked with [`Runtime::with_timeout`], a total timeout per attempt
 //!   (off by default: a per-request timer costs ~6 µs per call, see BENCHMARKS.md; the
 //!   `nox-auth` facade sets its timeouts on the `reqwest::Client` instead),
-//! - retries connection failures and 429/502/503/504 answers per the [`RetryPolicy`],
+//! - retries connection failures and 408/429/502/503/504 answers per the [`RetryPolicy`],
+//! - refuses an answer from another origin than the request's (a caller-supplied
+//!   `reqwest::Client` that follows redirects): it is replaced by a `421 Misdirected
+//!   Request` carrying a [`CrossOriginResponse`], never decoded as NOX's answer,
 //! - records a `tracing` span `nox.request` per request with the operation id,
 //!   attempt, status and duration (never headers or bodies).
 //!
@@ -45,6 +48,51 @@ pub const API_KEY_HEADER: HeaderName = HeaderName::from_static("x-api-key");
 
 /// The user agent sent unless another is configured: `nox-auth/<version>`.
 pub const DEFAULT_USER_AGENT: &str = concat!("nox-auth/", env!("CARGO_PKG_VERSION"));
+
+/// Marks the `421` answer [`Runtime::exec`] returns in place of one that came from
+/// another origin than the request went to (a redirect that a caller-supplied
+/// `reqwest::Client` followed). Read it with `response.extensions().get::<CrossOriginResponse>()`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrossOriginResponse {
+    /// The status the other origin answered with.
+    pub status: reqwest::StatusCode,
+    /// The other origin, `scheme://host[:port]` (never a path or query).
+    pub origin: String,
+}
+
+impl CrossOriginResponse {
+    /// The synthetic answer that replaces a response from another origin.
+    fn into_response(self) -> reqwest::Response {
+        let body = format!(
+            "nox-auth-runtime: the answer came from {} ({}), not from the origin the request was sent to; \
+             a redirect was followed. Build the reqwest::Client with redirect::Policy::none().",
+            self.origin, self.status
+        );
+        let mut resp = http::Response::new(body);
+        *resp.status_mut() = reqwest::StatusCode::MISDIRECTED_REQUEST;
+        resp.headers_mut().insert(
+            reqwest::header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+        resp.extensions_mut().insert(self);
+        reqwest::Response::from(resp)
+    }
+}
+
+/// `scheme://host[:port]` of a URL, without path, query or credentials (`scheme:` for
+/// a URL without a host): what errors may say about where a request or redirect went.
+///
+/// ```
+/// let url = reqwest::Url::parse("https://user:pw@evil.example:8443/steal?key=1").unwrap();
+/// assert_eq!(nox_auth_runtime::origin_of(&url), "https://evil.example:8443");
+/// ```
+pub fn origin_of(url: &reqwest::Url) -> String {
+    match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{}://{host}:{port}", url.scheme()),
+        (Some(host), None) => format!("{}://{host}", url.scheme()),
+        (None, _) => format!("{}:", url.scheme()),
+    }
+}
 
 /// Per-client request state: API key, user agent, timeout and retry policy.
 ///
@@ -171,6 +219,7 @@ impl Runtime {
             *request.timeout_mut() = Some(timeout);
         }
 
+        let sent_to = request.url().origin();
         let mut attempt: u32 = 0;
         loop {
             // A request whose body cannot be cloned (a stream) gets exactly one attempt.
@@ -189,7 +238,21 @@ impl Runtime {
                 duration_ms = tracing::field::Empty,
             );
             let started = Instant::now();
-            let result = client.execute(request).instrument(span.clone()).await;
+            let result = client
+                .execute(request)
+                .instrument(span.clone())
+                .await
+                .map(|resp| {
+                    if resp.url().origin() == sent_to {
+                        resp
+                    } else {
+                        CrossOriginResponse {
+                            status: resp.status(),
+                            origin: origin_of(resp.url()),
+                        }
+                        .into_response()
+                    }
+                });
             let elapsed = started.elapsed();
             span.record("duration_ms", elapsed.as_millis() as u64);
             match &result {

@@ -8,7 +8,8 @@ use reqwest::header::RETRY_AFTER;
 /// Which failures are retried, how often, and how long to wait in between.
 ///
 /// Retried: connection failures (the request never reached NOX, so retrying
-/// cannot create a second link session) and the answers 429, 502, 503 and 504.
+/// cannot create a second link session) and the answers in
+/// [`RetryPolicy::RETRYABLE_STATUSES`]: 408, 429, 502, 503 and 504.
 /// Not retried: timeouts after the request was sent and every other status, since
 /// NOX's create operations are not idempotent.
 ///
@@ -83,9 +84,14 @@ impl RetryPolicy {
         self
     }
 
+    /// The statuses that are retried: the server did not act on the request (408: it
+    /// gave up waiting for it; 429: rate limited) or a gateway could not reach it
+    /// (502, 503, 504). The one list: the facade's `Error::is_retryable` reads it too.
+    pub const RETRYABLE_STATUSES: [u16; 5] = [408, 429, 502, 503, 504];
+
     /// Whether an answer with this status is retried.
     pub fn is_retryable_status(status: StatusCode) -> bool {
-        matches!(status.as_u16(), 429 | 502 | 503 | 504)
+        Self::RETRYABLE_STATUSES.contains(&status.as_u16())
     }
 
     /// How long to wait before retrying after `result` of attempt `attempt`
@@ -184,12 +190,12 @@ mod tests {
 
     #[test]
     fn retryable_statuses() {
-        for s in [429, 502, 503, 504] {
+        for s in [408, 429, 502, 503, 504] {
             assert!(RetryPolicy::is_retryable_status(
                 StatusCode::from_u16(s).unwrap()
             ));
         }
-        for s in [200, 201, 400, 401, 403, 404, 408, 500, 501] {
+        for s in [200, 201, 301, 400, 401, 403, 404, 500, 501] {
             assert!(!RetryPolicy::is_retryable_status(
                 StatusCode::from_u16(s).unwrap()
             ));

@@ -90,8 +90,10 @@ pub mod types {
         pub created_at: i64,
         ///Unix timestamp when the session expires (10 minutes after creation).
         pub expires_at: i64,
-        ///Language for the Authenticator UI.
-        pub language: Language,
+        /**Language for the Authenticator UI.
+
+Known values: `nl`, `en`, `fr`, `es`. Any other value NOX sends is kept as it is.*/
+        pub language: ::std::string::String,
         ///Unique token identifying this link session.
         pub link_token: ::std::string::String,
         ///Full URL to redirect the end-user to the NOX Authenticator UI.
@@ -397,7 +399,10 @@ pub mod types {
             >,
             created_at: ::std::result::Result<i64, ::std::string::String>,
             expires_at: ::std::result::Result<i64, ::std::string::String>,
-            language: ::std::result::Result<super::Language, ::std::string::String>,
+            language: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
             link_token: ::std::result::Result<
                 ::std::string::String,
                 ::std::string::String,
@@ -488,7 +493,7 @@ pub mod types {
             }
             pub fn language<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::Language>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.language = value
@@ -874,7 +879,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -977,7 +982,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(

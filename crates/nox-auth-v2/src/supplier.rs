@@ -375,11 +375,15 @@ pub mod types {
         schemars::JsonSchema
     )]
     pub struct CreateSupplierLinkSessionResponse {
-        ///Device category: hp (heat pump) or pv (PV solar inverter).
-        pub asset_type: AssetType,
-        ///Pre-selected brand, if provided.
+        /**Device category: hp (heat pump) or pv (PV solar inverter).
+
+Known values: `hp`, `pv`. Any other value NOX sends is kept as it is.*/
+        pub asset_type: ::std::string::String,
+        /**Pre-selected brand, if provided.
+
+Known values: `alpha-ess`, `alpha-innotec`, `apsystems`, `atlantic`, `bosch`, `buderus`, `bulex`, `ctc`, `daikin`, `dewarmte`, `deye`, `enphase`, `felicity-solar`, `fox-ess`, `fronius`, `fujitsu`, `goodwe`, `growatt`, `hitachi`, `hoymiles`, `huawei`, `hyxipower`, `ilumen`, `ivt`, `ja-solar`, `jaspi`, `jinkosolar`, `kostal`, `lg`, `longi`, `midea`, `mitsubishi`, `nibe`, `panasonic`, `saj`, `samsung`, `saunier-duval`, `sanyo`, `sigenergy`, `sma`, `sofar`, `solaredge`, `solarman`, `solax`, `solis`, `solarwatt`, `sungrow`, `sunpower`, `talesun`, `thermia`, `thermor`, `toshiba`, `trinasolar`, `vaillant`, `victron`, `viessmann`. Any other value NOX sends is kept as it is.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub brand: ::std::option::Option<Brand>,
+        pub brand: ::std::option::Option<::std::string::String>,
         ///Unix timestamp when the session was completed. Always null on creation.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub completed_at: ::std::option::Option<i64>,
@@ -387,8 +391,10 @@ pub mod types {
         pub created_at: i64,
         ///Unix timestamp when the session expires (10 minutes after creation).
         pub expires_at: i64,
-        ///Language for the Authenticator UI.
-        pub language: Language,
+        /**Language for the Authenticator UI.
+
+Known values: `nl`, `en`, `fr`, `es`. Any other value NOX sends is kept as it is.*/
+        pub language: ::std::string::String,
         ///Unique token identifying this link session.
         pub link_token: ::std::string::String,
         ///Full URL to redirect the end-user to the NOX Authenticator UI.
@@ -609,9 +615,12 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct CreateSupplierLinkSessionResponse {
-            asset_type: ::std::result::Result<super::AssetType, ::std::string::String>,
+            asset_type: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
             brand: ::std::result::Result<
-                ::std::option::Option<super::Brand>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             completed_at: ::std::result::Result<
@@ -620,7 +629,10 @@ pub mod types {
             >,
             created_at: ::std::result::Result<i64, ::std::string::String>,
             expires_at: ::std::result::Result<i64, ::std::string::String>,
-            language: ::std::result::Result<super::Language, ::std::string::String>,
+            language: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
             link_token: ::std::result::Result<
                 ::std::string::String,
                 ::std::string::String,
@@ -664,7 +676,7 @@ pub mod types {
         impl CreateSupplierLinkSessionResponse {
             pub fn asset_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::AssetType>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.asset_type = value
@@ -676,7 +688,7 @@ pub mod types {
             }
             pub fn brand<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Brand>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.brand = value
@@ -724,7 +736,7 @@ pub mod types {
             }
             pub fn language<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::Language>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.language = value
@@ -1095,7 +1107,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(

@@ -332,6 +332,24 @@ impl Brand {
     }
 }
 
+impl crate::open::OpenValue for AssetType {
+    fn code(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+impl crate::open::OpenValue for Language {
+    fn code(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+impl crate::open::OpenValue for Brand {
+    fn code(self) -> &'static str {
+        self.slug()
+    }
+}
+
 impl fmt::Display for Brand {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.slug())

@@ -192,6 +192,23 @@ impl ClientBuilder {
     /// Uses your own `reqwest::Client` (proxy, TLS roots, shared pool…). The API key,
     /// user agent and retries still apply; timeouts are that client's own (set them
     /// there: a client without a timeout waits forever on a server that never answers).
+    ///
+    /// **That client must not follow redirects.** reqwest's default policy follows up to
+    /// 10 and strips only `Authorization` and `Cookie` on a hop to another host, so the
+    /// `x-api-key` header would go to wherever a redirect points. Build it with
+    /// `.redirect(reqwest::redirect::Policy::none())`, as the builder's own client is.
+    /// Where that is not done, an answer that came from another origin than the request
+    /// was sent to is detected and refused with [`Error::Redirect`] (`followed: true`),
+    /// but by then the request has reached that origin.
+    ///
+    /// ```
+    /// let http = reqwest::Client::builder()
+    ///     .redirect(reqwest::redirect::Policy::none())
+    ///     .timeout(std::time::Duration::from_secs(20))
+    ///     .build()?;
+    /// let client = nox_auth::Client::builder().api_key("k").http_client(http).build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -262,6 +279,9 @@ impl ClientBuilder {
             None => reqwest::Client::builder()
                 .connect_timeout(connect_timeout)
                 .timeout(timeout)
+                // The API key goes to the configured origin only: a 3xx is returned as
+                // `Error::Redirect`, never followed.
+                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(|e| ConfigError::HttpClient(e.to_string()))?,
         };
@@ -340,8 +360,12 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
-fn redact_userinfo(input: &str) -> String {
-    match (input.find("://"), input.find('@')) {
+/// The URL text with everything between `://` and the **last** `@` replaced, so that
+/// a password containing `@` (or `/`, `?`, typed unencoded) is hidden whole. An `@`
+/// later in the path or query hides a little more than needed, never less. Used
+/// wherever a URL someone typed is printed.
+pub(crate) fn redact_userinfo(input: &str) -> String {
+    match (input.find("://"), input.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
             format!("{}://<redacted>@{}", &input[..s], &input[at + 1..])
         }
@@ -371,6 +395,16 @@ mod tests {
         assert!(base_err("https://a.b/?x=1").contains("no query"));
         let e = base_err("https://user:hunter2@a.b/");
         assert!(e.contains("credentials") && !e.contains("hunter2"), "{e}");
+        // `@` inside the password: the whole userinfo is hidden.
+        for url in ["https://k:p@ss-SECRET@host", "https://k:p@ss/SECRET@host/x"] {
+            let e = base_err(url);
+            assert!(!e.contains("SECRET") && !e.contains("ss"), "{e}");
+        }
+        assert_eq!(
+            redact_userinfo("https://k:p@ss-SECRET@host/p"),
+            "https://<redacted>@host/p"
+        );
+        assert_eq!(redact_userinfo("no-scheme@host"), "no-scheme@host");
     }
 
     #[test]

@@ -65,7 +65,11 @@ pub enum Error {
     #[error(transparent)]
     Config(#[from] ConfigError),
     /// The request did not get an answer: timeout, connection refused, TLS, DNS…
-    #[error("{operation}: {kind} talking to NOX: {source}")]
+    /// The message names the innermost cause (e.g. `Connection refused`).
+    #[error(
+        "{operation}: {kind} talking to NOX: {}",
+        crate::send::error_chain(source)
+    )]
     Transport {
         /// The operation.
         operation: &'static str,
@@ -89,14 +93,45 @@ pub enum Error {
         /// At most [`BODY_EXCERPT_LIMIT`] bytes of the body, control characters removed.
         body_excerpt: String,
     },
+    /// NOX answered with a redirect. Redirects are never followed: the API key goes only
+    /// to the configured base URL's origin.
+    #[error("{operation}: {}", redirect_message(*status, target.as_deref(), *followed))]
+    Redirect {
+        /// The operation.
+        operation: &'static str,
+        /// The redirect status (301, 302, 303, 307, 308…), or, when a caller-supplied
+        /// `reqwest::Client` followed it, the status the other origin answered with.
+        status: StatusCode,
+        /// Where it pointed: `scheme://host[:port]` only, never a path or query.
+        target: Option<String>,
+        /// `true` when a caller-supplied `reqwest::Client` followed the redirect (the
+        /// request, key included, then reached `target`): build that client with
+        /// `reqwest::redirect::Policy::none()`.
+        followed: bool,
+    },
     /// NOX answered with a success status but a body that does not match the API.
     #[error("{operation}: NOX's answer could not be read: {reason}")]
     InvalidResponse {
         /// The operation.
         operation: &'static str,
-        /// What did not match (the parser's message, truncated; never the whole body).
+        /// What did not match, naming the field (the parser's message, truncated; never
+        /// the whole body).
         reason: String,
     },
+}
+
+fn redirect_message(status: StatusCode, target: Option<&str>, followed: bool) -> String {
+    let target = target.unwrap_or("(no Location)");
+    if followed {
+        format!(
+            "the caller-supplied reqwest::Client followed a redirect to {target}, which answered {status}; \
+             the answer was discarded; build that client with reqwest::redirect::Policy::none()"
+        )
+    } else {
+        format!(
+            "NOX answered {status} redirecting to {target}; redirects are not followed, so the API key is sent to the configured base URL only"
+        )
+    }
 }
 
 /// What kind of transport failure an [`Error::Transport`] is.
@@ -105,8 +140,12 @@ pub enum Error {
 pub enum TransportKind {
     /// No answer within the configured timeout.
     Timeout,
-    /// The connection could not be made (refused, DNS, TLS handshake).
+    /// The connection could not be made (refused, reset, unreachable).
     Connect,
+    /// The host name could not be resolved.
+    Dns,
+    /// The TLS handshake failed (certificate, protocol).
+    Tls,
     /// The answer broke off while it was being read.
     Body,
     /// Anything else.
@@ -118,6 +157,8 @@ impl fmt::Display for TransportKind {
         f.write_str(match self {
             TransportKind::Timeout => "timeout",
             TransportKind::Connect => "connection failure",
+            TransportKind::Dns => "DNS failure",
+            TransportKind::Tls => "TLS failure",
             TransportKind::Body => "broken response body",
             TransportKind::Other => "transport error",
         })
@@ -125,15 +166,19 @@ impl fmt::Display for TransportKind {
 }
 
 impl Error {
-    /// Whether trying again later may succeed: timeouts, connection failures, and
-    /// 408/429/502/503/504 answers.
+    /// Whether trying again later may succeed: timeouts, connection and DNS failures,
+    /// and the statuses the retry policy retries
+    /// ([`RetryPolicy::RETRYABLE_STATUSES`](nox_auth_runtime::RetryPolicy::RETRYABLE_STATUSES)).
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Transport { kind, .. } => {
-                matches!(kind, TransportKind::Timeout | TransportKind::Connect)
+                matches!(
+                    kind,
+                    TransportKind::Timeout | TransportKind::Connect | TransportKind::Dns
+                )
             }
             Error::UnexpectedStatus { status, .. } => {
-                matches!(status.as_u16(), 408 | 429 | 502 | 503 | 504)
+                nox_auth_runtime::RetryPolicy::is_retryable_status(*status)
             }
             _ => false,
         }
@@ -144,6 +189,7 @@ impl Error {
         match self {
             Error::Api { status, .. }
             | Error::Unauthorized { status, .. }
+            | Error::Redirect { status, .. }
             | Error::UnexpectedStatus { status, .. } => Some(*status),
             _ => None,
         }
@@ -276,155 +322,6 @@ pub(crate) fn excerpt(s: &str, limit: usize) -> String {
         out.push('…');
     }
     out
-}
-
-/// A generated error body: the fields an [`Error::Api`] is built from.
-pub(crate) trait ErrorBody {
-    /// The message and the code.
-    fn message_and_code(&self) -> (Option<String>, Option<String>);
-}
-
-impl ErrorBody for nox_auth_v2::supplier::types::ErrorResponse {
-    fn message_and_code(&self) -> (Option<String>, Option<String>) {
-        (self.error.clone(), None)
-    }
-}
-
-impl ErrorBody for nox_auth_v2::manufacturer::types::ErrorResponse {
-    fn message_and_code(&self) -> (Option<String>, Option<String>) {
-        (self.error.clone(), None)
-    }
-}
-
-macro_rules! v1_error_body {
-    ($($t:path),*) => {$(
-        impl ErrorBody for $t {
-            fn message_and_code(&self) -> (Option<String>, Option<String>) {
-                (self.message.clone().or_else(|| self.error.clone()), self.error_code.clone())
-            }
-        }
-    )*};
-}
-v1_error_body!(
-    nox_auth_v1::supplier::types::ErrorResponse,
-    nox_auth_v1::manufacturer::types::ErrorResponse
-);
-
-/// The one conversion from the generated clients' error into [`Error`].
-pub(crate) async fn from_progenitor<E: ErrorBody>(
-    operation: &'static str,
-    err: progenitor_client::Error<E>,
-) -> Error {
-    use progenitor_client::Error as P;
-    match err {
-        P::ErrorResponse(resp) => {
-            let status = resp.status();
-            let (message, code) = resp.into_inner().message_and_code();
-            let message = message
-                .map(|m| excerpt(&m, 1024))
-                .unwrap_or_else(|| "(no message)".to_owned());
-            if matches!(status.as_u16(), 401 | 403) {
-                Error::Unauthorized {
-                    operation,
-                    status,
-                    message,
-                }
-            } else {
-                Error::Api {
-                    operation,
-                    status,
-                    message,
-                    code,
-                }
-            }
-        }
-        P::UnexpectedResponse(resp) => unexpected(operation, resp).await,
-        P::CommunicationError(source) | P::ResponseBodyError(source) => {
-            transport(operation, source)
-        }
-        P::InvalidResponsePayload(_bytes, e) => Error::InvalidResponse {
-            operation,
-            reason: excerpt(&e.to_string(), 200),
-        },
-        P::InvalidRequest(reason) | P::Custom(reason) => Error::InvalidResponse {
-            operation,
-            reason: format!("the request could not be built: {}", excerpt(&reason, 200)),
-        },
-        P::InvalidUpgrade(source) => transport(operation, source),
-    }
-}
-
-fn transport(operation: &'static str, source: reqwest::Error) -> Error {
-    let kind = if source.is_timeout() {
-        TransportKind::Timeout
-    } else if source.is_connect() {
-        TransportKind::Connect
-    } else if source.is_body() || source.is_decode() {
-        TransportKind::Body
-    } else {
-        TransportKind::Other
-    };
-    Error::Transport {
-        operation,
-        kind,
-        source: source.without_url_query(),
-    }
-}
-
-trait WithoutUrlQuery {
-    fn without_url_query(self) -> Self;
-}
-
-impl WithoutUrlQuery for reqwest::Error {
-    /// NOX's operations carry nothing secret in the URL, but a query never belongs in an error.
-    fn without_url_query(mut self) -> Self {
-        if let Some(url) = self.url_mut() {
-            url.set_query(None);
-        }
-        self
-    }
-}
-
-/// Reads at most [`BODY_EXCERPT_LIMIT`] bytes of an undocumented answer.
-async fn unexpected(operation: &'static str, mut resp: reqwest::Response) -> Error {
-    let status = resp.status();
-    // The same reading of the header as the retry policy's (seconds or an HTTP date).
-    let retry_after = nox_auth_runtime::retry_after(resp.headers(), std::time::SystemTime::now());
-    let mut body = Vec::new();
-    while body.len() <= BODY_EXCERPT_LIMIT {
-        match resp.chunk().await {
-            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
-            _ => break,
-        }
-    }
-    let text = String::from_utf8_lossy(&body);
-    // A JSON error body with `error`/`message` gives a better message than raw text.
-    let message = serde_json::from_slice::<serde_json::Value>(&body)
-        .ok()
-        .and_then(|v| {
-            v.get("error")
-                .or_else(|| v.get("message"))
-                .and_then(|m| m.as_str())
-                .map(str::to_owned)
-        });
-    let body_excerpt = excerpt(message.as_deref().unwrap_or(&text), BODY_EXCERPT_LIMIT);
-    if matches!(status.as_u16(), 401 | 403) {
-        return Error::Unauthorized {
-            operation,
-            status,
-            message: if body_excerpt.is_empty() {
-                "(no message)".into()
-            } else {
-                body_excerpt
-            },
-        };
-    }
-    Error::UnexpectedStatus {
-        operation,
-        status,
-        retry_after,
-        body_excerpt,
-    }
 }
 
 #[cfg(test)]

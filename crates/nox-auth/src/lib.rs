@@ -74,6 +74,8 @@ pub mod callback;
 pub mod client;
 pub mod error;
 pub mod manufacturer;
+mod open;
+mod send;
 pub mod session;
 pub mod supplier;
 mod validate;
@@ -83,8 +85,10 @@ pub use client::{Client, ClientBuilder};
 pub use error::{ConfigError, Error, TransportKind, ValidationError};
 pub use manufacturer::ManufacturerLinkRequest;
 pub use nox_auth_runtime::RetryPolicy;
+pub use open::{Open, OpenValue};
 pub use session::{DeviceConnection, LinkSession, ManufacturerLinkSession};
 pub use supplier::{SupplierLinkRequest, V1LinkRequest};
+pub use validate::{REFUSED_REDIRECT_SCHEMES, validate_redirect_url};
 
 /// The request runtime (API key, retries, tracing) the generated clients run through.
 pub use nox_auth_runtime;

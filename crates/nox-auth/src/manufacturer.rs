@@ -3,7 +3,8 @@
 
 use crate::Client;
 use crate::brand::Language;
-use crate::error::{Error, ValidationError, from_progenitor};
+use crate::error::{Error, ValidationError};
+use crate::send::send;
 use crate::session::{DeviceConnection, ManufacturerLinkSession};
 use crate::validate::{non_empty, redirect_url};
 
@@ -67,20 +68,13 @@ impl Client {
         const OP: &str = "create_manufacturer_link_session";
         req.validate()?;
         let body = nox_auth_v2::manufacturer::types::CreateManufacturerLinkSessionRequest {
-            user_id: req.user_id,
-            redirect_url: req.redirect_url,
+            user_id: req.user_id.clone(),
+            redirect_url: req.redirect_url.clone(),
             language: req.language.into(),
         };
-        match self
-            .v2_manufacturer
-            .create_manufacturer_link_session()
-            .body(body)
-            .send()
-            .await
-        {
-            Ok(resp) => ManufacturerLinkSession::from_generated(OP, resp.into_inner()),
-            Err(e) => Err(from_progenitor(OP, e).await),
-        }
+        let call = self.v2_manufacturer.create_manufacturer_link_session();
+        let answer = send(OP, call.body(body).send()).await?;
+        ManufacturerLinkSession::from_generated(OP, &req, answer)
     }
 
     /// Registers a device connection for your user (`POST /v2/manufacturer/device-connections`).
@@ -99,24 +93,20 @@ impl Client {
         const OP: &str = "create_manufacturer_device_connection";
         let user_id = user_id.into();
         non_empty("user_id", &user_id)?;
-        let body =
-            nox_auth_v2::manufacturer::types::CreateManufacturerDeviceConnectionRequest { user_id };
-        match self
-            .v2_manufacturer
-            .create_manufacturer_device_connection()
-            .body(body)
-            .send()
-            .await
-        {
-            Ok(resp) => {
-                let r = resp.into_inner();
-                Ok(DeviceConnection {
-                    user_id: r.manufacturer_user_id,
-                    nox_user_id: r.nox_user_id,
-                })
-            }
-            Err(e) => Err(from_progenitor(OP, e).await),
-        }
+        let body = nox_auth_v2::manufacturer::types::CreateManufacturerDeviceConnectionRequest {
+            user_id: user_id.clone(),
+        };
+        let call = self.v2_manufacturer.create_manufacturer_device_connection();
+        let r = send(OP, call.body(body).send()).await?;
+        Ok(DeviceConnection {
+            user_id: crate::session::same_user(
+                OP,
+                "manufacturer_user_id",
+                &user_id,
+                r.manufacturer_user_id,
+            )?,
+            nox_user_id: r.nox_user_id,
+        })
     }
 
     /// v1 `POST /manufacturers/nox`: connects your user and devices without a supplier.
@@ -135,16 +125,8 @@ impl Client {
             manufacturer_user_id: user_id.to_owned(),
             device_ids,
         };
-        match self
-            .v1_manufacturer
-            .connect_nox_manufacturer()
-            .body(body)
-            .send()
-            .await
-        {
-            Ok(resp) => Ok(resp.into_inner()),
-            Err(e) => Err(from_progenitor(OP, e).await),
-        }
+        let call = self.v1_manufacturer.connect_nox_manufacturer();
+        send(OP, call.body(body).send()).await
     }
 
     /// v1 `POST /manufacturers/suppliers`: starts the supplier OAuth flow for your user.
@@ -169,15 +151,7 @@ impl Client {
             language: language.unwrap_or("en").to_owned(),
             device_ids,
         };
-        match self
-            .v1_manufacturer
-            .connect_supplier_manufacturer()
-            .body(body)
-            .send()
-            .await
-        {
-            Ok(resp) => Ok(resp.into_inner()),
-            Err(e) => Err(from_progenitor(OP, e).await),
-        }
+        let call = self.v1_manufacturer.connect_supplier_manufacturer();
+        send(OP, call.body(body).send()).await
     }
 }

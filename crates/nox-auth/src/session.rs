@@ -9,7 +9,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use crate::brand::{AssetType, Brand, Language};
-use crate::error::Error;
+use crate::error::{Error, excerpt};
+use crate::open::Open;
 
 /// A v2 supplier link session: where to send the user, and until when.
 ///
@@ -31,14 +32,14 @@ pub struct LinkSession {
     pub link_url: String,
     /// The session's token.
     pub link_token: String,
-    /// Your user id (NOX's `supplier_user_id`).
+    /// Your user id (NOX's `supplier_user_id`; checked to be the one you sent).
     pub user_id: String,
-    /// The device category.
-    pub asset_type: AssetType,
-    /// The pre-selected brand, if any.
-    pub brand: Option<Brand>,
-    /// The UI language.
-    pub language: Language,
+    /// The device category, as NOX echoed it.
+    pub asset_type: Open<AssetType>,
+    /// The pre-selected brand, if any, as NOX echoed it.
+    pub brand: Option<Open<Brand>>,
+    /// The UI language, as NOX echoed it.
+    pub language: Open<Language>,
     /// Where NOX sends the user back to.
     pub redirect_url: String,
     /// Your supplier name, as NOX resolved it from the API key.
@@ -64,10 +65,10 @@ pub struct ManufacturerLinkSession {
     pub link_url: String,
     /// The session's token.
     pub link_token: String,
-    /// Your user id (NOX's `manufacturer_user_id`).
+    /// Your user id (NOX's `manufacturer_user_id`; checked to be the one you sent).
     pub user_id: String,
-    /// The UI language.
-    pub language: Language,
+    /// The UI language, as NOX echoed it.
+    pub language: Open<Language>,
     /// Where NOX sends the user back to.
     pub redirect_url: String,
     /// Your manufacturer name, as NOX resolved it from the API key.
@@ -144,38 +145,87 @@ fn from_unix(operation: &'static str, field: &str, secs: i64) -> Result<SystemTi
 /// The timestamps every v2 link session answer carries: created, expires, completed.
 type SessionTimes = (SystemTime, SystemTime, Option<SystemTime>);
 
+/// Reads a session's timestamps and refuses an expiry before the creation.
 fn session_times(
     operation: &'static str,
     created_at: i64,
     expires_at: i64,
     completed_at: Option<i64>,
 ) -> Result<SessionTimes, Error> {
-    Ok((
-        from_unix(operation, "created_at", created_at)?,
-        from_unix(operation, "expires_at", expires_at)?,
-        completed_at
-            .map(|t| from_unix(operation, "completed_at", t))
-            .transpose()?,
-    ))
+    let created = from_unix(operation, "created_at", created_at)?;
+    let expires = from_unix(operation, "expires_at", expires_at)?;
+    if expires < created {
+        return Err(Error::InvalidResponse {
+            operation,
+            reason: format!("`expires_at` ({expires_at}) is before `created_at` ({created_at})"),
+        });
+    }
+    let completed = completed_at
+        .map(|t| from_unix(operation, "completed_at", t))
+        .transpose()?;
+    Ok((created, expires, completed))
+}
+
+/// Refuses an answer for another user than the one the request named: verifying its
+/// callback later would fail, or worse, succeed for the wrong user.
+pub(crate) fn same_user(
+    operation: &'static str,
+    field: &str,
+    sent: &str,
+    answered: String,
+) -> Result<String, Error> {
+    if answered == sent {
+        Ok(answered)
+    } else {
+        Err(Error::InvalidResponse {
+            operation,
+            reason: format!(
+                "`{field}` is `{}`, not the user id that was sent",
+                excerpt(&answered, 64)
+            ),
+        })
+    }
 }
 
 impl LinkSession {
+    /// Builds the session from NOX's answer to `request`, refusing an answer that
+    /// contradicts it (another user, a known asset type other than the one sent) or
+    /// itself (expiry before creation).
     pub(crate) fn from_generated(
         operation: &'static str,
+        request: &crate::SupplierLinkRequest,
         r: nox_auth_v2::supplier::types::CreateSupplierLinkSessionResponse,
     ) -> Result<Self, Error> {
         let (created_at, expires_at, completed_at) =
             session_times(operation, r.created_at, r.expires_at, r.completed_at)?;
+        let user_id = same_user(
+            operation,
+            "supplier_user_id",
+            &request.user_id,
+            r.supplier_user_id,
+        )?;
+        let asset_type = Open::parse(&r.asset_type);
+        if let Open::Known(answered) = asset_type
+            && answered != request.asset_type
+        {
+            return Err(Error::InvalidResponse {
+                operation,
+                reason: format!(
+                    "`asset_type` is `{answered}`, not the `{}` that was sent",
+                    request.asset_type
+                ),
+            });
+        }
         Ok(LinkSession {
             created_at,
             expires_at,
             completed_at,
             link_url: r.link_url,
             link_token: r.link_token,
-            user_id: r.supplier_user_id,
-            asset_type: r.asset_type.into(),
-            brand: r.brand.map(Brand::from),
-            language: r.language.into(),
+            user_id,
+            asset_type,
+            brand: r.brand.as_deref().map(Open::parse),
+            language: Open::parse(&r.language),
             redirect_url: r.redirect_url,
             supplier: r.supplier,
         })
@@ -183,20 +233,28 @@ impl LinkSession {
 }
 
 impl ManufacturerLinkSession {
+    /// Builds the session from NOX's answer to `request` (see [`LinkSession`]'s checks).
     pub(crate) fn from_generated(
         operation: &'static str,
+        request: &crate::ManufacturerLinkRequest,
         r: nox_auth_v2::manufacturer::types::CreateManufacturerLinkSessionResponse,
     ) -> Result<Self, Error> {
         let (created_at, expires_at, completed_at) =
             session_times(operation, r.created_at, r.expires_at, r.completed_at)?;
+        let user_id = same_user(
+            operation,
+            "manufacturer_user_id",
+            &request.user_id,
+            r.manufacturer_user_id,
+        )?;
         Ok(ManufacturerLinkSession {
             created_at,
             expires_at,
             completed_at,
             link_url: r.link_url,
             link_token: r.link_token,
-            user_id: r.manufacturer_user_id,
-            language: r.language.into(),
+            user_id,
+            language: Open::parse(&r.language),
             redirect_url: r.redirect_url,
             manufacturer: r.manufacturer,
             brand: r.brand,

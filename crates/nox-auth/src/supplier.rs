@@ -2,7 +2,8 @@
 
 use crate::Client;
 use crate::brand::{AssetType, Brand, Language};
-use crate::error::{Error, ValidationError, from_progenitor};
+use crate::error::{Error, ValidationError};
+use crate::send::send;
 use crate::session::LinkSession;
 use crate::validate::{non_empty, redirect_url};
 
@@ -112,22 +113,15 @@ impl Client {
         const OP: &str = "create_supplier_link_session";
         req.validate()?;
         let body = nox_auth_v2::supplier::types::CreateSupplierLinkSessionRequest {
-            user_id: req.user_id,
+            user_id: req.user_id.clone(),
             asset_type: req.asset_type.into(),
-            redirect_url: req.redirect_url,
+            redirect_url: req.redirect_url.clone(),
             brand: req.brand.map(Into::into),
             language: req.language.into(),
         };
-        match self
-            .v2_supplier
-            .create_supplier_link_session()
-            .body(body)
-            .send()
-            .await
-        {
-            Ok(resp) => LinkSession::from_generated(OP, resp.into_inner()),
-            Err(e) => Err(from_progenitor(OP, e).await),
-        }
+        let call = self.v2_supplier.create_supplier_link_session().body(body);
+        let answer = send(OP, call.send()).await?;
+        LinkSession::from_generated(OP, &req, answer)
     }
 
     /// Creates a v1 link session (`POST /users/{userId}/link`).
@@ -152,16 +146,7 @@ impl Client {
         if let Some(language) = req.language {
             body = body.language(language);
         }
-        match self
-            .v1_supplier
-            .create_link_session()
-            .user_id(user_id)
-            .body(body)
-            .send()
-            .await
-        {
-            Ok(resp) => Ok(resp.into_inner()),
-            Err(e) => Err(from_progenitor(OP, e).await),
-        }
+        let call = self.v1_supplier.create_link_session().user_id(user_id);
+        send(OP, call.body(body).send()).await
     }
 }

@@ -11,8 +11,30 @@ pub(crate) fn non_empty(field: &'static str, value: &str) -> Result<(), Validati
     }
 }
 
-/// Refuses anything but an absolute URL. App schemes (`myapp://cb`) are allowed, since
-/// mobile apps receive the callback as a deep link.
+/// Checks a `redirect_url` the way every request of this SDK does before sending it
+/// (and the way `nox-mock` does on arrival): an absolute URL to a place a user can be
+/// sent back to. App schemes are allowed; the schemes in [`REFUSED_REDIRECT_SCHEMES`]
+/// and `http(s)` without a host are not.
+///
+/// ```
+/// use nox_auth::validate_redirect_url;
+/// assert!(validate_redirect_url("https://example.com/nox/callback").is_ok());
+/// assert!(validate_redirect_url("myapp://nox/callback").is_ok());
+/// assert!(validate_redirect_url("javascript://%0aalert(1)").is_err());
+/// assert!(validate_redirect_url("file:///etc/passwd").is_err());
+/// ```
+pub fn validate_redirect_url(value: &str) -> Result<(), ValidationError> {
+    redirect_url("redirect_url", value)
+}
+
+/// Schemes a browser runs or reads locally instead of navigating to a server or an app:
+/// never a place to send a user back to.
+pub const REFUSED_REDIRECT_SCHEMES: [&str; 6] =
+    ["javascript", "data", "file", "vbscript", "blob", "about"];
+
+/// Refuses anything but an absolute URL to a place a user can be sent back to. App
+/// schemes (`myapp://cb`) are allowed, since mobile apps receive the callback as a deep
+/// link; [`REFUSED_REDIRECT_SCHEMES`] and `http(s)` without a host are refused.
 pub(crate) fn redirect_url(field: &'static str, value: &str) -> Result<(), ValidationError> {
     non_empty(field, value)?;
     let invalid = |reason: String| ValidationError::InvalidUrl {
@@ -21,11 +43,26 @@ pub(crate) fn redirect_url(field: &'static str, value: &str) -> Result<(), Valid
         reason,
     };
     let url = url::Url::parse(value).map_err(|e| invalid(e.to_string()))?;
+    if REFUSED_REDIRECT_SCHEMES.contains(&url.scheme()) {
+        return Err(invalid(format!(
+            "the `{}` scheme is not a place to send a user back to",
+            url.scheme()
+        )));
+    }
     if url.cannot_be_a_base() && url.scheme() != "urn" {
         return Err(invalid("no `//` authority or path".into()));
     }
-    if matches!(url.scheme(), "http" | "https") && url.host().is_none() {
-        return Err(invalid("no host".into()));
+    if matches!(url.scheme(), "http" | "https") {
+        // The URL parser repairs `https:///cb` and `http:cb` into `https://cb/`; a
+        // browser or NOX may read them otherwise, so the text itself must name a host.
+        let text = value.trim();
+        let after_scheme = text.get(url.scheme().len()..).unwrap_or_default();
+        let names_host = after_scheme
+            .strip_prefix("://")
+            .is_some_and(|rest| !rest.starts_with(['/', '\\']) && !rest.is_empty());
+        if url.host().is_none() || !names_host {
+            return Err(invalid("no host".into()));
+        }
     }
     Ok(())
 }
@@ -43,7 +80,23 @@ mod tests {
         ] {
             assert!(redirect_url("redirect_url", ok).is_ok(), "{ok}");
         }
-        for bad in ["", "  ", "/callback", "example.com/cb", "mailto:x@y.z"] {
+        for bad in [
+            "",
+            "  ",
+            "/callback",
+            "example.com/cb",
+            "mailto:x@y.z",
+            "javascript://%0aalert(1)",
+            "JavaScript://%0aalert(1)",
+            " javascript:alert(1)",
+            "data://text/html,<script>alert(1)</script>",
+            "data:text/html,x",
+            "file:///etc/passwd",
+            "vbscript://x",
+            "blob:https://a.example/1",
+            "https:///cb",
+            "http:cb",
+        ] {
             assert!(redirect_url("redirect_url", bad).is_err(), "{bad}");
         }
     }

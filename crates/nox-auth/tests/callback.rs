@@ -7,7 +7,7 @@ use base64::Engine as _;
 use nox_auth::callback::{
     self, CallbackError, CallbackPayload, MAX_DATA_LEN, MAX_INPUT_LEN, VerifyError, VerifyOptions,
 };
-use nox_auth::{AssetType, Brand, Language, LinkSession};
+use nox_auth::{AssetType, Brand, Language, LinkSession, Open};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -435,9 +435,9 @@ fn session(brand: Option<Brand>, asset_type: AssetType) -> LinkSession {
         link_url: "https://auth.nox.energy/ui?token=tok".into(),
         link_token: "tok".into(),
         user_id: "user-42".into(),
-        asset_type,
-        brand,
-        language: Language::Nl,
+        asset_type: asset_type.into(),
+        brand: brand.map(Into::into),
+        language: Language::Nl.into(),
         redirect_url: "https://example.com/cb".into(),
         supplier: "Acme".into(),
         created_at: at(1_703_123_456),
@@ -495,7 +495,7 @@ fn each_rule_fails_with_its_error() {
     messages.push_str(&format!("{e}\n"));
     p.connected_at = at(1_703_124_056 + 60);
     assert!(
-        p.verify_with(&s, at(1_703_124_200), &VerifyOptions::default())
+        p.verify_with(&s, at(1_703_124_056 + 60), &VerifyOptions::default())
             .is_ok(),
         "within skew"
     );
@@ -519,7 +519,7 @@ fn each_rule_fails_with_its_error() {
     assert_eq!(
         e,
         VerifyError::BrandMismatch {
-            expected: Brand::SaunierDuval,
+            expected: "saunier-duval".into(),
             found: "vaillant".into()
         }
     );
@@ -558,7 +558,51 @@ fn each_rule_fails_with_its_error() {
     );
     messages.push_str(&format!("{e}\n"));
 
+    // A callback that arrives after the session expired (plus skew) is refused, even
+    // when everything in it is consistent: a day-old callback URL must not verify.
+    let p = payload();
+    let e = p
+        .verify_with(&s, at(1_703_124_056 + 61), &VerifyOptions::default())
+        .unwrap_err();
+    assert_eq!(
+        e,
+        VerifyError::SessionExpired {
+            expires_at: 1_703_124_056,
+            now: 1_703_124_056 + 61,
+            skew: 60
+        }
+    );
+    messages.push_str(&format!("{e}\n"));
+    let a_day_later = at(1_703_124_056 + 86_400);
+    assert!(matches!(
+        p.verify_with(&s, a_day_later, &VerifyOptions::default()),
+        Err(VerifyError::SessionExpired { .. })
+    ));
+
     insta::assert_snapshot!("verify_error_messages", messages);
+}
+
+#[test]
+fn sessions_with_values_nox_added_still_verify() {
+    // A session NOX answered with an asset type and a brand this SDK does not know.
+    let mut s = session(None, AssetType::Hp);
+    s.asset_type = Open::parse("battery");
+    let mut p = payload();
+    p.brand = "daikin".into();
+    let v = verify(&p, &s).expect("a known brand cannot be checked against an unknown asset type");
+    assert_eq!(v.asset_type.as_str(), "battery");
+    // A pre-selected brand NOX added: the payload must name the same one.
+    s.brand = Some(Open::parse("wolf"));
+    p.brand = "Wolf".into();
+    assert!(verify(&p, &s).is_ok());
+    p.brand = "daikin".into();
+    assert_eq!(
+        verify(&p, &s).unwrap_err(),
+        VerifyError::BrandMismatch {
+            expected: "wolf".into(),
+            found: "daikin".into()
+        }
+    );
 }
 
 #[test]
@@ -663,4 +707,104 @@ fn deeply_nested_json_is_an_error_not_a_stack_overflow() {
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
     let e = callback::decode_data(&B64.encode(&deep)).unwrap_err();
     assert!(matches!(e, CallbackError::InvalidJson { .. }), "{e:?}");
+}
+
+// ------------------------------------------------------------------ extreme values
+
+/// Seconds at the edges: 0, 1, `i64::MAX`, `u64::MAX`, and what lies between.
+fn edge_secs() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        Just(0u64),
+        Just(1),
+        Just(i64::MAX as u64),
+        Just(u64::MAX),
+        any::<u64>(),
+        0u64..4_000_000_000,
+    ]
+}
+
+fn edge_skew() -> impl Strategy<Value = Duration> {
+    prop_oneof![
+        Just(Duration::ZERO),
+        Just(Duration::from_secs(1)),
+        Just(Duration::from_secs(i64::MAX as u64)),
+        Just(Duration::from_secs(u64::MAX)),
+        Just(Duration::MAX),
+        any::<u64>().prop_map(Duration::from_secs),
+    ]
+}
+
+/// A time the way the SDK gets one: Unix seconds from JSON (NOX's answer or a stored
+/// session); `None` where the value cannot be a `SystemTime` or an `i64`.
+fn session_from_json(created: u64, expires: u64, completed: Option<u64>) -> Option<LinkSession> {
+    serde_json::from_value(json!({
+        "link_url": "https://auth.nox.energy/ui?token=t", "link_token": "t", "user_id": "user-42",
+        "asset_type": "hp", "brand": null, "language": "nl", "redirect_url": "https://example.com/cb",
+        "supplier": "Acme", "created_at": created, "expires_at": expires, "completed_at": completed,
+    }))
+    .ok()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2048))]
+
+    /// Verification at any combination of extreme times and skews gives a result or an
+    /// error, never a panic; whatever passes obeys the rules.
+    #[test]
+    fn extreme_times_and_skews_never_panic(
+        created in edge_secs(),
+        expires in edge_secs(),
+        completed in prop::option::of(edge_secs()),
+        connected in edge_secs(),
+        now in edge_secs(),
+        skew in edge_skew(),
+    ) {
+        let Some(session) = session_from_json(created, expires, completed) else {
+            return Ok(());
+        };
+        // The session's own helpers at the extremes.
+        let now_t = UNIX_EPOCH.checked_add(Duration::from_secs(now)).unwrap_or(session.expires_at);
+        let _ = (session.is_expired(now_t), session.remaining(now_t), session.lifetime());
+        // The payload the way a callback delivers it: decoded from `?data=`.
+        let mut raw_payload = payload_json();
+        raw_payload["connected_at"] = json!(connected);
+        let Ok(p) = callback::decode_data(&raw(&raw_payload)) else {
+            return Ok(());
+        };
+        let options = VerifyOptions { clock_skew: skew, ..VerifyOptions::default() };
+        if let Ok(v) = p.verify_with(&session, now_t, &options) {
+            prop_assert_eq!(v.user_id, "user-42");
+            // Passed, so the session had not expired beyond the skew.
+            if let Some(latest) = session.expires_at.checked_add(skew) {
+                prop_assert!(now_t <= latest);
+            }
+        }
+        // The error texts too (they format the seconds).
+        if let Err(e) = p.verify_with(&session, now_t, &options) {
+            prop_assert!(!e.to_string().is_empty());
+        }
+    }
+}
+
+#[test]
+fn the_named_extremes_each_give_a_result() {
+    // `expires_at = i64::MAX`: the facade accepts it from the server; verifying panicked.
+    let s =
+        session_from_json(1_703_123_456, i64::MAX as u64, None).expect("i64::MAX is a valid time");
+    assert!(verify(&payload(), &s).is_ok());
+    // `clock_skew = Duration::MAX`.
+    let huge = VerifyOptions {
+        clock_skew: Duration::MAX,
+        ..VerifyOptions::default()
+    };
+    let s = session(Some(Brand::SaunierDuval), AssetType::Hp);
+    assert!(payload().verify_with(&s, at(1_703_123_600), &huge).is_ok());
+    // `now` at the end of what the clock can hold.
+    let end = UNIX_EPOCH + Duration::from_secs(i64::MAX as u64);
+    assert!(matches!(
+        payload().verify_with(&s, end, &VerifyOptions::default()),
+        Err(VerifyError::SessionExpired { .. })
+    ));
+    // Seconds past what a session can hold are refused when read, not later.
+    assert!(session_from_json(u64::MAX, u64::MAX, None).is_none());
 }

@@ -406,33 +406,218 @@ async fn truncated_json_is_an_invalid_response() {
     );
 }
 
-#[tokio::test]
-async fn wrong_types_and_unknown_enum_values_are_invalid_responses() {
+/// Answers every request on ROUTE with `status` and `body`.
+async fn answering(status: u16, body: Value) -> MockServer {
     let server = MockServer::start().await;
-    let mut body = session_body();
-    body["asset_type"] = json!("wind");
-    counting(&server, move |_| {
-        ResponseTemplate::new(201).set_body_json(body.clone())
-    })
-    .await;
-    let e = call(&server).await.unwrap_err();
+    Mock::given(method("POST"))
+        .and(path(ROUTE))
+        .respond_with(ResponseTemplate::new(status).set_body_json(body))
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn values_nox_added_keep_the_session_with_the_raw_value() {
+    // Each mutation is something a real NOX may do tomorrow; the session it created
+    // must reach the user.
+    let mutations: [(&str, Value, u16); 6] = [
+        ("brand", json!("wolf"), 201),
+        ("language", json!("de"), 201),
+        ("asset_type", json!("battery"), 201),
+        ("completed_at", json!(1703123999), 201),
+        ("a_field_nox_added", json!({"nested": [1, 2]}), 201),
+        ("link_token", json!("t1"), 200), // a 200 where 201 is documented
+    ];
+    for (field, value, status) in mutations {
+        let mut body = session_body();
+        body[field] = value.clone();
+        let server = answering(status, body).await;
+        let session = call(&server)
+            .await
+            .unwrap_or_else(|e| panic!("{field}={value} ({status}) lost the session: {e}"));
+        assert_eq!(session.link_url, "http://127.0.0.1/ui?token=t1&language=nl");
+        match field {
+            "brand" => {
+                assert_eq!(session.brand, Some(nox_auth::Open::Unknown("wolf".into())));
+                assert_eq!(session.brand.as_ref().unwrap().known(), None);
+            }
+            "language" => assert_eq!(session.language.as_str(), "de"),
+            "asset_type" => {
+                assert_eq!(session.asset_type.as_str(), "battery");
+                assert_eq!(session.asset_type.known(), None);
+            }
+            "completed_at" => assert!(session.completed_at.is_some()),
+            _ => assert_eq!(session.asset_type, AssetType::Hp),
+        }
+        // The raw value survives storing the session.
+        let stored = serde_json::to_value(&session).unwrap();
+        if matches!(field, "brand" | "language" | "asset_type") {
+            assert_eq!(stored[field], value, "{stored}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn structural_problems_are_invalid_responses_naming_the_field() {
+    let cases: [(&str, Option<Value>, &str); 6] = [
+        ("link_token", None, "link_token"),
+        (
+            "link_url",
+            Some(json!(5)),
+            "invalid type: integer `5`, expected a string",
+        ),
+        ("created_at", Some(json!(-5)), "created_at"),
+        (
+            "supplier_user_id",
+            Some(json!("user-2")),
+            "supplier_user_id",
+        ),
+        (
+            "expires_at",
+            Some(json!(1703123000)),
+            "`expires_at` (1703123000) is before `created_at`",
+        ),
+        (
+            "asset_type",
+            Some(json!("pv")),
+            "`asset_type` is `pv`, not the `hp` that was sent",
+        ),
+    ];
+    for (field, value, expected) in cases {
+        let mut body = session_body();
+        match value {
+            Some(v) => body[field] = v,
+            None => {
+                body.as_object_mut().unwrap().remove(field);
+            }
+        }
+        let server = answering(201, body).await;
+        let e = call(&server).await.unwrap_err();
+        assert!(
+            matches!(&e, Error::InvalidResponse { reason, .. } if reason.contains(expected)),
+            "{field}: {e:?}"
+        );
+        assert!(
+            e.to_string().contains(field),
+            "{field}: the message names it: {e}"
+        );
+    }
+}
+
+/// A second server on another loopback address that records every request it gets.
+async fn elsewhere() -> (MockServer, String) {
+    let listener = std::net::TcpListener::bind("127.0.0.2:0").expect("127.0.0.2 is loopback");
+    let server = MockServer::builder().listener(listener).start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(201).set_body_json(session_body()))
+        .mount(&server)
+        .await;
+    let origin = server.uri();
+    (server, origin)
+}
+
+#[tokio::test]
+async fn redirects_are_errors_and_the_key_never_leaves_the_origin() {
+    let (thief, thief_origin) = elsewhere().await;
+    for status in [301, 302, 303, 307, 308] {
+        let server = MockServer::start().await;
+        let location = format!("{thief_origin}/v2/supplier/link-sessions?token=SECRET-QUERY");
+        Mock::given(method("POST"))
+            .and(path(ROUTE))
+            .respond_with(
+                ResponseTemplate::new(status).insert_header("location", location.as_str()),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        let e = call(&server).await.unwrap_err();
+        assert_no_key(&e);
+        match &e {
+            Error::Redirect {
+                status: s,
+                target,
+                followed,
+                ..
+            } => {
+                assert_eq!(s.as_u16(), status);
+                assert_eq!(target.as_deref(), Some(thief_origin.as_str()));
+                assert!(!followed);
+            }
+            other => panic!("{status}: {other:?}"),
+        }
+        let text = e.to_string();
+        assert!(
+            text.contains(&status.to_string()) && text.contains(&thief_origin),
+            "{text}"
+        );
+        assert!(!text.contains("SECRET-QUERY"), "{text}");
+        assert!(!e.is_retryable());
+    }
+    let reached = thief.received_requests().await.unwrap();
     assert!(
-        matches!(&e, Error::InvalidResponse { reason, .. } if reason.contains("unknown variant `wind`")),
-        "{e:?}"
+        reached.is_empty(),
+        "a request reached the other origin: {reached:?}"
     );
 
-    let server = MockServer::start().await;
-    let mut body = session_body();
-    body["created_at"] = json!(-5);
-    counting(&server, move |_| {
-        ResponseTemplate::new(201).set_body_json(body.clone())
-    })
-    .await;
+    // A relative Location names the same origin; still not followed.
+    let server = answering(302, json!({})).await;
+    server.reset().await;
+    Mock::given(method("POST"))
+        .and(path(ROUTE))
+        .respond_with(ResponseTemplate::new(307).insert_header("location", "/elsewhere"))
+        .mount(&server)
+        .await;
     let e = call(&server).await.unwrap_err();
     assert!(
-        matches!(&e, Error::InvalidResponse { reason, .. } if reason.contains("created_at")),
+        matches!(&e, Error::Redirect { target: Some(t), .. } if *t == server.uri()),
         "{e:?}"
     );
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_caller_supplied_client_that_follows_redirects_is_detected() {
+    let (thief, thief_origin) = elsewhere().await;
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(ROUTE))
+        .respond_with(
+            ResponseTemplate::new(307)
+                .insert_header("location", format!("{thief_origin}{ROUTE}").as_str()),
+        )
+        .mount(&server)
+        .await;
+    // reqwest's default policy follows redirects: the documented misuse.
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .http_client(reqwest::Client::new())
+        .no_retries()
+        .build()
+        .unwrap();
+    let e = client
+        .create_supplier_link_session(request())
+        .await
+        .unwrap_err();
+    assert_no_key(&e);
+    match &e {
+        Error::Redirect {
+            target,
+            followed,
+            status,
+            ..
+        } => {
+            assert!(followed);
+            assert_eq!(target.as_deref(), Some(thief_origin.as_str()));
+            assert_eq!(status.as_u16(), 201, "what the other origin answered");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(e.to_string().contains("Policy::none()"), "{e}");
+    // The other origin's 201 was not taken for NOX's answer; it did get the request,
+    // which is why `http_client` documents that the client must not follow redirects.
+    assert_eq!(thief.received_requests().await.unwrap().len(), 1);
 }
 
 /// A server on 127.0.0.1 that accepts connections and never answers.
@@ -503,6 +688,8 @@ async fn connection_refused_is_retried_then_a_connect_error() {
         "{e:?}"
     );
     assert!(e.to_string().contains("connection failure"), "{e}");
+    // The cause itself, not only reqwest's "error sending request".
+    assert!(e.to_string().contains("Connection refused"), "{e}");
 }
 
 #[tokio::test]

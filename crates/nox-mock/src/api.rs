@@ -180,11 +180,13 @@ impl Fields<'_> {
         }
     }
 
+    /// A redirect URL by the SDK's one rule: absolute, and never a scheme a browser
+    /// would run (`javascript:`, `data:`, `file:`…) or an http(s) URL without a host.
     fn required_url(&self, field: &str) -> Result<String, ApiError> {
         let value = self.required_string(field)?;
-        match url::Url::parse(&value) {
-            Ok(url) if !url.cannot_be_a_base() => Ok(value),
-            _ => Err(ApiError::bad_request(
+        match nox_auth::validate_redirect_url(&value) {
+            Ok(()) => Ok(value),
+            Err(_) => Err(ApiError::bad_request(
                 self.version,
                 format!("{field} must be a valid URL"),
             )),

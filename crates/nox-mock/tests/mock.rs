@@ -115,6 +115,58 @@ async fn validation_rules_answer_400_with_an_error_body() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert_eq!(resp, json!({"error": message}), "{body}");
     }
+    // Schemes a browser would run or read locally are no place to send a user back to:
+    // refused before a session exists, so the UI can never answer `303 Location: javascript:…`.
+    for bad in [
+        "javascript://%0aalert(1)",
+        "data://text/html,<script>alert(1)</script>",
+        "file:///etc/passwd",
+        "vbscript://x",
+        "blob:https://e.com/1",
+        "https:///cb",
+    ] {
+        for (route, field, body) in [
+            (
+                "/v2/supplier/link-sessions",
+                "redirect_url",
+                json!({"user_id": "u", "asset_type": "hp", "redirect_url": bad}),
+            ),
+            (
+                "/v2/manufacturer/link-sessions",
+                "redirect_url",
+                json!({"user_id": "u", "redirect_url": bad}),
+            ),
+            (
+                "/users/u1/link",
+                "redirect_uri",
+                json!({"redirect_uri": bad}),
+            ),
+        ] {
+            let (status, resp) = post(&mock, route, body).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{route} {bad}");
+            let message = resp
+                .get("error")
+                .or_else(|| resp.get("message"))
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_owned();
+            assert!(
+                message.contains(&format!("{field} must be a valid URL")),
+                "{route} {bad}: {resp}"
+            );
+        }
+    }
+    assert!(
+        mock.sessions().is_empty(),
+        "no session was created for a refused URL"
+    );
+    // App schemes keep working.
+    create_session(
+        &mock,
+        json!({"user_id": "u", "asset_type": "hp", "redirect_url": "myapp://nox/callback"}),
+    )
+    .await;
     // null brand is "no brand".
     create_session(&mock, json!({"user_id": "u", "asset_type": "hp", "redirect_url": "https://e.com/cb", "brand": null})).await;
     // Manufacturer endpoints validate too.
@@ -143,8 +195,8 @@ async fn validation_rules_answer_400_with_an_error_body() {
     assert_eq!(resp["error_code"], "validation_error");
     assert_eq!(resp["success"], false);
     assert!(
-        mock.sessions().len() == 1,
-        "only the valid request created a session"
+        mock.sessions().len() == 2,
+        "only the two valid requests (app scheme, null brand) created a session"
     );
 }
 

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::CallbackPayload;
 use crate::brand::{AssetType, Brand};
+use crate::open::Open;
 use crate::session::{LinkSession, unix_secs};
 
 /// The clock difference allowed between NOX and you by default: 60 seconds.
@@ -41,8 +42,8 @@ pub struct VerifiedConnection {
     pub user_id: String,
     /// The session's token, to mark it as used.
     pub link_token: String,
-    /// The asset type of the session.
-    pub asset_type: AssetType,
+    /// The asset type of the session, as NOX echoed it.
+    pub asset_type: Open<AssetType>,
     /// The brand as NOX sent it.
     pub brand: String,
     /// The brand, if this SDK knows it.
@@ -66,6 +67,19 @@ pub enum VerifyError {
         expected: String,
         /// The payload's `supplier_user_id`.
         found: String,
+    },
+    /// The link session expired (plus the allowed skew) before the callback arrived:
+    /// an old callback URL, replayed or opened late.
+    #[error(
+        "the link session expired at {expires_at} s, before this callback arrived (now {now} s, ±{skew} s)"
+    )]
+    SessionExpired {
+        /// The session's `expires_at` (Unix seconds).
+        expires_at: u64,
+        /// Now.
+        now: u64,
+        /// The allowed skew in seconds.
+        skew: u64,
     },
     /// `connected_at` lies outside the session's lifetime (plus the allowed skew).
     #[error(
@@ -92,8 +106,8 @@ pub enum VerifyError {
     /// The session pre-selected a brand and the payload names another.
     #[error("the callback names brand `{found}`, but the link session pre-selected `{expected}`")]
     BrandMismatch {
-        /// The pre-selected brand.
-        expected: Brand,
+        /// The pre-selected brand, as the session holds it.
+        expected: String,
         /// The payload's brand.
         found: String,
     },
@@ -145,11 +159,16 @@ impl CallbackPayload {
     /// [`CallbackPayload::verify`] with an explicit clock and options. The rules, in order:
     ///
     /// 1. `supplier_user_id` equals the session's user id;
-    /// 2. `connected_at` lies in `[created_at − skew, expires_at + skew]`;
-    /// 3. `connected_at` is not later than `now + skew`;
-    /// 4. if the session pre-selected a brand, the payload's brand is that brand;
-    /// 5. a known brand is valid for the session's asset type (an unknown brand passes
-    ///    unless `reject_unknown_brands`).
+    /// 2. the session has not expired: `now ≤ expires_at + skew`;
+    /// 3. `connected_at` lies in `[created_at − skew, expires_at + skew]`;
+    /// 4. `connected_at` is not later than `now + skew`;
+    /// 5. if the session pre-selected a brand, the payload's brand is that brand;
+    /// 6. a known brand is valid for the session's asset type (an unknown brand, or an
+    ///    asset type NOX added, passes unless `reject_unknown_brands`).
+    ///
+    /// All time arithmetic is checked: extreme timestamps or a `clock_skew` of
+    /// `Duration::MAX` give a result or an error, never a panic (a bound past what the
+    /// clock can hold counts as no bound).
     ///
     /// ```
     /// # use std::time::{Duration, UNIX_EPOCH};
@@ -185,12 +204,20 @@ impl CallbackPayload {
             });
         }
         let skew = options.clock_skew;
+        // `None`: past what `SystemTime` can hold, i.e. no upper bound.
+        let latest = session.expires_at.checked_add(skew);
+        if latest.is_some_and(|latest| now > latest) {
+            return Err(VerifyError::SessionExpired {
+                expires_at: secs(session.expires_at),
+                now: secs(now),
+                skew: skew.as_secs(),
+            });
+        }
         let earliest = session
             .created_at
             .checked_sub(skew)
             .unwrap_or(SystemTime::UNIX_EPOCH);
-        let latest = session.expires_at + skew;
-        if self.connected_at < earliest || self.connected_at > latest {
+        if self.connected_at < earliest || latest.is_some_and(|l| self.connected_at > l) {
             return Err(VerifyError::OutsideSessionLifetime {
                 connected_at: secs(self.connected_at),
                 created_at: secs(session.created_at),
@@ -198,29 +225,33 @@ impl CallbackPayload {
                 skew: skew.as_secs(),
             });
         }
-        if self.connected_at > now + skew {
+        if now
+            .checked_add(skew)
+            .is_some_and(|limit| self.connected_at > limit)
+        {
             return Err(VerifyError::InTheFuture {
                 connected_at: secs(self.connected_at),
                 now: secs(now),
             });
         }
         let known = self.known_brand();
-        if let Some(expected) = session.brand
-            && known != Some(expected)
+        let brand_matches = |expected: &Open<Brand>| match expected {
+            Open::Known(b) => known == Some(*b),
+            Open::Unknown(text) => self.brand.trim().eq_ignore_ascii_case(text.trim()),
+        };
+        if let Some(expected) = &session.brand
+            && !brand_matches(expected)
         {
             return Err(VerifyError::BrandMismatch {
-                expected,
+                expected: crate::error::excerpt(expected.as_str(), 64),
                 found: crate::error::excerpt(&self.brand, 64),
             });
         }
-        match known {
-            Some(brand) if !brand.supports(session.asset_type) => {
-                return Err(VerifyError::BrandNotForAssetType {
-                    brand,
-                    asset_type: session.asset_type,
-                });
+        match (known, session.asset_type.known()) {
+            (Some(brand), Some(asset_type)) if !brand.supports(asset_type) => {
+                return Err(VerifyError::BrandNotForAssetType { brand, asset_type });
             }
-            None if options.reject_unknown_brands => {
+            (None, _) if options.reject_unknown_brands => {
                 return Err(VerifyError::UnknownBrand {
                     brand: crate::error::excerpt(&self.brand, 64),
                 });
@@ -231,7 +262,7 @@ impl CallbackPayload {
             nox_user_id: self.nox_user_id.clone(),
             user_id: self.supplier_user_id.clone(),
             link_token: session.link_token.clone(),
-            asset_type: session.asset_type,
+            asset_type: session.asset_type.clone(),
             brand: self.brand.clone(),
             known_brand: known,
             device_ids: self.device_ids.clone(),

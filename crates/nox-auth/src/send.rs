@@ -1,0 +1,237 @@
+//! The one send path of the facade: every operation awaits its generated call through
+//! [`send`], which turns the generated clients' errors into [`Error`].
+
+use std::future::Future;
+
+use nox_auth_runtime::CrossOriginResponse;
+use progenitor_client::ResponseValue;
+use serde::de::DeserializeOwned;
+
+use crate::error::{BODY_EXCERPT_LIMIT, Error, TransportKind, excerpt};
+
+/// Awaits a generated call and returns its body, or the one [`Error`] for what failed.
+pub(crate) async fn send<T: DeserializeOwned, E: ErrorBody>(
+    operation: &'static str,
+    call: impl Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
+) -> Result<T, Error> {
+    match call.await {
+        Ok(resp) => Ok(resp.into_inner()),
+        Err(progenitor_client::Error::InvalidResponsePayload(bytes, e)) => {
+            Err(Error::InvalidResponse {
+                operation,
+                reason: excerpt(&unreadable::<T>(&bytes, e), 200),
+            })
+        }
+        Err(e) => Err(from_progenitor(operation, e).await),
+    }
+}
+
+/// Why a success body could not be read as `T`, naming the field (`link_url: invalid
+/// type…`). Runs only on this error path: the body is decoded once more, with the path
+/// tracked.
+fn unreadable<T: DeserializeOwned>(body: &[u8], first: serde_json::Error) -> String {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(e) if e.path().iter().next().is_some() => format!("`{}`: {}", e.path(), e.inner()),
+        _ => first.to_string(),
+    }
+}
+
+/// The messages of an error and all its sources, joined by `: `, each once.
+pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = error.to_string();
+    let mut next = error.source();
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        next = e.source();
+    }
+    out
+}
+
+/// A generated error body: the fields an [`Error::Api`] is built from.
+pub(crate) trait ErrorBody {
+    /// The message and the code.
+    fn message_and_code(&self) -> (Option<String>, Option<String>);
+}
+
+impl ErrorBody for nox_auth_v2::supplier::types::ErrorResponse {
+    fn message_and_code(&self) -> (Option<String>, Option<String>) {
+        (self.error.clone(), None)
+    }
+}
+
+impl ErrorBody for nox_auth_v2::manufacturer::types::ErrorResponse {
+    fn message_and_code(&self) -> (Option<String>, Option<String>) {
+        (self.error.clone(), None)
+    }
+}
+
+macro_rules! v1_error_body {
+    ($($t:path),*) => {$(
+        impl ErrorBody for $t {
+            fn message_and_code(&self) -> (Option<String>, Option<String>) {
+                (self.message.clone().or_else(|| self.error.clone()), self.error_code.clone())
+            }
+        }
+    )*};
+}
+v1_error_body!(
+    nox_auth_v1::supplier::types::ErrorResponse,
+    nox_auth_v1::manufacturer::types::ErrorResponse
+);
+
+/// The one conversion from the generated clients' error into [`Error`].
+async fn from_progenitor<E: ErrorBody>(
+    operation: &'static str,
+    err: progenitor_client::Error<E>,
+) -> Error {
+    use progenitor_client::Error as P;
+    match err {
+        P::ErrorResponse(resp) => {
+            let status = resp.status();
+            let (message, code) = resp.into_inner().message_and_code();
+            let message = message
+                .map(|m| excerpt(&m, 1024))
+                .unwrap_or_else(|| "(no message)".to_owned());
+            if matches!(status.as_u16(), 401 | 403) {
+                Error::Unauthorized {
+                    operation,
+                    status,
+                    message,
+                }
+            } else {
+                Error::Api {
+                    operation,
+                    status,
+                    message,
+                    code,
+                }
+            }
+        }
+        P::UnexpectedResponse(resp) => unexpected(operation, resp).await,
+        P::CommunicationError(source) | P::ResponseBodyError(source) => {
+            transport(operation, source)
+        }
+        // `send` reads success bodies with the field path; this is an error body.
+        P::InvalidResponsePayload(_bytes, e) => Error::InvalidResponse {
+            operation,
+            reason: excerpt(&e.to_string(), 200),
+        },
+        P::InvalidRequest(reason) | P::Custom(reason) => Error::InvalidResponse {
+            operation,
+            reason: format!("the request could not be built: {}", excerpt(&reason, 200)),
+        },
+        P::InvalidUpgrade(source) => transport(operation, source),
+    }
+}
+
+fn transport(operation: &'static str, source: reqwest::Error) -> Error {
+    let kind = if source.is_timeout() {
+        TransportKind::Timeout
+    } else if source.is_connect() {
+        // reqwest says "connect" for DNS, TCP and TLS alike; its sources say which.
+        let chain = error_chain(&source).to_ascii_lowercase();
+        if chain.contains("dns error") || chain.contains("failed to lookup address") {
+            TransportKind::Dns
+        } else if chain.contains("certificate")
+            || chain.contains("tls")
+            || chain.contains("handshake")
+        {
+            TransportKind::Tls
+        } else {
+            TransportKind::Connect
+        }
+    } else if source.is_body() || source.is_decode() {
+        TransportKind::Body
+    } else {
+        TransportKind::Other
+    };
+    Error::Transport {
+        operation,
+        kind,
+        source: source.without_url_query(),
+    }
+}
+
+trait WithoutUrlQuery {
+    fn without_url_query(self) -> Self;
+}
+
+impl WithoutUrlQuery for reqwest::Error {
+    /// NOX's operations carry nothing secret in the URL, but a query never belongs in an error.
+    fn without_url_query(mut self) -> Self {
+        if let Some(url) = self.url_mut() {
+            url.set_query(None);
+        }
+        self
+    }
+}
+
+/// Reads at most [`BODY_EXCERPT_LIMIT`] bytes of an undocumented answer. A redirect is
+/// an error of its own: it is never followed, so the key stays with the configured origin.
+async fn unexpected(operation: &'static str, mut resp: reqwest::Response) -> Error {
+    if let Some(hop) = resp.extensions().get::<CrossOriginResponse>() {
+        return Error::Redirect {
+            operation,
+            status: hop.status,
+            target: Some(hop.origin.clone()),
+            followed: true,
+        };
+    }
+    let status = resp.status();
+    if status.is_redirection() {
+        let target = resp
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|loc| resp.url().join(loc.trim()).ok())
+            .map(|url| nox_auth_runtime::origin_of(&url));
+        return Error::Redirect {
+            operation,
+            status,
+            target,
+            followed: false,
+        };
+    }
+    // The same reading of the header as the retry policy's (seconds or an HTTP date).
+    let retry_after = nox_auth_runtime::retry_after(resp.headers(), std::time::SystemTime::now());
+    let mut body = Vec::new();
+    while body.len() <= BODY_EXCERPT_LIMIT {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    let text = String::from_utf8_lossy(&body);
+    // A JSON error body with `error`/`message` gives a better message than raw text.
+    let message = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| {
+            v.get("error")
+                .or_else(|| v.get("message"))
+                .and_then(|m| m.as_str())
+                .map(str::to_owned)
+        });
+    let body_excerpt = excerpt(message.as_deref().unwrap_or(&text), BODY_EXCERPT_LIMIT);
+    if matches!(status.as_u16(), 401 | 403) {
+        return Error::Unauthorized {
+            operation,
+            status,
+            message: if body_excerpt.is_empty() {
+                "(no message)".into()
+            } else {
+                body_excerpt
+            },
+        };
+    }
+    Error::UnexpectedStatus {
+        operation,
+        status,
+        retry_after,
+        body_excerpt,
+    }
+}
