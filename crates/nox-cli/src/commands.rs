@@ -1,23 +1,26 @@
 //! `nox callback decode`, `nox brands`, `nox link …`, `nox mock serve`.
 
+use std::io::Read as _;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::{Args, Subcommand};
-use nox_auth::callback::{self, CallbackPayload, VerifyOptions};
+use nox_auth::callback::{self, CallbackPayload, VerifiedConnection, VerifyOptions};
 use nox_auth::{
-    AssetType, Brand, Client, ClientBuilder, Error, Language, LinkSession, ManufacturerLinkRequest,
+    AssetType, Brand, Client, ClientBuilder, Language, LinkSession, ManufacturerLinkRequest,
     SupplierLinkRequest,
 };
 
-use crate::{AssetTypeArg, EXIT_API, EXIT_INPUT, EXIT_OK};
+use crate::out::{Failure, outln, report, safe};
+use crate::{EXIT_API, EXIT_OK, parse_arg};
 
 /// Arguments of `nox callback decode`.
 #[derive(Args)]
 pub(crate) struct DecodeArgs {
-    /// A redirect URL, a path or query string with `data=`, or the raw `data` value.
+    /// A redirect URL, a path or query string with `data=`, or the raw `data` value;
+    /// `-` reads it from stdin.
     input: String,
-    /// Print one JSON object instead of text.
+    /// Print one JSON object instead of text (errors too, on stderr).
     #[arg(long)]
     json: bool,
     /// Verify against this link session (the JSON `nox link create --json` prints).
@@ -37,17 +40,22 @@ fn fmt_time(t: SystemTime) -> String {
 }
 
 fn print_payload(p: &CallbackPayload) {
-    println!("nox_user_id:      {}", p.nox_user_id);
-    println!("supplier_user_id: {}", p.supplier_user_id);
+    outln!("nox_user_id:      {}", safe(&p.nox_user_id));
+    outln!("supplier_user_id: {}", safe(&p.supplier_user_id));
     match p.known_brand() {
-        Some(b) => println!("brand:            {} (known; {})", p.brand, asset_types(b)),
-        None => println!(
+        Some(b) => outln!(
+            "brand:            {} (known; {})",
+            safe(&p.brand),
+            asset_types(b)
+        ),
+        None => outln!(
             "brand:            {} (not a brand this tool knows)",
-            p.brand
+            safe(&p.brand)
         ),
     }
-    println!("device_ids:       {}", p.device_ids.join(", "));
-    println!("connected_at:     {}", fmt_time(p.connected_at));
+    let devices: Vec<String> = p.device_ids.iter().map(|d| safe(d)).collect();
+    outln!("device_ids:       {}", devices.join(", "));
+    outln!("connected_at:     {}", fmt_time(p.connected_at));
 }
 
 fn asset_types(b: Brand) -> String {
@@ -58,61 +66,88 @@ fn asset_types(b: Brand) -> String {
         .join("+")
 }
 
-/// `nox callback decode`: 0 decoded (and verified), 2 bad input or failed verification.
+/// `nox callback decode`: 0 decoded (and verified), 2 malformed input, 3 failed
+/// verification.
 pub(crate) fn decode(args: DecodeArgs) -> u8 {
-    let payload = match callback::decode(&args.input) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_INPUT;
-        }
-    };
+    match decode_inner(&args) {
+        Ok(()) => EXIT_OK,
+        Err(failure) => report(args.json, &failure),
+    }
+}
+
+/// The callback text: the argument, or stdin for `-` (read up to the decoder's limit).
+fn callback_input(input: &str) -> Result<String, Failure> {
+    if input != "-" {
+        return Ok(input.to_owned());
+    }
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .take(callback::MAX_INPUT_LEN as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Failure::input("input", format!("cannot read stdin: {e}")))?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| Failure::input("input", "stdin is not UTF-8 text"))?;
+    Ok(text.trim().to_owned())
+}
+
+fn read_session(path: &PathBuf) -> Result<LinkSession, Failure> {
+    std::fs::read_to_string(path)
+        .map_err(|e| e.to_string())
+        .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()))
+        .map_err(|e| {
+            Failure::input(
+                "input",
+                format!("cannot read the link session from {}: {e}", path.display()),
+            )
+        })
+}
+
+fn decode_inner(args: &DecodeArgs) -> Result<(), Failure> {
+    let payload = callback::decode(&callback_input(&args.input)?)?;
     let verified = match &args.session {
         None => None,
-        Some(path) => {
-            let session: LinkSession = match std::fs::read_to_string(path)
-                .map_err(|e| e.to_string())
-                .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()))
-            {
-                Ok(s) => s,
-                Err(e) => {
-                    eprintln!(
-                        "error: cannot read the link session from {}: {e}",
-                        path.display()
-                    );
-                    return EXIT_INPUT;
-                }
-            };
-            let now = args
-                .now
-                .map(|s| UNIX_EPOCH + Duration::from_secs(s))
-                .unwrap_or_else(SystemTime::now);
-            match payload.verify_with(&session, now, &VerifyOptions::default()) {
-                Ok(v) => Some(v),
-                Err(e) => {
-                    eprintln!("error: verification failed: {e}");
-                    return EXIT_INPUT;
-                }
-            }
-        }
+        Some(path) => Some(verify(&payload, &read_session(path)?, args.now)?),
     };
     if args.json {
-        let mut value = serde_json::to_value(&payload).expect("payload serializes");
+        let mut value = serde_json::to_value(&payload).expect("a payload serializes");
         if let Some(v) = &verified {
             value["verified"] = serde_json::json!(true);
             value["link_token"] = serde_json::json!(v.link_token);
         }
-        println!("{value}");
+        outln!("{value}");
     } else {
         print_payload(&payload);
         if let Some(v) = verified {
-            println!(
+            outln!(
                 "verified:         yes, against link session {} (user {}, {})",
-                v.link_token, v.user_id, v.asset_type
+                safe(&v.link_token),
+                safe(&v.user_id),
+                safe(v.asset_type.as_str())
             );
         }
     }
-    EXIT_OK
+    Ok(())
+}
+
+fn verify(
+    payload: &CallbackPayload,
+    session: &LinkSession,
+    now: Option<u64>,
+) -> Result<VerifiedConnection, Failure> {
+    let now = match now {
+        None => SystemTime::now(),
+        Some(secs) => UNIX_EPOCH
+            .checked_add(Duration::from_secs(secs))
+            .ok_or_else(|| {
+                Failure::input(
+                    "input",
+                    format!("--now {secs} is past what this system's clock can hold"),
+                )
+            })?,
+    };
+    payload
+        .verify_with(session, now, &VerifyOptions::default())
+        .map_err(|e| Failure::verification(&e))
 }
 
 /// `nox brands`
@@ -126,13 +161,13 @@ pub(crate) fn brands(asset_type: Option<AssetType>, json: bool) -> u8 {
             .iter()
             .map(|b| serde_json::json!({"brand": b.slug(), "asset_types": b.asset_types()}))
             .collect();
-        println!("{}", serde_json::Value::Array(rows));
+        outln!("{}", serde_json::Value::Array(rows));
     } else {
-        println!("{:<16} asset types", "brand");
+        outln!("{:<16} asset types", "brand");
         for b in &list {
-            println!("{:<16} {}", b.slug(), asset_types(*b));
+            outln!("{:<16} {}", b.slug(), asset_types(*b));
         }
-        println!(
+        outln!(
             "\n{} brands. NOX does not publish this table; see `nox_auth::Brand` for the reasons.",
             list.len()
         );
@@ -147,9 +182,24 @@ pub(crate) struct Target {
     /// read from NOX_API_KEY only, so it never shows in the process list.
     #[arg(long, env = "NOX_BASE_URL", global = true)]
     base_url: Option<String>,
-    /// Print the result as JSON (a link session can then be passed to `callback decode --session`).
+    /// Print the result as JSON (a link session can then be passed to `callback decode
+    /// --session`); errors are JSON on stderr too.
     #[arg(long, global = true)]
     json: bool,
+}
+
+/// What every link session needs: whose, where back to, in which language.
+#[derive(Args)]
+pub(crate) struct LinkArgs {
+    /// Your id for the end-user.
+    #[arg(long)]
+    user_id: String,
+    /// Where NOX sends the user back to.
+    #[arg(long)]
+    redirect_url: String,
+    /// UI language: nl (default), en, fr, es.
+    #[arg(long, value_parser = parse_arg::<Language>)]
+    language: Option<Language>,
 }
 
 /// `nox link …`
@@ -160,21 +210,14 @@ pub(crate) enum LinkCommand {
         after_help = "Example:\n  NOX_API_KEY=… nox link create --user-id u1 --asset-type hp --redirect-url https://example.com/cb --brand daikin"
     )]
     Create {
-        /// Your id for the end-user.
-        #[arg(long)]
-        user_id: String,
-        /// Where NOX sends the user back to.
-        #[arg(long)]
-        redirect_url: String,
+        #[command(flatten)]
+        link: LinkArgs,
         /// hp (heat pump) or pv (PV inverter).
-        #[arg(long, value_enum)]
-        asset_type: AssetTypeArg,
+        #[arg(long, value_parser = parse_arg::<AssetType>)]
+        asset_type: AssetType,
         /// A brand to pre-select (slug, e.g. saunier-duval).
-        #[arg(long)]
-        brand: Option<String>,
-        /// UI language: nl (default), en, fr, es.
-        #[arg(long)]
-        language: Option<String>,
+        #[arg(long, value_parser = parse_arg::<Brand>)]
+        brand: Option<Brand>,
         #[command(flatten)]
         target: Target,
     },
@@ -183,15 +226,8 @@ pub(crate) enum LinkCommand {
         after_help = "Example:\n  NOX_API_KEY=… nox link create-manufacturer --user-id m1 --redirect-url myapp://nox/callback"
     )]
     CreateManufacturer {
-        /// Your id for the end-user.
-        #[arg(long)]
-        user_id: String,
-        /// Where NOX sends the user back to.
-        #[arg(long)]
-        redirect_url: String,
-        /// UI language: nl (default), en, fr, es.
-        #[arg(long)]
-        language: Option<String>,
+        #[command(flatten)]
+        link: LinkArgs,
         #[command(flatten)]
         target: Target,
     },
@@ -206,23 +242,22 @@ pub(crate) enum LinkCommand {
     },
 }
 
-fn client(target: &Target) -> Result<Client, Error> {
+impl LinkCommand {
+    fn target(&self) -> &Target {
+        match self {
+            LinkCommand::Create { target, .. }
+            | LinkCommand::CreateManufacturer { target, .. }
+            | LinkCommand::DeviceConnection { target, .. } => target,
+        }
+    }
+}
+
+fn client(target: &Target) -> Result<Client, nox_auth::Error> {
     let mut builder = ClientBuilder::from_env();
     if let Some(url) = &target.base_url {
         builder = builder.base_url(url);
     }
     builder.build()
-}
-
-fn exit_for(e: &Error) -> u8 {
-    match e {
-        Error::Validation(_) | Error::Config(_) => EXIT_INPUT,
-        _ => EXIT_API,
-    }
-}
-
-fn parse_language(s: Option<&str>) -> Result<Language, Error> {
-    Ok(s.map(str::parse).transpose()?.unwrap_or_default())
 }
 
 /// Prints a created link session: JSON (to store and verify against later) or text.
@@ -231,18 +266,20 @@ fn print_session(
     session: &impl serde::Serialize,
     link_url: &str,
     link_token: &str,
-    remaining: Duration,
     expires_at: SystemTime,
 ) {
     if json {
-        println!(
+        outln!(
             "{}",
-            serde_json::to_string_pretty(session).expect("serializes")
+            serde_json::to_string_pretty(session).expect("a session serializes")
         );
     } else {
-        println!("link_url:   {link_url}");
-        println!("link_token: {link_token}");
-        println!(
+        let remaining = expires_at
+            .duration_since(SystemTime::now())
+            .unwrap_or_default();
+        outln!("link_url:   {}", safe(link_url));
+        outln!("link_token: {}", safe(link_token));
+        outln!(
             "expires:    in {} s ({})",
             remaining.as_secs(),
             fmt_time(expires_at)
@@ -252,50 +289,39 @@ fn print_session(
 
 /// `nox link …`: 0 created, 1 NOX or the network failed, 2 bad input.
 pub(crate) async fn link(cmd: LinkCommand) -> u8 {
+    let json = cmd.target().json;
     match link_inner(cmd).await {
         Ok(()) => EXIT_OK,
-        Err(e) => {
-            eprintln!("error: {e}");
-            exit_for(&e)
-        }
+        Err(e) => report(json, &Failure::from(e)),
     }
 }
 
-async fn link_inner(cmd: LinkCommand) -> Result<(), Error> {
+/// The facade checks every request before sending; the command only builds them.
+async fn link_inner(cmd: LinkCommand) -> Result<(), nox_auth::Error> {
     match cmd {
         LinkCommand::Create {
-            user_id,
-            redirect_url,
+            link,
             asset_type,
             brand,
-            language,
             target,
         } => {
-            let mut req = SupplierLinkRequest::new(user_id, asset_type.into(), redirect_url)
-                .language(parse_language(language.as_deref())?);
+            let mut req = SupplierLinkRequest::new(link.user_id, asset_type, link.redirect_url)
+                .language(link.language.unwrap_or_default());
             if let Some(b) = brand {
-                req = req.brand(b.parse()?);
+                req = req.brand(b);
             }
-            req.validate()?;
             let session = client(&target)?.create_supplier_link_session(req).await?;
             print_session(
                 target.json,
                 &session,
                 &session.link_url,
                 &session.link_token,
-                session.remaining(SystemTime::now()),
                 session.expires_at,
             );
         }
-        LinkCommand::CreateManufacturer {
-            user_id,
-            redirect_url,
-            language,
-            target,
-        } => {
-            let req = ManufacturerLinkRequest::new(user_id, redirect_url)
-                .language(parse_language(language.as_deref())?);
-            req.validate()?;
+        LinkCommand::CreateManufacturer { link, target } => {
+            let req = ManufacturerLinkRequest::new(link.user_id, link.redirect_url)
+                .language(link.language.unwrap_or_default());
             let session = client(&target)?
                 .create_manufacturer_link_session(req)
                 .await?;
@@ -304,7 +330,6 @@ async fn link_inner(cmd: LinkCommand) -> Result<(), Error> {
                 &session,
                 &session.link_url,
                 &session.link_token,
-                session.remaining(SystemTime::now()),
                 session.expires_at,
             );
         }
@@ -313,12 +338,16 @@ async fn link_inner(cmd: LinkCommand) -> Result<(), Error> {
                 .create_manufacturer_device_connection(user_id)
                 .await?;
             if target.json {
-                println!(
+                outln!(
                     "{}",
-                    serde_json::to_string_pretty(&conn).expect("serializes")
+                    serde_json::to_string_pretty(&conn).expect("a connection serializes")
                 );
             } else {
-                println!("user {} is NOX user {}", conn.user_id, conn.nox_user_id);
+                outln!(
+                    "user {} is NOX user {}",
+                    safe(&conn.user_id),
+                    safe(&conn.nox_user_id)
+                );
             }
         }
     }
@@ -335,13 +364,19 @@ pub(crate) async fn serve(port: u16, api_key: Option<String>) -> u8 {
     let mock = match nox_mock::MockServer::start_with(config).await {
         Ok(m) => m,
         Err(e) => {
-            eprintln!("error: cannot listen on 127.0.0.1:{port}: {e}");
-            return EXIT_API;
+            return report(
+                false,
+                &Failure {
+                    kind: "io",
+                    message: format!("cannot listen on 127.0.0.1:{port}: {e}"),
+                    exit: EXIT_API,
+                },
+            );
         }
     };
-    println!("nox mock listening on {}", mock.base_url());
-    println!("api key: {}", mock.api_key());
-    println!(
+    outln!("nox mock listening on {}", mock.base_url());
+    outln!("api key: {}", mock.api_key());
+    outln!(
         "try: NOX_BASE_URL={} NOX_API_KEY={} nox link create --user-id u1 --asset-type hp --redirect-url https://example.com/cb",
         mock.base_url(),
         mock.api_key()

@@ -19,7 +19,8 @@ use clap::Args;
 use nox_auth::{AssetType, Brand, Client, Language, SupplierLinkRequest, callback};
 use tokio::sync::mpsc;
 
-use crate::{EXIT_API, EXIT_INPUT, EXIT_OK};
+use crate::out::{Failure, outln, report, safe};
+use crate::{EXIT_API, EXIT_INPUT, EXIT_OK, parse_arg};
 
 const STEPS: usize = 6;
 
@@ -27,74 +28,82 @@ const STEPS: usize = 6;
 #[derive(Args)]
 pub(crate) struct DemoArgs {
     /// The brand to pre-select and connect (must be valid for the asset type).
-    #[arg(long, default_value = "daikin")]
-    brand: String,
+    #[arg(long, default_value = "daikin", value_parser = parse_arg::<Brand>)]
+    brand: Brand,
     /// hp or pv.
-    #[arg(long, value_enum, default_value = "hp")]
-    asset_type: crate::AssetTypeArg,
+    #[arg(long, default_value = "hp", value_parser = parse_arg::<AssetType>)]
+    asset_type: AssetType,
     /// UI language: nl, en, fr, es.
-    #[arg(long, default_value = "en")]
-    language: String,
+    #[arg(long, default_value = "en", value_parser = parse_arg::<Language>)]
+    language: Language,
     /// Your user id in the demo.
     #[arg(long, default_value = "demo-user-1")]
     user_id: String,
 }
 
-/// A failed step: which one, and why.
-struct StepError {
-    step: usize,
+/// One step of the demo: its number and what it does, for the progress line and for
+/// the error that names the step that failed.
+#[derive(Clone, Copy)]
+struct Step {
+    n: usize,
     what: &'static str,
-    why: String,
 }
 
-fn fail(step: usize, what: &'static str) -> impl FnOnce(&dyn Display) -> StepError {
-    move |e| StepError {
-        step,
-        what,
-        why: e.to_string(),
+impl Step {
+    /// The next step after this one.
+    fn next(self, what: &'static str) -> Step {
+        Step {
+            n: self.n + 1,
+            what,
+        }
+    }
+
+    /// The error for this step, with its cause.
+    fn fail(self, why: impl Display) -> StepError {
+        StepError {
+            step: self,
+            why: why.to_string(),
+            exit: EXIT_API,
+        }
+    }
+
+    /// Prints the step's progress line.
+    fn say(self, text: impl Display) {
+        outln!("[{}/{STEPS}] {text}", self.n);
     }
 }
 
-fn say(step: usize, text: impl Display) {
-    println!("[{step}/{STEPS}] {text}");
+/// A failed step: which one, why, and the exit status.
+struct StepError {
+    step: Step,
+    why: String,
+    exit: u8,
 }
 
 /// Runs the demo; 0 on success, 1 when a step fails, 2 for bad arguments.
 pub(crate) async fn run(args: DemoArgs) -> u8 {
-    let brand: Brand = match args.brand.parse() {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_INPUT;
-        }
-    };
-    let language: Language = match args.language.parse() {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_INPUT;
-        }
-    };
-    let asset_type: AssetType = args.asset_type.into();
-    if let Err(e) = brand.check_asset_type(asset_type) {
-        eprintln!("error: {e}");
-        return EXIT_INPUT;
-    }
-    println!("NOX link flow demo: everything runs locally on 127.0.0.1.\n");
-    match flow(&args.user_id, asset_type, brand, language).await {
+    outln!("NOX link flow demo: everything runs locally on 127.0.0.1.\n");
+    match flow(&args.user_id, args.asset_type, args.brand, args.language).await {
         Ok(()) => {
-            println!(
+            outln!(
                 "\nDone: the device is linked, and the callback was verified against its link session."
             );
             EXIT_OK
         }
-        Err(e) => {
-            eprintln!(
-                "\nerror: step {}/{STEPS} failed ({}): {}",
-                e.step, e.what, e.why
-            );
-            EXIT_API
-        }
+        // The facade refused the arguments (e.g. a brand not valid for the asset type):
+        // bad input, not a failed flow.
+        Err(e) if e.exit == EXIT_INPUT => report(false, &Failure::input("validation", e.why)),
+        Err(e) => report(
+            false,
+            &Failure {
+                kind: "demo",
+                message: format!(
+                    "step {}/{STEPS} failed ({}): {}",
+                    e.step.n, e.step.what, e.why
+                ),
+                exit: e.exit,
+            },
+        ),
     }
 }
 
@@ -105,33 +114,33 @@ async fn flow(
     language: Language,
 ) -> Result<(), StepError> {
     // 1. The mock.
+    let step = Step {
+        n: 1,
+        what: "start the NOX mock",
+    };
     let mock = nox_mock::MockServer::start()
         .await
-        .map_err(|e| fail(1, "start the NOX mock")(&e))?;
-    say(
-        1,
-        format_args!(
-            "Started the local NOX Authenticator mock at {}",
-            mock.base_url()
-        ),
-    );
+        .map_err(|e| step.fail(e))?;
+    step.say(format_args!(
+        "Started the local NOX Authenticator mock at {}",
+        mock.base_url()
+    ));
 
     // 2. The integrator's callback endpoint.
-    let (callback_base, mut received) = callback_listener()
-        .await
-        .map_err(|e| fail(2, "start the callback listener")(&e))?;
+    let step = step.next("start the callback listener");
+    let (callback_base, mut received) = callback_listener().await.map_err(|e| step.fail(e))?;
     let redirect_url = format!("{callback_base}/nox/callback");
-    say(
-        2,
-        format_args!("Listening for NOX's redirect at {redirect_url}"),
-    );
+    step.say(format_args!(
+        "Listening for NOX's redirect at {redirect_url}"
+    ));
 
-    // 3. The link session, through the facade.
+    // 3. The link session, through the facade (which checks the arguments first).
+    let step = step.next("create the link session");
     let client = Client::builder()
         .api_key(mock.api_key())
         .base_url(mock.base_url())
         .build()
-        .map_err(|e| fail(3, "create the link session")(&e))?;
+        .map_err(|e| step.fail(e))?;
     let session = client
         .create_supplier_link_session(
             SupplierLinkRequest::new(user_id, asset_type, &redirect_url)
@@ -139,32 +148,38 @@ async fn flow(
                 .language(language),
         )
         .await
-        .map_err(|e| fail(3, "create the link session")(&e))?;
-    say(
-        3,
-        format_args!(
-            "Created a v2 supplier link session for user {user_id} ({asset_type}, brand {brand}): token {}…, expires in {} s",
-            &session.link_token[..12.min(session.link_token.len())],
-            session.remaining(SystemTime::now()).as_secs()
-        ),
-    );
-    println!("      link_url: {}", session.link_url);
+        .map_err(|e| StepError {
+            exit: if matches!(e, nox_auth::Error::Validation(_)) {
+                EXIT_INPUT
+            } else {
+                EXIT_API
+            },
+            ..step.fail(&e)
+        })?;
+    step.say(format_args!(
+        "Created a v2 supplier link session for user {} ({asset_type}, brand {brand}): token {}…, expires in {} s",
+        safe(user_id),
+        safe(&session.link_token[..12.min(session.link_token.len())]),
+        session.remaining(SystemTime::now()).as_secs()
+    ));
+    outln!("      link_url: {}", safe(&session.link_url));
 
     // 4. The Authenticator UI, as a browser would load it.
+    let step = step.next("open the Authenticator UI");
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(10))
         .build()
-        .map_err(|e| fail(4, "open the Authenticator UI")(&e))?;
+        .map_err(|e| step.fail(e))?;
     let page = http
         .get(&session.link_url)
         .send()
         .await
         .and_then(reqwest::Response::error_for_status)
-        .map_err(|e| fail(4, "open the Authenticator UI")(&e))?
+        .map_err(|e| step.fail(e))?
         .text()
         .await
-        .map_err(|e| fail(4, "open the Authenticator UI")(&e))?;
+        .map_err(|e| step.fail(e))?;
     let title = between(&page, "<h1>", "</h1>").unwrap_or_default();
     let offered = attribute_values(&page, "name=\"brand\" value=\"");
     let token = attribute_values(&page, "name=\"token\" value=\"")
@@ -174,25 +189,22 @@ async fn flow(
         .into_iter()
         .next();
     let (Some(token), Some(device_id)) = (token, device_id) else {
-        return Err(fail(4, "open the Authenticator UI")(
-            &"the page has no connect form",
-        ));
+        return Err(step.fail("the page has no connect form"));
     };
     if !offered.contains(&brand.slug().to_owned()) {
-        return Err(fail(4, "open the Authenticator UI")(&format_args!(
+        return Err(step.fail(format_args!(
             "brand {brand} is not offered (offered: {})",
             offered.join(", ")
         )));
     }
-    say(
-        4,
-        format_args!(
-            "Opened the Authenticator UI: \"{title}\"; brands offered: {}",
-            offered.join(", ")
-        ),
-    );
+    step.say(format_args!(
+        "Opened the Authenticator UI: \"{}\"; brands offered: {}",
+        safe(title),
+        safe(&offered.join(", "))
+    ));
 
     // 5. Choose the brand, submit, follow NOX's redirect to our listener.
+    let step = step.next("submit the connect form and follow the redirect");
     let resp = http
         .post(format!("{}/ui/connect", mock.base_url()))
         .form(&[
@@ -203,7 +215,7 @@ async fn flow(
         ])
         .send()
         .await
-        .map_err(|e| fail(5, "submit the connect form")(&e))?;
+        .map_err(|e| step.fail(e))?;
     let location = match (
         resp.status().as_u16(),
         resp.headers().get(reqwest::header::LOCATION),
@@ -214,45 +226,35 @@ async fn flow(
             let reason = between(&text, "role=\"alert\">", "</p>")
                 .unwrap_or(&text)
                 .to_owned();
-            return Err(fail(5, "submit the connect form")(&format_args!(
-                "status {status}: {reason}"
-            )));
+            return Err(step.fail(format_args!("status {status}: {reason}")));
         }
     };
     http.get(&location)
         .send()
         .await
         .and_then(reqwest::Response::error_for_status)
-        .map_err(|e| fail(5, "follow the redirect to the callback")(&e))?;
-    say(
-        5,
-        format_args!(
-            "Chose {brand} and connected device {device_id}; NOX redirected (303) to the callback URL"
-        ),
-    );
+        .map_err(|e| step.fail(e))?;
+    step.say(format_args!(
+        "Chose {brand} and connected device {}; NOX redirected (303) to the callback URL",
+        safe(&device_id)
+    ));
 
     // 6. The callback, as the integrator's handler sees it.
+    let step = step.next("receive, decode and verify the callback");
     let target = tokio::time::timeout(Duration::from_secs(5), received.recv())
         .await
         .ok()
         .flatten()
-        .ok_or_else(|| {
-            fail(6, "receive the callback")(&"no request reached the callback listener")
-        })?;
-    let payload = callback::decode(&target).map_err(|e| fail(6, "decode the callback")(&e))?;
-    let verified = payload
-        .verify(&session)
-        .map_err(|e| fail(6, "verify the callback")(&e))?;
-    say(
-        6,
-        format_args!(
-            "Callback received and verified: NOX user {} linked to your user {}, brand {}, devices [{}]",
-            verified.nox_user_id,
-            verified.user_id,
-            verified.brand,
-            verified.device_ids.join(", ")
-        ),
-    );
+        .ok_or_else(|| step.fail("no request reached the callback listener"))?;
+    let payload = callback::decode(&target).map_err(|e| step.fail(e))?;
+    let verified = payload.verify(&session).map_err(|e| step.fail(e))?;
+    step.say(format_args!(
+        "Callback received and verified: NOX user {} linked to your user {}, brand {}, devices [{}]",
+        safe(&verified.nox_user_id),
+        safe(&verified.user_id),
+        safe(&verified.brand),
+        safe(&verified.device_ids.join(", "))
+    ));
     mock.stop().await;
     Ok(())
 }

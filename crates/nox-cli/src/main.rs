@@ -2,17 +2,23 @@
 
 mod commands;
 mod demo;
+mod out;
 
 use std::process::ExitCode;
+use std::str::FromStr;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand};
+
+use crate::out::Failure;
 
 /// Exit status: success.
 pub const EXIT_OK: u8 = 0;
 /// Exit status: NOX answered with an error, or the network failed.
 pub const EXIT_API: u8 = 1;
-/// Exit status: the input was invalid (nothing was sent).
+/// Exit status: the input was invalid (nothing was sent), or the command line was.
 pub const EXIT_INPUT: u8 = 2;
+/// Exit status: a callback decoded but failed verification against its link session.
+pub const EXIT_VERIFY: u8 = 3;
 
 /// The NOX Authenticator from the command line: decode callbacks, list brands, create
 /// link sessions, run the local mock, or watch the whole link flow in one command.
@@ -20,11 +26,18 @@ pub const EXIT_INPUT: u8 = 2;
 #[command(
     name = "nox",
     version,
-    after_help = "Exit status: 0 success, 1 API or network error, 2 bad input.\n\n\
+    after_help = "Exit status: 0 success, 1 API or network error, 2 bad input, 3 callback failed verification.\n\
+                  With --json, errors are one JSON object on stderr: {\"error\":{\"kind\":…,\"message\":…}}.\n\
+                  -v (or RUST_LOG) shows each request to NOX: operation, attempt, status, duration.\n\n\
                   Examples:\n  nox demo\n  nox callback decode 'https://example.com/cb?data=eyJ…'\n  nox brands --asset-type pv\n  \
-                  NOX_API_KEY=… nox link create --user-id u1 --asset-type hp --redirect-url https://example.com/cb"
+                  NOX_API_KEY=… nox link create --user-id u1 --asset-type hp --redirect-url https://example.com/cb\n  \
+                  nox completions bash > /etc/bash_completion.d/nox"
 )]
 pub struct Cli {
+    /// Show each request to NOX on stderr (operation, attempt, status, duration; never
+    /// the key). -vv adds the HTTP client's own logs. RUST_LOG overrides both.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -40,9 +53,9 @@ enum Command {
     /// List the brands and the asset types they are valid for.
     #[command(after_help = "Examples:\n  nox brands\n  nox brands --asset-type pv --json")]
     Brands {
-        /// Only the brands valid for this asset type.
-        #[arg(long, value_enum)]
-        asset_type: Option<AssetTypeArg>,
+        /// Only the brands valid for this asset type (hp or pv).
+        #[arg(long, value_parser = parse_arg::<nox_auth::AssetType>)]
+        asset_type: Option<nox_auth::AssetType>,
         /// One JSON array instead of a table.
         #[arg(long)]
         json: bool,
@@ -53,6 +66,15 @@ enum Command {
     /// Run the local NOX mock.
     #[command(subcommand)]
     Mock(MockCommand),
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  nox completions bash > ~/.local/share/bash-completion/completions/nox\n  \
+                      nox completions zsh > ~/.zfunc/_nox\n  nox completions fish > ~/.config/fish/completions/nox.fish"
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Subcommand)]
@@ -61,7 +83,9 @@ enum CallbackCommand {
     #[command(
         after_help = "Examples:\n  nox callback decode 'https://example.com/cb?data=eyJ…'\n  \
                             nox callback decode eyJ… --json\n  \
-                            nox link create … --json > session.json && nox callback decode '<url>' --session session.json"
+                            pbpaste | nox callback decode -\n  \
+                            nox link create … --json > session.json && nox callback decode '<url>' --session session.json\n\n\
+                      Exit status: 0 decoded (and verified), 2 malformed input, 3 decoded but failed verification."
     )]
     Decode(commands::DecodeArgs),
 }
@@ -80,33 +104,76 @@ enum MockCommand {
     },
 }
 
-/// `hp` or `pv` on the command line.
-#[derive(Clone, Copy, ValueEnum)]
-pub(crate) enum AssetTypeArg {
-    /// Heat pump.
-    Hp,
-    /// PV inverter.
-    Pv,
+/// The one way the command line reads NOX's values (asset type, brand, language): the
+/// SDK's own `FromStr`, so the messages (and the "did you mean" hints) are the SDK's.
+pub(crate) fn parse_arg<T>(s: &str) -> Result<T, String>
+where
+    T: FromStr,
+    T::Err: std::fmt::Display,
+{
+    s.parse().map_err(|e: T::Err| e.to_string())
 }
 
-impl From<AssetTypeArg> for nox_auth::AssetType {
-    fn from(a: AssetTypeArg) -> Self {
-        match a {
-            AssetTypeArg::Hp => nox_auth::AssetType::Hp,
-            AssetTypeArg::Pv => nox_auth::AssetType::Pv,
-        }
-    }
+/// Whether the command line asks for JSON output (errors included).
+fn wants_json(args: &[String]) -> bool {
+    args.iter().any(|a| a == "--json")
+}
+
+/// Sends the runtime's `nox.request` spans to stderr when asked (`-v`, `RUST_LOG`).
+fn init_tracing(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(spec) if !spec.trim().is_empty() => EnvFilter::new(spec),
+        _ => match verbose {
+            0 => return,
+            1 => EnvFilter::new("nox_auth_runtime=debug"),
+            _ => EnvFilter::new(
+                "nox_auth_runtime=trace,nox_auth=trace,reqwest=debug,hyper_util=debug",
+            ),
+        },
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<String> = std::env::args().collect();
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help, --version: to stdout, exit 0.
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) if wants_json(&args) => {
+            let message = e.kind().as_str().map_or_else(
+                || e.to_string().trim().to_owned(),
+                |kind| format!("{kind}: {}", e.to_string().trim()),
+            );
+            return ExitCode::from(out::report(true, &Failure::input("usage", message)));
+        }
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(EXIT_INPUT);
+        }
+    };
+    init_tracing(cli.verbose);
     let code = match cli.command {
         Command::Demo(args) => demo::run(args).await,
         Command::Callback(CallbackCommand::Decode(args)) => commands::decode(args),
-        Command::Brands { asset_type, json } => commands::brands(asset_type.map(Into::into), json),
+        Command::Brands { asset_type, json } => commands::brands(asset_type, json),
         Command::Link(cmd) => commands::link(cmd).await,
         Command::Mock(MockCommand::Serve { port, api_key }) => commands::serve(port, api_key).await,
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "nox", &mut script);
+            out::outln!("{}", String::from_utf8_lossy(&script).trim_end());
+            EXIT_OK
+        }
     };
     ExitCode::from(code)
 }

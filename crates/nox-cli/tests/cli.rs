@@ -168,8 +168,252 @@ fn every_command_has_help_with_an_example() {
         .arg("--help")
         .assert()
         .stdout(predicate::str::contains(
-            "0 success, 1 API or network error, 2 bad input",
+            "0 success, 1 API or network error, 2 bad input, 3 callback failed verification",
         ));
+    nox()
+        .args(["callback", "decode", "--help"])
+        .assert()
+        .stdout(predicate::str::contains(
+            "3 decoded but failed verification",
+        ));
+}
+
+#[test]
+fn completions_for_each_shell() {
+    for (shell, marker) in [
+        ("bash", "_nox()"),
+        ("zsh", "#compdef nox"),
+        ("fish", "complete -c nox"),
+    ] {
+        nox()
+            .args(["completions", shell])
+            .assert()
+            .code(0)
+            .stdout(predicate::str::contains(marker))
+            .stdout(predicate::str::contains("callback"));
+    }
+    nox().args(["completions", "tcsh"]).assert().code(2);
+}
+
+#[test]
+fn callback_decode_reads_stdin_for_a_dash() {
+    let url = sample_payload()
+        .redirect_url("https://example.com/cb")
+        .unwrap();
+    nox()
+        .args(["callback", "decode", "-"])
+        .write_stdin(format!("  {url}\n"))
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("supplier_user_id: user-42"));
+    nox()
+        .args(["callback", "decode", "-"])
+        .write_stdin("")
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn untrusted_text_cannot_rewrite_the_terminal() {
+    // A forged callback whose fields carry terminal escapes: clear the line, move up,
+    // and print a fake "verified: yes"; plus a bidi override.
+    let mut p = sample_payload();
+    p.supplier_user_id = "u1\u{1b}[2K\u{1b}[1A\rverified:         yes".into();
+    p.nox_user_id = "nox\u{202e}1-xon".into();
+    p.device_ids = vec!["dev\u{7}\u{9b}31m".into()];
+    p.brand = "wolf\u{1b}]0;title\u{7}".into();
+    let out = nox()
+        .args(["callback", "decode", &p.encode()])
+        .assert()
+        .code(0);
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    for c in stdout.chars() {
+        assert!(
+            c == '\n' || !(c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)),
+            "raw control character {c:?} in {stdout:?}"
+        );
+    }
+    assert!(stdout.contains("u1\\u{1b}[2K"), "{stdout}");
+    assert!(
+        !stdout.contains("\nverified:"),
+        "no fake verified line: {stdout}"
+    );
+    // The same text in an error message is escaped too.
+    let mut session = serde_json::json!({
+        "link_url": "https://auth.nox.energy/ui?token=t", "link_token": "t", "user_id": "someone",
+        "asset_type": "hp", "brand": null, "language": "nl", "redirect_url": "https://example.com/cb",
+        "supplier": "Acme", "created_at": 1703123456, "expires_at": 1703124056, "completed_at": null
+    });
+    let dir = std::env::temp_dir().join(format!("nox-cli-esc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("s.json");
+    session["user_id"] = "someone".into();
+    std::fs::write(&file, session.to_string()).unwrap();
+    let out = nox()
+        .args([
+            "callback",
+            "decode",
+            &p.encode(),
+            "--now",
+            "1703123600",
+            "--session",
+        ])
+        .arg(&file)
+        .assert()
+        .code(3);
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    // `nox brands | head -1`, made deterministic: the reader is gone before the first
+    // write, so every write meets a broken pipe.
+    for args in [
+        vec!["brands"],
+        vec!["completions", "bash"],
+        vec!["brands", "--json"],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("nox"))
+            .args(&args)
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: quietly: {stderr}");
+    }
+}
+
+#[test]
+fn json_errors_are_json_on_stderr() {
+    let out = nox()
+        .args(["callback", "decode", "abc!def", "--json"])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty());
+    let err: Value = serde_json::from_slice(&out.get_output().stderr).unwrap();
+    assert_eq!(err["error"]["kind"], "callback");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("base64url")
+    );
+    // No key: a config error, as JSON.
+    let out = nox()
+        .args([
+            "link",
+            "create",
+            "--user-id",
+            "u",
+            "--asset-type",
+            "hp",
+            "--redirect-url",
+            "https://e.com/cb",
+            "--json",
+        ])
+        .assert()
+        .code(2);
+    let err: Value = serde_json::from_slice(&out.get_output().stderr).unwrap();
+    assert_eq!(err["error"]["kind"], "config");
+    // A command-line error, as JSON too.
+    let out = nox()
+        .args([
+            "link",
+            "create",
+            "--user-id",
+            "u",
+            "--asset-type",
+            "wind",
+            "--redirect-url",
+            "https://e.com/cb",
+            "--json",
+        ])
+        .assert()
+        .code(2);
+    let err: Value = serde_json::from_slice(&out.get_output().stderr).unwrap();
+    assert_eq!(err["error"]["kind"], "usage");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown asset type `wind`"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verbose_shows_the_request_spans_without_the_key() {
+    let mock = nox_mock::MockServer::start().await.unwrap();
+    let out = nox()
+        .env("NOX_BASE_URL", mock.base_url())
+        .env("NOX_API_KEY", mock.api_key())
+        .env_remove("RUST_LOG")
+        .args([
+            "-v",
+            "link",
+            "create",
+            "--user-id",
+            "u1",
+            "--asset-type",
+            "hp",
+            "--redirect-url",
+            "https://example.com/cb",
+        ])
+        .assert()
+        .code(0);
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    for part in [
+        "nox.request",
+        "operation_id=\"create_supplier_link_session\"",
+        "attempt=1",
+        "status=201",
+        "duration_ms=",
+    ] {
+        assert!(stderr.contains(part), "{part} missing from: {stderr}");
+    }
+    assert!(!stderr.contains(mock.api_key()), "{stderr}");
+    // RUST_LOG works without -v; nothing without either.
+    let out = nox()
+        .env("NOX_BASE_URL", mock.base_url())
+        .env("NOX_API_KEY", mock.api_key())
+        .env("RUST_LOG", "nox_auth_runtime=debug")
+        .args([
+            "link",
+            "create",
+            "--user-id",
+            "u1",
+            "--asset-type",
+            "hp",
+            "--redirect-url",
+            "https://example.com/cb",
+        ])
+        .assert()
+        .code(0);
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("nox.request"));
+    nox()
+        .env("NOX_BASE_URL", mock.base_url())
+        .env("NOX_API_KEY", mock.api_key())
+        .env_remove("RUST_LOG")
+        .args([
+            "link",
+            "create",
+            "--user-id",
+            "u1",
+            "--asset-type",
+            "hp",
+            "--redirect-url",
+            "https://example.com/cb",
+        ])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -235,7 +479,8 @@ async fn link_create_against_the_mock_then_verify_the_callback() {
         .stdout(predicate::str::contains(
             "verified:         yes, against link session",
         ));
-    // The same callback against another user's session fails verification: exit 2.
+    // The same callback against another user's session fails verification: exit 3,
+    // distinct from malformed input (2).
     let mut other = session.clone();
     other.user_id = "someone-else".into();
     std::fs::write(&session_file, serde_json::to_string(&other).unwrap()).unwrap();
@@ -243,11 +488,64 @@ async fn link_create_against_the_mock_then_verify_the_callback() {
         .args(["callback", "decode", &redirect, "--session"])
         .arg(&session_file)
         .assert()
-        .code(2)
+        .code(3)
         .stdout(predicate::str::is_empty())
         .stderr(predicate::str::contains(
             "verification failed: the callback is for user `u2`",
         ));
+    let out = nox()
+        .args(["callback", "decode", &redirect, "--json", "--session"])
+        .arg(&session_file)
+        .assert()
+        .code(3)
+        .stdout(predicate::str::is_empty());
+    let err: Value = serde_json::from_slice(&out.get_output().stderr).unwrap();
+    assert_eq!(err["error"]["kind"], "verification");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("is for user `u2`")
+    );
+    // A `--now` past what the clock can hold is bad input, not a panic.
+    nox()
+        .args([
+            "callback",
+            "decode",
+            &redirect,
+            "--now",
+            "18446744073709551615",
+            "--session",
+        ])
+        .arg(&session_file)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "past what this system's clock can hold",
+        ))
+        .stderr(predicate::str::contains("panicked").not());
+    // A day after the session expired the (otherwise valid) callback is refused.
+    std::fs::write(&session_file, &session_json).unwrap();
+    let day_later = (session
+        .expires_at
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 86_400)
+        .to_string();
+    nox()
+        .args([
+            "callback",
+            "decode",
+            &redirect,
+            "--now",
+            &day_later,
+            "--session",
+        ])
+        .arg(&session_file)
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("link session expired"));
     std::fs::write(&session_file, "{not json").unwrap();
     nox()
         .args(["callback", "decode", &redirect, "--session"])
@@ -342,7 +640,8 @@ async fn link_create_errors_and_exit_codes() {
         .args(base_args)
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("connection failure"));
+        .stderr(predicate::str::contains("connection failure"))
+        .stderr(predicate::str::contains("Connection refused"));
 }
 
 #[test]
