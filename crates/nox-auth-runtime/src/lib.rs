@@ -79,6 +79,14 @@ impl CrossOriginResponse {
     }
 }
 
+/// Whether two URLs share scheme, host and port (without the allocations of
+/// `Url::origin`: this runs on every request).
+fn same_origin(a: &reqwest::Url, b: &reqwest::Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
 /// `scheme://host[:port]` of a URL, without path, query or credentials (`scheme:` for
 /// a URL without a host): what errors may say about where a request or redirect went.
 ///
@@ -219,7 +227,7 @@ impl Runtime {
             *request.timeout_mut() = Some(timeout);
         }
 
-        let sent_to = request.url().origin();
+        let sent_to = request.url().clone();
         let mut attempt: u32 = 0;
         loop {
             // A request whose body cannot be cloned (a stream) gets exactly one attempt.
@@ -243,7 +251,7 @@ impl Runtime {
                 .instrument(span.clone())
                 .await
                 .map(|resp| {
-                    if resp.url().origin() == sent_to {
+                    if same_origin(resp.url(), &sent_to) {
                         resp
                     } else {
                         CrossOriginResponse {

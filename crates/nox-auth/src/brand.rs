@@ -75,11 +75,8 @@ impl FromStr for AssetType {
 
     /// Parses `hp` or `pv` (case-insensitive, surrounding spaces ignored).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "hp" => Ok(AssetType::Hp),
-            "pv" => Ok(AssetType::Pv),
-            _ => Err(ValidationError::UnknownAssetType { input: s.into() }),
-        }
+        <AssetType as crate::open::OpenValue>::from_code(s)
+            .ok_or_else(|| ValidationError::UnknownAssetType { input: s.into() })
     }
 }
 
@@ -155,9 +152,7 @@ impl FromStr for Language {
 
     /// Parses `nl`, `en`, `fr` or `es` (case-insensitive).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Language::ALL
-            .into_iter()
-            .find(|l| l.as_str().eq_ignore_ascii_case(s.trim()))
+        <Language as crate::open::OpenValue>::from_code(s)
             .ok_or_else(|| ValidationError::UnknownLanguage { input: s.into() })
     }
 }
@@ -336,17 +331,57 @@ impl crate::open::OpenValue for AssetType {
     fn code(self) -> &'static str {
         self.as_str()
     }
+
+    /// `hp` or `pv`, case-insensitive, surrounding spaces ignored.
+    fn from_code(text: &str) -> Option<Self> {
+        let text = text.trim();
+        AssetType::ALL
+            .into_iter()
+            .find(|a| a.as_str().eq_ignore_ascii_case(text))
+    }
 }
 
 impl crate::open::OpenValue for Language {
     fn code(self) -> &'static str {
         self.as_str()
     }
+
+    /// `nl`, `en`, `fr` or `es`, case-insensitive, surrounding spaces ignored.
+    fn from_code(text: &str) -> Option<Self> {
+        let text = text.trim();
+        Language::ALL
+            .into_iter()
+            .find(|l| l.as_str().eq_ignore_ascii_case(text))
+    }
 }
 
 impl crate::open::OpenValue for Brand {
     fn code(self) -> &'static str {
         self.slug()
+    }
+
+    fn from_code(text: &str) -> Option<Self> {
+        Brand::lookup(text)
+    }
+}
+
+impl Brand {
+    /// The brand a text names: the slug as is (no allocation), else the normalised
+    /// spelling (`saunier duval`, `Alpha Innotec`), else with separators dropped
+    /// (`jinko-solar` → `jinkosolar`).
+    fn lookup(text: &str) -> Option<Brand> {
+        if let Some(b) = Brand::ALL.iter().find(|b| b.slug() == text) {
+            return Some(*b);
+        }
+        let wanted = normalise(text);
+        if let Some(b) = Brand::ALL.iter().find(|b| b.slug() == wanted) {
+            return Some(*b);
+        }
+        let squashed = wanted.replace('-', "");
+        Brand::ALL
+            .iter()
+            .find(|b| b.slug().replace('-', "") == squashed)
+            .copied()
     }
 }
 
@@ -370,18 +405,10 @@ impl FromStr for Brand {
     type Err = ValidationError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if let Some(b) = Brand::lookup(s) {
+            return Ok(b);
+        }
         let wanted = normalise(s);
-        if let Some(b) = Brand::ALL.iter().find(|b| b.slug() == wanted) {
-            return Ok(*b);
-        }
-        // Also match with the separators dropped: "jinko-solar" → "jinkosolar".
-        let squashed = wanted.replace('-', "");
-        if let Some(b) = Brand::ALL
-            .iter()
-            .find(|b| b.slug().replace('-', "") == squashed)
-        {
-            return Ok(*b);
-        }
         let suggestion = Brand::ALL
             .iter()
             .map(|b| (strsim::damerau_levenshtein(&wanted, b.slug()), *b))

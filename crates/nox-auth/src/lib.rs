@@ -12,6 +12,9 @@
 //! - [`Brand`], [`AssetType`], [`Language`] and which brand goes with which asset type ([`brand`]);
 //! - one [`Error`] to match on, which never contains the API key ([`error`]);
 //! - [`LinkSession`] with `SystemTime` timestamps and expiry helpers ([`session`]);
+//! - [`Open`]: values NOX sends (brand, language, asset type) that this SDK may not know
+//!   yet are kept as text instead of failing the call;
+//! - [`validate_redirect_url`]: the one rule for where a user may be sent back to;
 //! - decoding, verifying and encoding the `?data=` redirect callback ([`callback`]).
 //!
 //! ## Example
@@ -47,10 +50,22 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Retries (connection failures and 429/502/503/504, 2 by default, honouring
+//! Retries (connection failures and 408/429/502/503/504, 2 by default, honouring
 //! `Retry-After`) and a `tracing` span per request (`nox.request`, with the operation
 //! id, attempt, status and duration) run inside the generated clients' `ClientHooks`,
 //! in [`nox_auth_runtime`].
+//!
+//! ## Distrusting the server
+//!
+//! - Redirects are never followed: a 3xx is [`Error::Redirect`] naming the status and the
+//!   target origin, so the API key only ever goes to the configured base URL.
+//! - A value NOX adds later (a brand, a language, an asset type) keeps the session, as
+//!   [`Open::Unknown`]; any 2xx with a valid session body is a success.
+//! - An answer that contradicts the request (another user id, a known asset type other
+//!   than the one sent, an expiry before the creation) or is not the documented shape is
+//!   [`Error::InvalidResponse`], naming the field.
+//! - Verification refuses a callback that arrives after its session expired, and all time
+//!   arithmetic is checked (no panic at any timestamp or skew).
 //!
 //! ## Migrating from v1 to v2
 //!

@@ -67,14 +67,15 @@ impl Client {
     ) -> Result<ManufacturerLinkSession, Error> {
         const OP: &str = "create_manufacturer_link_session";
         req.validate()?;
+        let user_id = req.user_id.clone();
         let body = nox_auth_v2::manufacturer::types::CreateManufacturerLinkSessionRequest {
-            user_id: req.user_id.clone(),
-            redirect_url: req.redirect_url.clone(),
+            user_id: req.user_id,
+            redirect_url: req.redirect_url,
             language: req.language.into(),
         };
         let call = self.v2_manufacturer.create_manufacturer_link_session();
         let answer = send(OP, call.body(body).send()).await?;
-        ManufacturerLinkSession::from_generated(OP, &req, answer)
+        ManufacturerLinkSession::from_generated(OP, &user_id, answer)
     }
 
     /// Registers a device connection for your user (`POST /v2/manufacturer/device-connections`).

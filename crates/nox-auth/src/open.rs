@@ -1,7 +1,6 @@
 //! [`Open`]: a value NOX sent, known to this SDK or kept as text.
 
 use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -33,18 +32,22 @@ pub enum Open<T> {
     Unknown(String),
 }
 
-/// The enums an [`Open`] can hold: parsed from NOX's text, shown as NOX's code.
-pub trait OpenValue: FromStr + Copy {
+/// The enums an [`Open`] can hold: read from NOX's text, shown as NOX's code.
+pub trait OpenValue: Copy {
     /// NOX's code for the value (`hp`, `saunier-duval`, `nl`).
     fn code(self) -> &'static str;
+
+    /// The value a text names, if this SDK knows one (the same spellings `FromStr`
+    /// accepts, without building an error for the others).
+    fn from_code(text: &str) -> Option<Self>;
 }
 
 impl<T: OpenValue> Open<T> {
     /// Reads NOX's text: the known value when this SDK can parse it, the text otherwise.
     pub fn parse(text: &str) -> Self {
-        text.parse()
+        T::from_code(text)
             .map(Open::Known)
-            .unwrap_or_else(|_| Open::Unknown(text.to_owned()))
+            .unwrap_or_else(|| Open::Unknown(text.to_owned()))
     }
 
     /// The known value, if this SDK knows it.

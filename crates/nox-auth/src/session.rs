@@ -188,32 +188,26 @@ pub(crate) fn same_user(
 }
 
 impl LinkSession {
-    /// Builds the session from NOX's answer to `request`, refusing an answer that
-    /// contradicts it (another user, a known asset type other than the one sent) or
-    /// itself (expiry before creation).
+    /// Builds the session from NOX's answer to a request for `user_id` and
+    /// `asset_type`, refusing an answer that contradicts it (another user, a known asset
+    /// type other than the one sent) or itself (expiry before creation).
     pub(crate) fn from_generated(
         operation: &'static str,
-        request: &crate::SupplierLinkRequest,
+        user_id: &str,
+        asset_type: AssetType,
         r: nox_auth_v2::supplier::types::CreateSupplierLinkSessionResponse,
     ) -> Result<Self, Error> {
         let (created_at, expires_at, completed_at) =
             session_times(operation, r.created_at, r.expires_at, r.completed_at)?;
-        let user_id = same_user(
-            operation,
-            "supplier_user_id",
-            &request.user_id,
-            r.supplier_user_id,
-        )?;
+        let user_id = same_user(operation, "supplier_user_id", user_id, r.supplier_user_id)?;
+        let sent = asset_type;
         let asset_type = Open::parse(&r.asset_type);
         if let Open::Known(answered) = asset_type
-            && answered != request.asset_type
+            && answered != sent
         {
             return Err(Error::InvalidResponse {
                 operation,
-                reason: format!(
-                    "`asset_type` is `{answered}`, not the `{}` that was sent",
-                    request.asset_type
-                ),
+                reason: format!("`asset_type` is `{answered}`, not the `{sent}` that was sent"),
             });
         }
         Ok(LinkSession {
@@ -233,10 +227,11 @@ impl LinkSession {
 }
 
 impl ManufacturerLinkSession {
-    /// Builds the session from NOX's answer to `request` (see [`LinkSession`]'s checks).
+    /// Builds the session from NOX's answer to a request for `user_id` (see
+    /// [`LinkSession`]'s checks).
     pub(crate) fn from_generated(
         operation: &'static str,
-        request: &crate::ManufacturerLinkRequest,
+        user_id: &str,
         r: nox_auth_v2::manufacturer::types::CreateManufacturerLinkSessionResponse,
     ) -> Result<Self, Error> {
         let (created_at, expires_at, completed_at) =
@@ -244,7 +239,7 @@ impl ManufacturerLinkSession {
         let user_id = same_user(
             operation,
             "manufacturer_user_id",
-            &request.user_id,
+            user_id,
             r.manufacturer_user_id,
         )?;
         Ok(ManufacturerLinkSession {

@@ -112,16 +112,17 @@ impl Client {
     ) -> Result<LinkSession, Error> {
         const OP: &str = "create_supplier_link_session";
         req.validate()?;
+        let (user_id, asset_type) = (req.user_id.clone(), req.asset_type);
         let body = nox_auth_v2::supplier::types::CreateSupplierLinkSessionRequest {
-            user_id: req.user_id.clone(),
+            user_id: req.user_id,
             asset_type: req.asset_type.into(),
-            redirect_url: req.redirect_url.clone(),
+            redirect_url: req.redirect_url,
             brand: req.brand.map(Into::into),
             language: req.language.into(),
         };
         let call = self.v2_supplier.create_supplier_link_session().body(body);
         let answer = send(OP, call.send()).await?;
-        LinkSession::from_generated(OP, &req, answer)
+        LinkSession::from_generated(OP, &user_id, asset_type, answer)
     }
 
     /// Creates a v1 link session (`POST /users/{userId}/link`).
