@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command (README.md): installs what the tests need when it is
-# missing (the spec linter from PyPI, Chromium + ChromeDriver from Debian for the browser
-# test), then runs every test of the workspace.
+# missing (openapi-spec-validator and schemathesis from PyPI, @redocly/cli from npm,
+# Chromium + ChromeDriver from Debian for the browser tests), lints the specs, judges the
+# mock with schemathesis, then runs every test of the workspace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,8 +16,11 @@ fi
 # The browser test fails (instead of skipping) when the browser is missing.
 export NOX_REQUIRE_BROWSER=1
 
-echo "== lint the OpenAPI specs (external validator)"
+echo "== lint the OpenAPI specs (openapi-spec-validator, redocly)"
 bash scripts/lint-specs.sh
+
+echo "== the mock against the effective specs (schemathesis, all checks)"
+bash scripts/conformance.sh
 
 echo "== cargo test --workspace"
 cargo test --workspace --locked

@@ -10,7 +10,11 @@
 //!    A schema used by requests *and* responses is left as it is for requests; the
 //!    response side gets an open copy (inlined for a plain enum, or a component named
 //!    `<Name>InResponse` for an object that contains enums).
-//! 2. **Any 2xx is a success.** When every documented 2xx code of an operation has the
+//! 2. **Nullable enums.** A component enum that lists `null` (the OpenAPI 3.0.3 way to
+//!    say `enum<string> | null`) is read as the enum without `null`, and every schema
+//!    that references it as an optional, nullable use of it: progenitor then generates
+//!    `Option<Brand>` instead of a `NullableBrand(Option<…>)` wrapper.
+//! 3. **Any 2xx is a success.** When every documented 2xx code of an operation has the
 //!    same typed body, they are replaced by the range `2XX`, so that a 200 where a 201
 //!    was documented still decodes as the success body.
 
@@ -25,6 +29,7 @@ const SCHEMAS: &str = "#/components/schemas/";
 /// Applies every rule to an effective spec and returns what the generator reads.
 pub fn client_view(effective: &Value) -> Value {
     let mut doc = effective.clone();
+    nullable_enums(&mut doc);
     open_response_enums(&mut doc);
     widen_success_codes(&mut doc);
     doc
@@ -47,6 +52,70 @@ fn operations_mut(doc: &mut Value) -> Vec<&mut Value> {
         }
     }
     ops
+}
+
+/// Rule 2: see the module docs.
+fn nullable_enums(doc: &mut Value) {
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    let mut nullable = BTreeSet::new();
+    for (name, schema) in schemas.iter_mut() {
+        let Some(Value::Array(values)) = schema.get_mut("enum") else {
+            continue;
+        };
+        if !values.iter().any(Value::is_null) {
+            continue;
+        }
+        values.retain(|v| !v.is_null());
+        if let Some(obj) = schema.as_object_mut() {
+            obj.remove("nullable");
+        }
+        nullable.insert(name.clone());
+    }
+    if !nullable.is_empty() {
+        mark_nullable_uses(doc, &nullable);
+    }
+}
+
+/// Makes every use of the named components optional and nullable: a direct `$ref`
+/// becomes `allOf: [$ref]` with `nullable: true`; an `allOf` of that one reference gets
+/// `nullable: true`.
+fn mark_nullable_uses(value: &mut Value, names: &BTreeSet<String>) {
+    let is_nullable_ref = |v: &Value| ref_name(v).is_some_and(|n| names.contains(n));
+    match value {
+        Value::Object(obj) => {
+            if let Some(Value::Array(all_of)) = obj.get("allOf")
+                && all_of.len() == 1
+                && is_nullable_ref(&all_of[0])
+            {
+                obj.insert("nullable".into(), Value::Bool(true));
+            }
+            for (key, child) in obj.iter_mut() {
+                if key == "allOf" {
+                    continue;
+                }
+                if is_nullable_ref(child) {
+                    let r = child.clone();
+                    let mut wrapped = Map::new();
+                    wrapped.insert("allOf".into(), Value::Array(vec![r]));
+                    wrapped.insert("nullable".into(), Value::Bool(true));
+                    *child = Value::Object(wrapped);
+                } else {
+                    mark_nullable_uses(child, names);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                mark_nullable_uses(item, names);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Rule 1: see the module docs.
@@ -293,7 +362,7 @@ fn contains_enum(
     }
 }
 
-/// Rule 2: see the module docs.
+/// Rule 3: see the module docs.
 fn widen_success_codes(doc: &mut Value) {
     for op in operations_mut(doc) {
         let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
@@ -431,6 +500,27 @@ mod tests {
         let out = client_view(&doc);
         let r = &out["paths"]["/x"]["post"]["responses"];
         assert!(r.get("201").is_some() && r.get("204").is_some() && r.get("2XX").is_none());
+    }
+
+    #[test]
+    fn nullable_enums_become_optional_references() {
+        let mut doc = spec();
+        doc["components"]["schemas"]["Color"] =
+            json!({"type": "string", "nullable": true, "enum": ["red", "green", null]});
+        doc["components"]["schemas"]["Req"]["properties"]["other"] =
+            json!({"allOf": [{"$ref": "#/components/schemas/Color"}], "description": "d"});
+        let out = client_view(&doc);
+        let s = &out["components"]["schemas"];
+        assert_eq!(
+            s["Color"],
+            json!({"type": "string", "enum": ["red", "green"]})
+        );
+        assert_eq!(
+            s["Req"]["properties"]["color"],
+            json!({"allOf": [{"$ref": "#/components/schemas/Color"}], "nullable": true})
+        );
+        assert_eq!(s["Req"]["properties"]["other"]["nullable"], true);
+        assert_eq!(s["Req"]["properties"]["other"]["description"], "d");
     }
 
     #[test]

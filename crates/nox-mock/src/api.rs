@@ -130,10 +130,10 @@ fn read_object(
         .and_then(|v| v.split(';').next())
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
     if !is_json {
-        return Err(ApiError::new(
+        // 400, not 415: NOX documents 400 for a request it cannot read, and no operation
+        // documents 415 (specs/README.md, decision 18).
+        return Err(ApiError::bad_request(
             version,
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
             "Content-Type must be application/json",
         ));
     }
@@ -170,9 +170,11 @@ struct Fields<'a> {
 }
 
 impl Fields<'_> {
+    /// Present and a string. An empty string passes, as the spec allows it (no
+    /// `minLength`; NOX's message names only presence and type: decision 19).
     fn required_string(&self, field: &str) -> Result<String, ApiError> {
         match self.map.get(field) {
-            Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
+            Some(Value::String(s)) => Ok(s.clone()),
             _ => Err(ApiError::bad_request(
                 self.version,
                 format!("{field} is required and must be a string"),
@@ -193,9 +195,11 @@ impl Fields<'_> {
         }
     }
 
+    /// Absent, or a string. `null` is refused: the spec says which fields are nullable
+    /// (see [`Fields::nullable_string`]).
     fn optional_string(&self, field: &str) -> Result<Option<String>, ApiError> {
         match self.map.get(field) {
-            None | Some(Value::Null) => Ok(None),
+            None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
             Some(_) => Err(ApiError::bad_request(
                 self.version,
@@ -204,11 +208,19 @@ impl Fields<'_> {
         }
     }
 
+    /// Absent, `null` or a string: a field the spec marks nullable (v2 `brand`).
+    fn nullable_string(&self, field: &str) -> Result<Option<String>, ApiError> {
+        match self.map.get(field) {
+            Some(Value::Null) => Ok(None),
+            _ => self.optional_string(field),
+        }
+    }
+
     fn optional_string_array(&self, field: &str) -> Result<Vec<String>, ApiError> {
         let invalid =
             || ApiError::bad_request(self.version, format!("{field} must be an array of strings"));
         match self.map.get(field) {
-            None | Some(Value::Null) => Ok(Vec::new()),
+            None => Ok(Vec::new()),
             Some(Value::Array(items)) => items
                 .iter()
                 .map(|v| v.as_str().map(str::to_owned).ok_or_else(invalid))
@@ -263,7 +275,7 @@ pub(crate) async fn v2_supplier_link_session(
         }
     };
     let redirect_url = f.required_url("redirect_url")?;
-    let brand = match f.optional_string("brand")? {
+    let brand = match f.nullable_string("brand")? {
         None => None,
         Some(s) => {
             // NOX accepts exact slugs only (the facade is the lenient one).
@@ -375,9 +387,6 @@ pub(crate) async fn v1_supplier_link_session(
         map: &map,
         version: v,
     };
-    if user_id.trim().is_empty() {
-        return Err(ApiError::bad_request(v, "userId must not be empty"));
-    }
     let redirect_uri = f.required_url("redirect_uri")?;
     let language = f.optional_string("language")?;
     let brand = match f.optional_string("brand")? {

@@ -167,6 +167,35 @@ async fn validation_rules_answer_400_with_an_error_body() {
         json!({"user_id": "u", "asset_type": "hp", "redirect_url": "myapp://nox/callback"}),
     )
     .await;
+    // The spec and the mock agree on empty strings (decision 19): allowed.
+    let s = create_session(
+        &mock,
+        json!({"user_id": "", "asset_type": "hp", "redirect_url": "https://e.com/cb"}),
+    )
+    .await;
+    assert_eq!(s["supplier_user_id"], "");
+    // `null` only where the spec says nullable (v2 brand); elsewhere it is a wrong type.
+    for (route, body, message) in [
+        (
+            "/v2/supplier/link-sessions",
+            json!({"user_id": "u", "asset_type": "hp", "redirect_url": "https://e.com/cb", "language": null}),
+            "language must be a string",
+        ),
+        (
+            "/users/u1/link",
+            json!({"redirect_uri": "https://e.com/cb", "brand": null}),
+            "brand must be a string",
+        ),
+        (
+            "/manufacturers/nox",
+            json!({"manufacturer_user_id": "m", "device_ids": null}),
+            "device_ids must be an array of strings",
+        ),
+    ] {
+        let (status, resp) = post(&mock, route, body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{route}");
+        assert_eq!(resp["error"], message, "{route}: {resp}");
+    }
     // null brand is "no brand".
     create_session(&mock, json!({"user_id": "u", "asset_type": "hp", "redirect_url": "https://e.com/cb", "brand": null})).await;
     // Manufacturer endpoints validate too.
@@ -195,8 +224,8 @@ async fn validation_rules_answer_400_with_an_error_body() {
     assert_eq!(resp["error_code"], "validation_error");
     assert_eq!(resp["success"], false);
     assert!(
-        mock.sessions().len() == 2,
-        "only the two valid requests (app scheme, null brand) created a session"
+        mock.sessions().len() == 3,
+        "only the three valid requests (app scheme, empty user id, null brand) created a session"
     );
 }
 
@@ -292,7 +321,7 @@ async fn malformed_requests_get_4xx_with_an_error_body_never_500() {
         "{b}"
     );
     let (s, b) = send(b"user_id=u1".to_vec(), "application/x-www-form-urlencoded").await;
-    assert_eq!(s, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(s, StatusCode::BAD_REQUEST, "a status the spec documents");
     assert_eq!(b["error"], "Content-Type must be application/json");
     let (s, b) = send(vec![b' '; nox_mock::MAX_BODY_BYTES + 1], "application/json").await;
     assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);

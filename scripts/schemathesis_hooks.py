@@ -1,0 +1,63 @@
+"""schemathesis hooks for scripts/conformance.sh: the narrow exclusions.
+
+NOX refuses some requests that the specs' OpenAPI 3.0 schemas allow, because the rule
+cannot be written in OpenAPI 3.0. schemathesis would generate such a request as "valid"
+and flag the mock's documented 400 as ST202 ("schema-valid request rejected"). Just before
+each request is sent (every phase: examples, coverage, fuzzing), the hook below mends a
+body that breaks one such rule, and touches nothing else:
+
+1. A brand that is not valid for the session's asset type (v2 supplier): the brand, which is
+   optional, is left out. Which brand goes with which asset type is the SDK's table
+   (`nox brands --json`, written to the file named by NOX_BRANDS_JSON); a schema cannot tie
+   one field's enum to another field's value.
+2. A redirect URL the SDK refuses: a scheme a browser runs or reads locally (javascript,
+   data, file, vbscript, blob, about) or http(s) without a host; it becomes
+   https://example.com/cb. `format: uri` allows them; `nox_auth::validate_redirect_url` is
+   the rule (nox_auth::REFUSED_REDIRECT_SCHEMES).
+
+Either way the body stays valid by the schema (or stays invalid for its other reason, in
+a negative case), so every check still judges the mock's answer.
+"""
+
+import json
+import os
+
+import schemathesis
+
+with open(os.environ["NOX_BRANDS_JSON"], encoding="utf-8") as f:
+    ASSET_TYPES = {row["brand"]: set(row["asset_types"]) for row in json.load(f)}
+
+REFUSED_SCHEMES = {"javascript", "data", "file", "vbscript", "blob", "about"}
+
+
+def brand_not_for_asset_type(body):
+    brand, asset_type = body.get("brand"), body.get("asset_type")
+    return (
+        isinstance(brand, str)
+        and isinstance(asset_type, str)
+        and brand in ASSET_TYPES
+        and asset_type in ("hp", "pv")
+        and asset_type not in ASSET_TYPES[brand]
+    )
+
+
+def refused_redirect(url):
+    if not isinstance(url, str):
+        return False
+    scheme, sep, rest = url.strip().partition(":")
+    scheme = scheme.lower()
+    if sep and scheme in REFUSED_SCHEMES:
+        return True
+    return scheme in ("http", "https") and (not rest.startswith("//") or rest[2:3] in ("/", "\\", ""))
+
+
+@schemathesis.hook
+def before_call(ctx, case, **kwargs):
+    body = case.body
+    if not isinstance(body, dict):
+        return
+    if brand_not_for_asset_type(body):
+        del body["brand"]
+    for key in ("redirect_url", "redirect_uri"):
+        if refused_redirect(body.get(key)):
+            body[key] = "https://example.com/cb"
