@@ -355,32 +355,23 @@ async fn link_inner(cmd: LinkCommand) -> Result<(), nox_auth::Error> {
 }
 
 /// `nox mock serve`
-pub(crate) async fn serve(port: u16, api_key: Option<String>) -> u8 {
-    let config = nox_mock::MockConfig {
-        addr: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
-        api_key,
-        ..nox_mock::MockConfig::default()
-    };
-    let mock = match nox_mock::MockServer::start_with(config).await {
+pub(crate) async fn serve(args: nox_mock::cli::ServeArgs) -> u8 {
+    let mock = match args.start().await {
         Ok(m) => m,
-        Err(e) => {
+        Err(message) => {
             return report(
                 false,
                 &Failure {
                     kind: "io",
-                    message: format!("cannot listen on 127.0.0.1:{port}: {e}"),
+                    message,
                     exit: EXIT_API,
                 },
             );
         }
     };
-    outln!("nox mock listening on {}", mock.base_url());
-    outln!("api key: {}", mock.api_key());
-    outln!(
-        "try: NOX_BASE_URL={} NOX_API_KEY={} nox link create --user-id u1 --asset-type hp --redirect-url https://example.com/cb",
-        mock.base_url(),
-        mock.api_key()
-    );
+    for line in nox_mock::cli::banner(&mock) {
+        outln!("{line}");
+    }
     let _ = tokio::signal::ctrl_c().await;
     mock.stop().await;
     EXIT_OK

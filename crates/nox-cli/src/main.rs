@@ -92,16 +92,14 @@ enum CallbackCommand {
 
 #[derive(Subcommand)]
 enum MockCommand {
-    /// Serve the mock until interrupted.
-    #[command(after_help = "Example:\n  nox mock serve --port 8080 --api-key test-key")]
-    Serve {
-        /// Port (0 picks a free one).
-        #[arg(long, default_value_t = 8080)]
-        port: u16,
-        /// API key to accept (default: random, printed).
-        #[arg(long)]
-        api_key: Option<String>,
-    },
+    /// Serve the mock until interrupted (the same options as the `nox-mock` program).
+    #[command(
+        after_help = "Example:\n  nox mock serve --port 8080 --api-key test-key\n  \
+                      nox mock serve --host 0.0.0.0 --public-url http://mock.internal:8080 --session-ttl 2m\n\n\
+                      The inspector page is at <base URL>/_mock; the JSON control API (sessions, complete, expire,\n\
+                      reset, faults) under /_mock/…: see the nox-mock crate docs."
+    )]
+    Serve(nox_mock::cli::ServeArgs),
 }
 
 /// The one way the command line reads NOX's values (asset type, brand, language): the
@@ -167,7 +165,7 @@ async fn main() -> ExitCode {
         Command::Callback(CallbackCommand::Decode(args)) => commands::decode(args),
         Command::Brands { asset_type, json } => commands::brands(asset_type, json),
         Command::Link(cmd) => commands::link(cmd).await,
-        Command::Mock(MockCommand::Serve { port, api_key }) => commands::serve(port, api_key).await,
+        Command::Mock(MockCommand::Serve(args)) => commands::serve(args).await,
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "nox", &mut script);

@@ -654,7 +654,7 @@ fn mock_serve_prints_its_url() {
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
     assert!(
-        first.starts_with("nox mock listening on http://127.0.0.1:"),
+        first.starts_with("nox-mock listening on http://127.0.0.1:"),
         "{first}"
     );
     assert_eq!(lines.next().unwrap().unwrap(), "api key: k9");

@@ -10,13 +10,24 @@ use nox_auth::{AssetType, Brand, Language};
 use serde_json::{Map, Value, json};
 
 use crate::App;
-use crate::store::{SessionKind, unix};
+use crate::store::SessionKind;
 
 /// Which error body shape to answer with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Version {
     V1,
     V2,
+}
+
+impl Version {
+    /// The API version a path belongs to: `/v2/…` is v2, everything else v1's root.
+    pub(crate) fn of(path: &str) -> Version {
+        if path.starts_with("/v2/") {
+            Version::V2
+        } else {
+            Version::V1
+        }
+    }
 }
 
 /// An error answer: v2 `{"error": …}`, v1 `{success: false, timestamp, error, error_code, message}`.
@@ -29,7 +40,7 @@ pub(crate) struct ApiError {
 }
 
 impl ApiError {
-    fn new(
+    pub(crate) fn new(
         version: Version,
         status: StatusCode,
         code: &'static str,
@@ -53,17 +64,15 @@ impl ApiError {
     }
 }
 
-pub(crate) fn now_secs() -> u64 {
-    unix(std::time::SystemTime::now())
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
+impl ApiError {
+    /// The answer, in the version's error shape; v1's envelope carries `now` (the
+    /// mock's clock, Unix seconds) as its `timestamp`.
+    pub(crate) fn into_response_at(self, now: u64) -> Response {
         let body = match self.version {
             Version::V2 => json!({ "error": self.message }),
             Version::V1 => json!({
                 "success": false,
-                "timestamp": now_secs(),
+                "timestamp": now,
                 "error": self.message,
                 "error_code": self.code,
                 "message": self.message,
@@ -152,15 +161,52 @@ fn read_object(
     }
 }
 
-/// What every operation does first: check the key, then read the JSON object body.
-fn authorized_object(
+/// One API operation, the way every one runs: an injected fault first (if one is armed
+/// for `operation_id`), then the key, then the JSON object body, then `op`; any error
+/// answered in the version's shape with the mock clock's timestamp.
+async fn operation(
     app: &App,
+    operation_id: &'static str,
+    version: Version,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
-    version: Version,
-) -> Result<Map<String, Value>, ApiError> {
-    authorize(app, headers, version)?;
-    read_object(headers, body, version)
+    op: impl FnOnce(&Fields<'_>) -> Result<Response, ApiError>,
+) -> Response {
+    let now = || app.store.now();
+    if let Some(fault) = app.faults.take(operation_id) {
+        if !fault.delay.is_zero() {
+            tokio::time::sleep(fault.delay).await;
+        }
+        if let Some(answer) = fault.answer(version, now()) {
+            return answer;
+        }
+    }
+    let result = authorize(app, headers, version)
+        .and_then(|()| read_object(headers, body, version))
+        .and_then(|map| op(&Fields { map: &map, version }));
+    result.unwrap_or_else(|e| e.into_response_at(now()))
+}
+
+/// A request target longer than [`crate::MAX_URI_BYTES`]: 400 with the version's error
+/// body, before routing (a documented status of every operation).
+pub(crate) async fn limit_uri(
+    State(app): State<App>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let uri = request.uri();
+    let len = uri.path().len() + uri.query().map_or(0, |q| q.len() + 1);
+    if len > crate::MAX_URI_BYTES {
+        return ApiError::bad_request(
+            Version::of(uri.path()),
+            format!(
+                "the request target is longer than {} bytes",
+                crate::MAX_URI_BYTES
+            ),
+        )
+        .into_response_at(app.store.now());
+    }
+    next.run(request).await
 }
 
 /// The checks of one request body, in NOX's wording ("user_id is required and must be a string").
@@ -256,65 +302,66 @@ pub(crate) async fn v2_supplier_link_session(
     State(app): State<App>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
-    let v = Version::V2;
-    let map = authorized_object(&app, &headers, body, v)?;
-    let f = Fields {
-        map: &map,
-        version: v,
-    };
-    let user_id = f.required_string("user_id")?;
-    let asset_type = match map.get("asset_type").and_then(Value::as_str) {
-        Some("hp") => AssetType::Hp,
-        Some("pv") => AssetType::Pv,
-        _ => {
-            return Err(ApiError::bad_request(
-                v,
-                "asset_type is required and must be one of hp, pv",
-            ));
-        }
-    };
-    let redirect_url = f.required_url("redirect_url")?;
-    let brand = match f.nullable_string("brand")? {
-        None => None,
-        Some(s) => {
-            // NOX accepts exact slugs only (the facade is the lenient one).
-            let brand = Brand::ALL
-                .iter()
-                .copied()
-                .find(|b| b.slug() == s)
-                .ok_or_else(|| {
-                    ApiError::bad_request(v, format!("brand `{s}` is not a supported brand"))
-                })?;
-            if !brand.supports(asset_type) {
-                return Err(ApiError::bad_request(
-                    v,
-                    format!("brand `{brand}` is not valid for asset_type `{asset_type}`"),
-                ));
-            }
-            Some(brand)
-        }
-    };
-    let language = f.language()?;
-    let s = app.store.create_session(
-        SessionKind::Supplier { asset_type, brand },
-        user_id,
-        language,
-        redirect_url,
-    );
-    Ok(created(json!({
-        "link_url": link_url(&app, &s.token, language),
-        "link_token": s.token,
-        "language": language,
-        "asset_type": asset_type,
-        "redirect_url": s.redirect_url,
-        "supplier": app.supplier_name,
-        "supplier_user_id": s.user_id,
-        "created_at": s.created_at,
-        "expires_at": s.expires_at,
-        "brand": brand.map(|b| b.slug()),
-        "completed_at": Value::Null,
-    })))
+) -> Response {
+    operation(
+        &app,
+        "createSupplierLinkSession",
+        Version::V2,
+        &headers,
+        body,
+        |f| {
+            let v = f.version;
+            let user_id = f.required_string("user_id")?;
+            let asset_type = match f.map.get("asset_type").and_then(Value::as_str) {
+                Some("hp") => AssetType::Hp,
+                Some("pv") => AssetType::Pv,
+                _ => {
+                    return Err(ApiError::bad_request(
+                        v,
+                        "asset_type is required and must be one of hp, pv",
+                    ));
+                }
+            };
+            let redirect_url = f.required_url("redirect_url")?;
+            let brand = match f.nullable_string("brand")? {
+                None => None,
+                Some(s) => {
+                    // NOX accepts exact slugs only (the facade is the lenient one).
+                    let brand = Brand::ALL
+                        .iter()
+                        .copied()
+                        .find(|b| b.slug() == s)
+                        .ok_or_else(|| {
+                            ApiError::bad_request(
+                                v,
+                                format!("brand `{s}` is not a supported brand"),
+                            )
+                        })?;
+                    if !brand.supports(asset_type) {
+                        return Err(ApiError::bad_request(
+                            v,
+                            format!("brand `{brand}` is not valid for asset_type `{asset_type}`"),
+                        ));
+                    }
+                    Some(brand)
+                }
+            };
+            let language = f.language()?;
+            let s = app.store.create_session(
+                SessionKind::Supplier { asset_type, brand },
+                user_id,
+                language,
+                redirect_url,
+            );
+            let mut body = v2_session_body(&app, &s);
+            body["asset_type"] = json!(asset_type);
+            body["supplier"] = json!(app.supplier_name);
+            body["supplier_user_id"] = json!(s.user_id);
+            body["brand"] = json!(brand.map(|b| b.slug()));
+            Ok(created(body))
+        },
+    )
+    .await
 }
 
 /// `POST /v2/manufacturer/link-sessions`
@@ -322,31 +369,44 @@ pub(crate) async fn v2_manufacturer_link_session(
     State(app): State<App>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
-    let v = Version::V2;
-    let map = authorized_object(&app, &headers, body, v)?;
-    let f = Fields {
-        map: &map,
-        version: v,
-    };
-    let user_id = f.required_string("user_id")?;
-    let redirect_url = f.required_url("redirect_url")?;
-    let language = f.language()?;
-    let s = app
-        .store
-        .create_session(SessionKind::Manufacturer, user_id, language, redirect_url);
-    Ok(created(json!({
-        "link_url": link_url(&app, &s.token, language),
+) -> Response {
+    operation(
+        &app,
+        "createManufacturerLinkSession",
+        Version::V2,
+        &headers,
+        body,
+        |f| {
+            let user_id = f.required_string("user_id")?;
+            let redirect_url = f.required_url("redirect_url")?;
+            let language = f.language()?;
+            let s = app.store.create_session(
+                SessionKind::Manufacturer,
+                user_id,
+                language,
+                redirect_url,
+            );
+            let mut body = v2_session_body(&app, &s);
+            body["manufacturer"] = json!(app.manufacturer_name);
+            body["manufacturer_user_id"] = json!(s.user_id);
+            body["brand"] = json!(app.manufacturer_name);
+            Ok(created(body))
+        },
+    )
+    .await
+}
+
+/// The fields both v2 link-session answers share.
+fn v2_session_body(app: &App, s: &crate::store::Session) -> Value {
+    json!({
+        "link_url": link_url(app, &s.token, s.language),
         "link_token": s.token,
-        "language": language,
+        "language": s.language,
         "redirect_url": s.redirect_url,
-        "manufacturer": app.manufacturer_name,
-        "manufacturer_user_id": s.user_id,
         "created_at": s.created_at,
         "expires_at": s.expires_at,
-        "brand": app.manufacturer_name,
         "completed_at": Value::Null,
-    })))
+    })
 }
 
 /// `POST /v2/manufacturer/device-connections`
@@ -354,19 +414,23 @@ pub(crate) async fn v2_manufacturer_device_connection(
     State(app): State<App>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
-    let v = Version::V2;
-    let map = authorized_object(&app, &headers, body, v)?;
-    let user_id = Fields {
-        map: &map,
-        version: v,
-    }
-    .required_string("user_id")?;
-    let user = app.store.upsert_user(&user_id, &[]);
-    Ok(created(json!({
-        "manufacturer_user_id": user_id,
-        "nox_user_id": user.nox_user_id,
-    })))
+) -> Response {
+    operation(
+        &app,
+        "createManufacturerDeviceConnection",
+        Version::V2,
+        &headers,
+        body,
+        |f| {
+            let user_id = f.required_string("user_id")?;
+            let user = app.store.upsert_user(&user_id, &[]);
+            Ok(created(json!({
+                "manufacturer_user_id": user_id,
+                "nox_user_id": user.nox_user_id,
+            })))
+        },
+    )
+    .await
 }
 
 /// A v1 success answer; its `timestamp` comes from the mock's (injectable) clock.
@@ -380,50 +444,58 @@ pub(crate) async fn v1_supplier_link_session(
     Path(user_id): Path<String>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
-    let v = Version::V1;
-    let map = authorized_object(&app, &headers, body, v)?;
-    let f = Fields {
-        map: &map,
-        version: v,
-    };
-    let redirect_uri = f.required_url("redirect_uri")?;
-    let language = f.optional_string("language")?;
-    let brand = match f.optional_string("brand")? {
-        None => None,
-        Some(s) => {
-            let v1: nox_auth::v1::supplier::types::LinkSessionRequestBrand =
-                s.parse().map_err(|_| {
-                    ApiError::bad_request(v, format!("brand `{s}` is not a supported brand"))
-                })?;
-            Some(
-                v1.to_string()
-                    .parse::<Brand>()
-                    .expect("every v1 brand is a v2 brand"),
-            )
-        }
-    };
-    let ui_language = language
-        .as_deref()
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(Language::En);
-    let s = app.store.create_session(
-        SessionKind::V1Supplier { brand },
-        user_id,
-        ui_language,
-        redirect_uri,
-    );
-    let mut data = json!({
-        "link_token": s.token,
-        "link_url": link_url(&app, &s.token, ui_language),
-        "expires_at": s.expires_at,
-        "supplier_id": app.supplier_id,
-        "supplier_user_id": s.user_id,
-    });
-    if let Some(b) = brand {
-        data["brand"] = json!(b.slug());
-    }
-    Ok(v1_envelope(&app, data))
+) -> Response {
+    operation(
+        &app,
+        "createLinkSession",
+        Version::V1,
+        &headers,
+        body,
+        |f| {
+            let v = f.version;
+            let redirect_uri = f.required_url("redirect_uri")?;
+            let language = f.optional_string("language")?;
+            let brand = match f.optional_string("brand")? {
+                None => None,
+                Some(s) => {
+                    let v1: nox_auth::v1::supplier::types::LinkSessionRequestBrand =
+                        s.parse().map_err(|_| {
+                            ApiError::bad_request(
+                                v,
+                                format!("brand `{s}` is not a supported brand"),
+                            )
+                        })?;
+                    Some(
+                        v1.to_string()
+                            .parse::<Brand>()
+                            .expect("every v1 brand is a v2 brand"),
+                    )
+                }
+            };
+            let ui_language = language
+                .as_deref()
+                .and_then(|l| l.parse().ok())
+                .unwrap_or(Language::En);
+            let s = app.store.create_session(
+                SessionKind::V1Supplier { brand },
+                user_id,
+                ui_language,
+                redirect_uri,
+            );
+            let mut data = json!({
+                "link_token": s.token,
+                "link_url": link_url(&app, &s.token, ui_language),
+                "expires_at": s.expires_at,
+                "supplier_id": app.supplier_id,
+                "supplier_user_id": s.user_id,
+            });
+            if let Some(b) = brand {
+                data["brand"] = json!(b.slug());
+            }
+            Ok(v1_envelope(&app, data))
+        },
+    )
+    .await
 }
 
 /// `POST /manufacturers/nox` (v1)
@@ -431,24 +503,28 @@ pub(crate) async fn v1_connect_nox_manufacturer(
     State(app): State<App>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
-    let v = Version::V1;
-    let map = authorized_object(&app, &headers, body, v)?;
-    let f = Fields {
-        map: &map,
-        version: v,
-    };
-    let user_id = f.required_string("manufacturer_user_id")?;
-    let device_ids = f.optional_string_array("device_ids")?;
-    let user = app.store.upsert_user(&user_id, &device_ids);
-    Ok(v1_envelope(
+) -> Response {
+    operation(
         &app,
-        json!({
-            "manufacturer_user_id": user_id,
-            "nox_user_id": user.nox_user_id,
-            "device_ids": user.device_ids,
-        }),
-    ))
+        "connectNoxManufacturer",
+        Version::V1,
+        &headers,
+        body,
+        |f| {
+            let user_id = f.required_string("manufacturer_user_id")?;
+            let device_ids = f.optional_string_array("device_ids")?;
+            let user = app.store.upsert_user(&user_id, &device_ids);
+            Ok(v1_envelope(
+                &app,
+                json!({
+                    "manufacturer_user_id": user_id,
+                    "nox_user_id": user.nox_user_id,
+                    "device_ids": user.device_ids,
+                }),
+            ))
+        },
+    )
+    .await
 }
 
 /// `POST /manufacturers/suppliers` (v1)
@@ -456,67 +532,71 @@ pub(crate) async fn v1_connect_supplier_manufacturer(
     State(app): State<App>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
-    let v = Version::V1;
-    let map = authorized_object(&app, &headers, body, v)?;
-    let f = Fields {
-        map: &map,
-        version: v,
-    };
-    let user_id = f.required_string("manufacturer_user_id")?;
-    let redirect_url = f.required_url("redirect_url")?;
-    let device_ids = f.optional_string_array("device_ids")?;
-    let language = f
-        .optional_string("language")?
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(Language::En);
-    let user = app.store.upsert_user(&user_id, &device_ids);
-    let s = app
-        .store
-        .create_session(SessionKind::V1Manufacturer, user_id, language, redirect_url);
-    Ok(v1_envelope(
+) -> Response {
+    operation(
         &app,
-        json!({
-            "link_token": s.token,
-            "link_url": link_url(&app, &s.token, language),
-            "expires_at": s.expires_at,
-            "manufacturer": app.manufacturer_name,
-            "manufacturer_user_id": s.user_id,
-            "nox_user_id": user.nox_user_id,
-            "device_ids": user.device_ids,
-        }),
-    ))
+        "connectSupplierManufacturer",
+        Version::V1,
+        &headers,
+        body,
+        |f| {
+            let user_id = f.required_string("manufacturer_user_id")?;
+            let redirect_url = f.required_url("redirect_url")?;
+            let device_ids = f.optional_string_array("device_ids")?;
+            let language = f
+                .optional_string("language")?
+                .and_then(|l| l.parse().ok())
+                .unwrap_or(Language::En);
+            let user = app.store.upsert_user(&user_id, &device_ids);
+            let s = app.store.create_session(
+                SessionKind::V1Manufacturer,
+                user_id,
+                language,
+                redirect_url,
+            );
+            Ok(v1_envelope(
+                &app,
+                json!({
+                    "link_token": s.token,
+                    "link_url": link_url(&app, &s.token, language),
+                    "expires_at": s.expires_at,
+                    "manufacturer": app.manufacturer_name,
+                    "manufacturer_user_id": s.user_id,
+                    "nox_user_id": user.nox_user_id,
+                    "device_ids": user.device_ids,
+                }),
+            ))
+        },
+    )
+    .await
 }
 
-/// Anything else: 404 with an error body.
-pub(crate) async fn not_found(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
-    let version = if uri.path().starts_with("/v2/") {
-        Version::V2
-    } else {
-        Version::V1
-    };
+/// Anything else: 404 with the version's error body.
+pub(crate) async fn not_found(
+    State(app): State<App>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+) -> Response {
     ApiError::new(
-        version,
+        Version::of(uri.path()),
         StatusCode::NOT_FOUND,
         "not_found",
         format!("no such endpoint: {method} {}", uri.path()),
     )
+    .into_response_at(app.store.now())
 }
 
-/// A known path with the wrong method: 405 with an error body.
+/// A known path with the wrong method: 405 with the version's error body.
 pub(crate) async fn method_not_allowed(
+    State(app): State<App>,
     method: axum::http::Method,
     uri: axum::http::Uri,
-) -> ApiError {
-    let version = if uri.path().starts_with("/v2/") {
-        Version::V2
-    } else {
-        Version::V1
-    };
+) -> Response {
     ApiError::new(
-        version,
+        Version::of(uri.path()),
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
         format!("{method} is not allowed on {}", uri.path()),
     )
+    .into_response_at(app.store.now())
 }

@@ -30,11 +30,30 @@
 //! |---|---|
 //! | `api` | `POST /users/{userId}/link`, `/manufacturers/nox`, `/manufacturers/suppliers`, `/v2/supplier/link-sessions`, `/v2/manufacturer/link-sessions`, `/v2/manufacturer/device-connections` |
 //! | `ui` | `GET /ui?token=…&language=…`, `POST /ui/connect` |
+//! | `control` | `/_mock`: the inspector page, and a JSON control API (sessions, requests, complete, expire, reset, faults) |
+//! | `faults` | [`Fault`]: the next N calls of an operation answer a status, late, or malformed |
+//! | `serve` | the accept loop: header and idle timeouts, graceful stop |
 //! | [`store`] | sessions, users, the request log, the injectable [`Clock`] |
+//!
+//! ## Bounded under abuse
+//!
+//! | what | bound (default) | setting |
+//! |---|---|---|
+//! | sessions | evicted [`DEFAULT_SESSION_RETENTION`] after they expire; at most [`DEFAULT_MAX_SESSIONS`] (oldest first) | [`MockConfig::session_retention`], [`MockConfig::max_sessions`] |
+//! | NOX users | at most `max_sessions` (oldest first) | [`MockConfig::max_sessions`] |
+//! | request log | a ring of [`DEFAULT_REQUEST_LOG_CAPACITY`]; paths cut at 256 bytes | [`MockConfig::request_log_capacity`] |
+//! | request body | [`MAX_BODY_BYTES`] (413) | |
+//! | request target | [`MAX_URI_BYTES`] (400) | |
+//! | headers, idle keep-alive | closed after [`DEFAULT_HEADER_TIMEOUT`] | [`MockConfig::header_timeout`] |
 
 #![warn(missing_docs)]
 
 mod api;
+#[cfg(feature = "cli")]
+pub mod cli;
+mod control;
+mod faults;
+mod serve;
 pub mod store;
 mod ui;
 
@@ -51,6 +70,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use tokio::sync::oneshot;
 
+pub use faults::{Fault, FaultAnswer, MAX_FAULT_DELAY};
 pub use store::{
     Clock, CompleteError, ManualClock, NoxUser, RecordedRequest, Session, SessionKind, SystemClock,
 };
@@ -60,6 +80,24 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// How long a link session lives by default: 10 minutes, as NOX documents.
 pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(600);
+
+/// How long a session is kept after it expires (completed sessions expire too), by
+/// default: 10 minutes. Then it is evicted and its token is unknown.
+pub const DEFAULT_SESSION_RETENTION: Duration = Duration::from_secs(600);
+
+/// The most sessions kept at once by default; past it the oldest is evicted first.
+pub const DEFAULT_MAX_SESSIONS: usize = 100_000;
+
+/// How many answered requests the log keeps by default (a ring: the oldest goes first).
+pub const DEFAULT_REQUEST_LOG_CAPACITY: usize = 1_000;
+
+/// How long a connection may take to send a request's headers, and how long a
+/// keep-alive connection may sit idle before its next request, by default: 5 seconds.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The longest request target (path and query) accepted, in bytes; longer ones get
+/// a 400 with the version's error body.
+pub const MAX_URI_BYTES: usize = 2048;
 
 /// How to start a [`MockServer`].
 #[derive(Debug, Clone)]
@@ -76,6 +114,20 @@ pub struct MockConfig {
     pub supplier_name: String,
     /// The manufacturer name answered for any manufacturer key.
     pub manufacturer_name: String,
+    /// How long a session is kept after it expires; default [`DEFAULT_SESSION_RETENTION`].
+    pub session_retention: Duration,
+    /// The most sessions kept at once; default [`DEFAULT_MAX_SESSIONS`].
+    pub max_sessions: usize,
+    /// How many answered requests [`MockServer::requests`] keeps; default
+    /// [`DEFAULT_REQUEST_LOG_CAPACITY`].
+    pub request_log_capacity: usize,
+    /// Time to send a request's headers, and the longest idle time of a keep-alive
+    /// connection; default [`DEFAULT_HEADER_TIMEOUT`].
+    pub header_timeout: Duration,
+    /// The base URL put into `link_url`s, when it is not the address listened on (a
+    /// mock behind a proxy, or listening on `0.0.0.0`); default `http://<addr>`, with a
+    /// wildcard address replaced by `127.0.0.1`.
+    pub public_url: Option<String>,
 }
 
 impl Default for MockConfig {
@@ -87,6 +139,11 @@ impl Default for MockConfig {
             clock: Arc::new(SystemClock),
             supplier_name: "Mock Energy".into(),
             manufacturer_name: "Mock Manufacturing".into(),
+            session_retention: DEFAULT_SESSION_RETENTION,
+            max_sessions: DEFAULT_MAX_SESSIONS,
+            request_log_capacity: DEFAULT_REQUEST_LOG_CAPACITY,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            public_url: None,
         }
     }
 }
@@ -102,6 +159,7 @@ pub(crate) struct AppInner {
     pub(crate) supplier_name: String,
     pub(crate) supplier_id: String,
     pub(crate) manufacturer_name: String,
+    pub(crate) faults: faults::Faults,
 }
 
 impl Deref for App {
@@ -137,25 +195,31 @@ impl MockServer {
     pub async fn start_with(config: MockConfig) -> std::io::Result<MockServer> {
         let listener = tokio::net::TcpListener::bind(config.addr).await?;
         let addr = listener.local_addr()?;
+        let base_url = match &config.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None if addr.ip().is_unspecified() => format!("http://127.0.0.1:{}", addr.port()),
+            None => format!("http://{addr}"),
+        };
+        let limits = store::Limits {
+            session_ttl: config.session_ttl,
+            retention: config.session_retention,
+            max_sessions: config.max_sessions.max(1),
+            request_log_capacity: config.request_log_capacity,
+        };
         let app = App(Arc::new(AppInner {
-            store: store::Store::new(config.clock, config.session_ttl),
+            store: store::Store::new(config.clock, limits),
             api_key: config
                 .api_key
                 .unwrap_or_else(|| format!("mock_{}", store::random_token(16))),
-            base_url: format!("http://{addr}"),
+            base_url,
             supplier_name: config.supplier_name,
             supplier_id: "supplier_mock".into(),
             manufacturer_name: config.manufacturer_name,
+            faults: faults::Faults::default(),
         }));
         let (tx, rx) = oneshot::channel::<()>();
         let router = router(app.clone());
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, router)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-        });
+        let task = tokio::spawn(serve::run(listener, router, config.header_timeout, rx));
         Ok(MockServer {
             app,
             addr,
@@ -164,7 +228,8 @@ impl MockServer {
         })
     }
 
-    /// `http://127.0.0.1:<port>`: the base URL for `nox_auth::Client::builder().base_url(…)`.
+    /// `http://127.0.0.1:<port>` (or the configured public URL): the base URL for
+    /// `nox_auth::Client::builder().base_url(…)`, and the base of every `link_url`.
     pub fn base_url(&self) -> &str {
         &self.app.base_url
     }
@@ -207,9 +272,55 @@ impl MockServer {
         self.app.store.user(user_id)
     }
 
-    /// Every request answered so far (method, path, status, JSON body answered).
+    /// The last requests answered (method, path, status, JSON body answered), oldest
+    /// first: at most [`MockConfig::request_log_capacity`]. The control API is not logged.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.app.store.requests()
+    }
+
+    /// Expires a session now (as `POST /_mock/sessions/{token}/expire`); `false` for an
+    /// unknown token.
+    pub fn expire(&self, link_token: &str) -> bool {
+        self.app.store.expire(link_token)
+    }
+
+    /// Forgets every session, NOX user, logged request and armed fault (as
+    /// `POST /_mock/reset`).
+    pub fn reset(&self) {
+        self.app.store.reset();
+        self.app.faults.clear();
+    }
+
+    /// Arms a fault (as `POST /_mock/faults`): the next calls it matches answer as it
+    /// says. Refused with the reason when out of range (status 400–599, delay at most
+    /// [`MAX_FAULT_DELAY`], times at least 1).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use nox_auth::{AssetType, Client, Error, SupplierLinkRequest};
+    /// use nox_mock::{Fault, MockServer};
+    ///
+    /// let mock = MockServer::start().await?;
+    /// mock.inject(Fault::status(500).on("createSupplierLinkSession"))?;
+    /// let client = Client::builder().api_key(mock.api_key()).base_url(mock.base_url()).build()?;
+    /// let req = SupplierLinkRequest::new("u1", AssetType::Hp, "https://example.com/cb");
+    /// let err = client.create_supplier_link_session(req.clone()).await.unwrap_err();
+    /// assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
+    /// assert!(client.create_supplier_link_session(req).await.is_ok(), "only once");
+    /// # Ok(()) }
+    /// ```
+    pub fn inject(&self, fault: Fault) -> Result<(), String> {
+        self.app.faults.arm(fault)
+    }
+
+    /// The faults still armed, in the order they were armed.
+    pub fn faults(&self) -> Vec<Fault> {
+        self.app.faults.list()
+    }
+
+    /// Disarms every fault.
+    pub fn clear_faults(&self) {
+        self.app.faults.clear();
     }
 
     /// Stops the server and waits for it to finish.
@@ -255,17 +366,25 @@ fn router(app: App) -> Router {
         )
         .route("/ui", get(ui::show))
         .route("/ui/connect", post(ui::connect))
+        .merge(control::routes())
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(app.clone(), record))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            api::limit_uri,
+        ))
         .with_state(app)
 }
 
-/// Logs every answer (and its JSON body) into the store.
+/// Logs every answer (and its JSON body) into the store, except the control API's.
 async fn record(State(app): State<App>, request: Request, next: Next) -> Response {
+    if request.uri().path().starts_with("/_mock") {
+        return next.run(request).await;
+    }
     let method = request.method().to_string();
-    let path = request.uri().path().to_owned();
+    let path = store::truncated(request.uri().path(), store::MAX_LOGGED_PATH);
     let response = next.run(request).await;
     let status = response.status().as_u16();
     let is_json = response
@@ -283,7 +402,8 @@ async fn record(State(app): State<App>, request: Request, next: Next) -> Respons
         return response;
     }
     let (parts, body) = response.into_parts();
-    let bytes = axum::body::to_bytes(body, usize::MAX)
+    // The mock's own JSON answers are small; the limit only bounds a mistake.
+    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
         .unwrap_or_default();
     app.store.record(RecordedRequest {

@@ -1,12 +1,11 @@
 //! The mock's state: link sessions, NOX users, and the log of requests it answered.
 //! Pure logic, no HTTP: the handlers and [`crate::MockServer`] both call it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use nox_auth::callback::CallbackPayload;
 use nox_auth::{AssetType, Brand, Language};
 use serde::Serialize;
 
@@ -107,6 +106,9 @@ pub struct Session {
     pub completed_at: Option<u64>,
     /// The device ids the completion connected.
     pub device_ids: Vec<String>,
+    /// Where the completion sent the user (the redirect URL with the callback), once
+    /// completed.
+    pub callback_url: Option<String>,
 }
 
 impl Session {
@@ -116,6 +118,17 @@ impl Session {
             SessionKind::Supplier { asset_type, .. } => Some(*asset_type),
             SessionKind::V1Supplier { .. } => Some(AssetType::Hp),
             _ => None,
+        }
+    }
+
+    /// `pending`, `completed` or `expired` at `now` (Unix seconds).
+    pub fn state(&self, now: u64) -> &'static str {
+        if self.completed_at.is_some() {
+            "completed"
+        } else if now >= self.expires_at {
+            "expired"
+        } else {
+            "pending"
         }
     }
 
@@ -190,11 +203,27 @@ pub struct NoxUser {
 #[derive(Debug, Default)]
 struct Inner {
     sessions: HashMap<String, Session>,
-    /// Session creation order, for listing.
-    order: Vec<String>,
+    /// Session creation order: listing, and eviction from the front.
+    order: VecDeque<String>,
     /// caller user id → NOX user.
     users: HashMap<String, NoxUser>,
-    requests: Vec<RecordedRequest>,
+    /// User creation order, for eviction past the cap.
+    user_order: VecDeque<String>,
+    /// The most recent answers, oldest first (a ring of `request_log_capacity`).
+    requests: VecDeque<RecordedRequest>,
+}
+
+/// What bounds the store's memory.
+#[derive(Debug, Clone)]
+pub(crate) struct Limits {
+    /// A session's lifetime.
+    pub session_ttl: Duration,
+    /// How long a session is kept after it expires.
+    pub retention: Duration,
+    /// The most sessions (and NOX users) kept; the oldest go first.
+    pub max_sessions: usize,
+    /// The most answered requests kept.
+    pub request_log_capacity: usize,
 }
 
 /// The store shared by all handlers.
@@ -202,10 +231,63 @@ struct Inner {
 pub(crate) struct Store {
     inner: Mutex<Inner>,
     pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) ttl: Duration,
+    pub(crate) limits: Limits,
 }
 
-/// A random, unguessable token: 24 bytes from the OS, hex.
+/// The longest path the request log keeps, in bytes (longer ones are cut).
+pub(crate) const MAX_LOGGED_PATH: usize = 256;
+
+/// At most `limit` bytes of `s`, cut at a character boundary, `…` appended when cut.
+pub(crate) fn truncated(s: &str, limit: usize) -> String {
+    if s.len() <= limit {
+        return s.to_owned();
+    }
+    let mut end = limit;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+/// The `?data=` value NOX sends: compact JSON of the five callback fields, base64url
+/// without padding. Written here with serde_json and base64 on purpose, not with
+/// `nox_auth`'s encoder, so that tests against the mock check the SDK's decoder against
+/// an independent encoder.
+pub(crate) fn callback_data(
+    nox_user_id: &str,
+    supplier_user_id: &str,
+    brand: &str,
+    device_ids: &[String],
+    connected_at: u64,
+) -> String {
+    use base64::Engine as _;
+    let json = serde_json::json!({
+        "nox_user_id": nox_user_id,
+        "supplier_user_id": supplier_user_id,
+        "brand": brand,
+        "device_ids": device_ids,
+        "connected_at": connected_at,
+    });
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json.to_string())
+}
+
+/// Sets one query parameter, replacing any earlier ones of that name and keeping the rest.
+fn set_query_param(url: &mut url::Url, name: &str, value: &str) {
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != name)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let mut pairs = url.query_pairs_mut();
+    pairs.clear();
+    for (k, v) in &kept {
+        pairs.append_pair(k, v);
+    }
+    pairs.append_pair(name, value);
+}
+
+/// A random, unguessable token: `bytes` bytes from the OS, as lowercase hex (twice as
+/// many characters).
 pub(crate) fn random_token(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     getrandom::fill(&mut buf).expect("the OS random source is available");
@@ -213,11 +295,11 @@ pub(crate) fn random_token(bytes: usize) -> String {
 }
 
 impl Store {
-    pub(crate) fn new(clock: Arc<dyn Clock>, ttl: Duration) -> Self {
+    pub(crate) fn new(clock: Arc<dyn Clock>, limits: Limits) -> Self {
         Self {
             inner: Mutex::new(Inner::default()),
             clock,
-            ttl,
+            limits,
         }
     }
 
@@ -246,16 +328,38 @@ impl Store {
             language,
             redirect_url,
             created_at: now,
-            expires_at: now + self.ttl.as_secs(),
+            expires_at: now.saturating_add(self.limits.session_ttl.as_secs()),
             completed_at: None,
             device_ids: Vec::new(),
+            callback_url: None,
         };
         let mut inner = self.lock();
-        inner.order.push(session.token.clone());
+        self.evict(&mut inner, now);
+        inner.order.push_back(session.token.clone());
         inner
             .sessions
             .insert(session.token.clone(), session.clone());
         session
+    }
+
+    /// Drops, from the oldest, the sessions kept `retention` past their expiry, and
+    /// the oldest ones beyond `max_sessions - 1` (room for the one being added).
+    /// Sessions are created in expiry order (one TTL), so the front is always the first
+    /// to go; a session expired early by [`Store::expire`] waits for its turn.
+    fn evict(&self, inner: &mut Inner, now: u64) {
+        let retention = self.limits.retention.as_secs();
+        while let Some(token) = inner.order.front() {
+            let stale = inner
+                .sessions
+                .get(token)
+                .is_none_or(|s| s.expires_at.saturating_add(retention) <= now);
+            if !stale && inner.order.len() < self.limits.max_sessions {
+                break;
+            }
+            if let Some(token) = inner.order.pop_front() {
+                inner.sessions.remove(&token);
+            }
+        }
     }
 
     pub(crate) fn session(&self, token: &str) -> Option<Session> {
@@ -275,6 +379,14 @@ impl Store {
     /// same user id keeps the NOX id and replaces the devices (NOX's documented rule).
     pub(crate) fn upsert_user(&self, user_id: &str, device_ids: &[String]) -> NoxUser {
         let mut inner = self.lock();
+        if !inner.users.contains_key(user_id) {
+            while inner.user_order.len() >= self.limits.max_sessions {
+                if let Some(oldest) = inner.user_order.pop_front() {
+                    inner.users.remove(&oldest);
+                }
+            }
+            inner.user_order.push_back(user_id.to_owned());
+        }
         let user = inner
             .users
             .entry(user_id.to_owned())
@@ -341,37 +453,67 @@ impl Store {
         drop(inner);
 
         let user = self.upsert_user(&session.user_id, &device_ids);
-        let connected_at = UNIX_EPOCH + Duration::from_secs(now);
+        let mut url = url::Url::parse(&session.redirect_url)
+            .map_err(|e| CompleteError::RedirectUrl(e.to_string()))?;
         match session.kind {
             SessionKind::V1Supplier { .. } | SessionKind::V1Manufacturer => {
                 // v1: plain query parameters (see nox_auth::callback::decode_v1).
-                let mut url = url::Url::parse(&session.redirect_url)
-                    .map_err(|e| CompleteError::RedirectUrl(e.to_string()))?;
                 url.query_pairs_mut()
                     .append_pair("nox_user_id", &user.nox_user_id)
                     .append_pair("supplier_user_id", &session.user_id)
                     .append_pair("manufacturer", &brand_text)
                     .append_pair("connection_status", "connected")
                     .append_pair("connected_at", &now.to_string());
-                Ok(url.into())
             }
-            _ => CallbackPayload {
-                nox_user_id: user.nox_user_id,
-                supplier_user_id: session.user_id,
-                brand: brand_text,
-                device_ids,
-                connected_at,
+            _ => {
+                let data = callback_data(
+                    &user.nox_user_id,
+                    &session.user_id,
+                    &brand_text,
+                    &device_ids,
+                    now,
+                );
+                set_query_param(&mut url, "data", &data);
             }
-            .redirect_url(&session.redirect_url)
-            .map_err(|e| CompleteError::RedirectUrl(e.to_string())),
+        }
+        let callback: String = url.into();
+        if let Some(s) = self.lock().sessions.get_mut(token) {
+            s.callback_url = Some(callback.clone());
+        }
+        Ok(callback)
+    }
+
+    /// Marks a session expired now (it stays listed until evicted). `false` for an
+    /// unknown token.
+    pub(crate) fn expire(&self, token: &str) -> bool {
+        let now = self.now();
+        match self.lock().sessions.get_mut(token) {
+            Some(s) => {
+                s.expires_at = s.expires_at.min(now);
+                true
+            }
+            None => false,
         }
     }
 
+    /// Forgets every session, NOX user and logged request.
+    pub(crate) fn reset(&self) {
+        *self.lock() = Inner::default();
+    }
+
     pub(crate) fn record(&self, request: RecordedRequest) {
-        self.lock().requests.push(request);
+        let capacity = self.limits.request_log_capacity;
+        if capacity == 0 {
+            return;
+        }
+        let mut inner = self.lock();
+        while inner.requests.len() >= capacity {
+            inner.requests.pop_front();
+        }
+        inner.requests.push_back(request);
     }
 
     pub(crate) fn requests(&self) -> Vec<RecordedRequest> {
-        self.lock().requests.clone()
+        self.lock().requests.iter().cloned().collect()
     }
 }

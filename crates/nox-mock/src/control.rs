@@ -1,0 +1,241 @@
+//! The control API under `/_mock` (JSON) and the inspector page `GET /_mock` (HTML):
+//! what a test suite needs to drive the mock without its UI.
+//!
+//! | request | what |
+//! |---|---|
+//! | `GET /_mock` | the inspector page: sessions with Complete / Expire buttons, the last requests |
+//! | `GET /_mock/sessions` | every session: token, kind, user, asset type, brand, state, expiry |
+//! | `GET /_mock/requests` | the last answered requests, oldest first |
+//! | `POST /_mock/sessions/{token}/complete` | complete as the UI would; `{"brand"?, "device_ids"?}`; answers `{"redirect_url": …}` |
+//! | `POST /_mock/sessions/{token}/expire` | expire now |
+//! | `POST /_mock/reset` | forget every session, user, request and fault |
+//! | `GET`/`POST`/`DELETE /_mock/faults` | list, arm (a [`crate::Fault`] as JSON), clear |
+//!
+//! The control API has no key: the mock listens on 127.0.0.1 unless told otherwise. It is
+//! not in the request log.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::faults::Fault;
+use crate::store::Session;
+use crate::ui::escape;
+use crate::{App, CompleteError};
+
+/// The control routes, all under `/_mock`.
+pub(crate) fn routes() -> Router<App> {
+    Router::new()
+        .route("/_mock", get(inspector))
+        .route("/_mock/sessions", get(sessions))
+        .route("/_mock/requests", get(requests))
+        .route("/_mock/sessions/{token}/complete", post(complete))
+        .route("/_mock/sessions/{token}/expire", post(expire))
+        .route("/_mock/reset", post(reset))
+        .route("/_mock/faults", get(faults).post(arm).delete(clear_faults))
+}
+
+fn error(status: StatusCode, message: impl std::fmt::Display) -> Response {
+    (status, Json(json!({"error": message.to_string()}))).into_response()
+}
+
+/// A session as the control API lists it: the stored fields and its state now.
+fn session_json(s: &Session, now: u64) -> Value {
+    let mut v = serde_json::to_value(s).unwrap_or_default();
+    v["state"] = json!(s.state(now));
+    v["asset_type"] = json!(s.asset_type());
+    v
+}
+
+async fn sessions(State(app): State<App>) -> Json<Value> {
+    let now = app.store.now();
+    let list: Vec<Value> = app
+        .store
+        .sessions()
+        .iter()
+        .map(|s| session_json(s, now))
+        .collect();
+    Json(Value::Array(list))
+}
+
+async fn requests(State(app): State<App>) -> Json<Value> {
+    Json(serde_json::to_value(app.store.requests()).unwrap_or_default())
+}
+
+/// `POST …/complete`: JSON or an HTML form (all fields optional).
+#[derive(Debug, Default, Deserialize)]
+struct Completion {
+    brand: Option<String>,
+    #[serde(default)]
+    device_ids: Vec<String>,
+}
+
+/// Whether a request came from the inspector's HTML form (answered with 303 to the page).
+fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+}
+
+/// The brand a completion uses when none is given: the session's pre-selected one, else
+/// the first brand valid for its asset type, else (manufacturer sessions) the
+/// manufacturer's name.
+fn default_brand(app: &App, s: &Session) -> String {
+    match (s.brand(), s.asset_type()) {
+        (Some(b), _) => b.slug().to_owned(),
+        (None, Some(asset_type)) => asset_type
+            .brands()
+            .first()
+            .map(|b| b.slug().to_owned())
+            .unwrap_or_default(),
+        (None, None) => app.manufacturer_name.to_lowercase(),
+    }
+}
+
+async fn complete(
+    State(app): State<App>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let form = is_form(&headers);
+    let completion: Completion = if body.is_empty() || form {
+        Completion::default()
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(c) => c,
+            Err(e) => return error(StatusCode::BAD_REQUEST, format!("not a completion: {e}")),
+        }
+    };
+    let Some(session) = app.store.session(&token) else {
+        return error(StatusCode::NOT_FOUND, CompleteError::UnknownToken);
+    };
+    let brand = completion
+        .brand
+        .unwrap_or_else(|| default_brand(&app, &session));
+    let device_ids = if completion.device_ids.is_empty() {
+        vec![format!("mock-device-{}", &token[..8.min(token.len())])]
+    } else {
+        completion.device_ids
+    };
+    match app.store.complete(&token, &brand, device_ids) {
+        Ok(_) if form => Redirect::to("/_mock").into_response(),
+        Ok(redirect_url) => Json(json!({"redirect_url": redirect_url})).into_response(),
+        Err(e) => {
+            let status = match e {
+                CompleteError::UnknownToken => StatusCode::NOT_FOUND,
+                _ => StatusCode::CONFLICT,
+            };
+            error(status, e)
+        }
+    }
+}
+
+async fn expire(State(app): State<App>, Path(token): Path<String>, headers: HeaderMap) -> Response {
+    if !app.store.expire(&token) {
+        return error(StatusCode::NOT_FOUND, CompleteError::UnknownToken);
+    }
+    if is_form(&headers) {
+        Redirect::to("/_mock").into_response()
+    } else {
+        StatusCode::NO_CONTENT.into_response()
+    }
+}
+
+async fn reset(State(app): State<App>) -> StatusCode {
+    app.store.reset();
+    app.faults.clear();
+    StatusCode::NO_CONTENT
+}
+
+async fn faults(State(app): State<App>) -> Json<Vec<Fault>> {
+    crate::faults::listing(&app.faults)
+}
+
+async fn arm(State(app): State<App>, body: axum::body::Bytes) -> Response {
+    let fault: Fault = match serde_json::from_slice(&body) {
+        Ok(f) => f,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("not a fault: {e}")),
+    };
+    match app.faults.arm(fault) {
+        Ok(()) => (StatusCode::CREATED, crate::faults::listing(&app.faults)).into_response(),
+        Err(why) => error(StatusCode::BAD_REQUEST, why),
+    }
+}
+
+async fn clear_faults(State(app): State<App>) -> StatusCode {
+    app.faults.clear();
+    StatusCode::NO_CONTENT
+}
+
+/// How many of the last requests the inspector shows.
+const SHOWN_REQUESTS: usize = 50;
+
+async fn inspector(State(app): State<App>) -> Html<String> {
+    let now = app.store.now();
+    let mut rows = String::new();
+    let sessions = app.store.sessions();
+    for s in sessions.iter().rev() {
+        let state = s.state(now);
+        let actions = if state == "pending" {
+            let t = escape(&s.token);
+            format!(
+                "<form method=\"post\" action=\"/_mock/sessions/{t}/complete\"><button class=\"complete\">Complete</button></form>\
+                 <form method=\"post\" action=\"/_mock/sessions/{t}/expire\"><button class=\"expire\">Expire</button></form>"
+            )
+        } else {
+            s.callback_url
+                .as_deref()
+                .map(|u| format!("<a class=\"callback\" href=\"{0}\">callback</a>", escape(u)))
+                .unwrap_or_default()
+        };
+        rows.push_str(&format!(
+            "<tr data-token=\"{token}\" data-state=\"{state}\"><td><code>{short}…</code></td><td>{kind}</td><td>{user}</td>\
+             <td>{asset}</td><td>{brand}</td><td class=\"state\">{state}</td><td>{expires}</td><td>{actions}</td></tr>\n",
+            token = escape(&s.token),
+            short = escape(&s.token[..12.min(s.token.len())]),
+            kind = kind_name(s),
+            user = escape(&s.user_id),
+            asset = s.asset_type().map(|a| a.as_str()).unwrap_or("–"),
+            brand = s.brand().map(|b| b.slug()).unwrap_or("–"),
+            expires = s.expires_at,
+        ));
+    }
+    let mut log = String::new();
+    let requests = app.store.requests();
+    for r in requests.iter().rev().take(SHOWN_REQUESTS) {
+        log.push_str(&format!(
+            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td></tr>\n",
+            escape(&r.method),
+            escape(&r.path),
+            r.status
+        ));
+    }
+    Html(format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>nox-mock inspector</title>\
+         <style>body{{font-family:sans-serif;margin:2rem}}table{{border-collapse:collapse}}\
+         td,th{{border:1px solid #ccc;padding:.25rem .5rem}}form{{display:inline}}</style></head>\n<body>\n\
+         <h1>nox-mock inspector</h1>\n<p>{base} · clock {now} (Unix seconds) · {n} session(s)</p>\n\
+         <h2>Sessions</h2>\n<table id=\"sessions\"><tr><th>token</th><th>kind</th><th>user</th><th>asset type</th>\
+         <th>brand</th><th>state</th><th>expires</th><th></th></tr>\n{rows}</table>\n\
+         <h2>Last requests</h2>\n<table id=\"requests\"><tr><th>method</th><th>path</th><th>status</th></tr>\n{log}</table>\n\
+         </body></html>\n",
+        base = escape(&app.base_url),
+        n = sessions.len(),
+    ))
+}
+
+fn kind_name(s: &Session) -> &'static str {
+    use crate::SessionKind as K;
+    match s.kind {
+        K::Supplier { .. } => "v2 supplier",
+        K::Manufacturer => "v2 manufacturer",
+        K::V1Supplier { .. } => "v1 supplier",
+        K::V1Manufacturer => "v1 manufacturer",
+    }
+}

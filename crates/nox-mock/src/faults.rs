@@ -1,0 +1,241 @@
+//! Faults to inject, so that integrators can test their failure paths: the next N calls
+//! of an operation answer a chosen status (with `Retry-After`), come late, or carry a
+//! malformed body.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use crate::api::{ApiError, Version};
+
+/// One armed fault. Build it with [`Fault::status`], [`Fault::malformed`] or
+/// [`Fault::delay`], then narrow it with [`Fault::on`] and [`Fault::times`].
+///
+/// Over the control API it is JSON (`POST /_mock/faults`):
+/// `{"operation": "createSupplierLinkSession", "times": 2, "delay_ms": 0, "kind": "status",
+/// "status": 503, "retry_after": 1}`; `kind` is `status`, `malformed` or `normal`.
+///
+/// ```
+/// use std::time::Duration;
+/// use nox_mock::Fault;
+/// let fault = Fault::status(429).retry_after(2).on("createSupplierLinkSession").times(3);
+/// assert_eq!(fault.times, 3);
+/// let slow = Fault::delay(Duration::from_millis(1500));
+/// assert_eq!(slow.operation, None, "every operation");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Fault {
+    /// The operationId it applies to (`createSupplierLinkSession`, `createLinkSession`…);
+    /// `None`: every operation.
+    #[serde(default)]
+    pub operation: Option<String>,
+    /// How many calls it applies to (then it is gone). Default 1.
+    #[serde(default = "one")]
+    pub times: u32,
+    /// How long to wait before answering. Default none.
+    #[serde(default, rename = "delay_ms", with = "millis")]
+    pub delay: Duration,
+    /// What to answer.
+    #[serde(flatten)]
+    pub answer: FaultAnswer,
+}
+
+/// What a [`Fault`] answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum FaultAnswer {
+    /// The normal answer (after the delay).
+    Normal,
+    /// This status (400–599) with the version's error body, and `Retry-After: <seconds>`
+    /// when given.
+    Status {
+        /// The HTTP status.
+        status: u16,
+        /// Seconds for a `Retry-After` header.
+        #[serde(default)]
+        retry_after: Option<u64>,
+    },
+    /// `201` with a body that is not valid JSON.
+    Malformed,
+}
+
+fn one() -> u32 {
+    1
+}
+
+mod millis {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        Ok(Duration::from_millis(u64::deserialize(d)?))
+    }
+}
+
+/// The longest delay a fault may ask for: one minute.
+pub const MAX_FAULT_DELAY: Duration = Duration::from_secs(60);
+
+impl Fault {
+    fn new(answer: FaultAnswer) -> Self {
+        Fault {
+            operation: None,
+            times: 1,
+            delay: Duration::ZERO,
+            answer,
+        }
+    }
+
+    /// Answer `status` (400–599) with the version's error body.
+    pub fn status(status: u16) -> Self {
+        Self::new(FaultAnswer::Status {
+            status,
+            retry_after: None,
+        })
+    }
+
+    /// Answer `201` with a body that is not valid JSON.
+    pub fn malformed() -> Self {
+        Self::new(FaultAnswer::Malformed)
+    }
+
+    /// Answer normally, `delay` late.
+    pub fn delay(delay: Duration) -> Self {
+        Self::new(FaultAnswer::Normal).after(delay)
+    }
+
+    /// Only for this operationId.
+    pub fn on(mut self, operation_id: impl Into<String>) -> Self {
+        self.operation = Some(operation_id.into());
+        self
+    }
+
+    /// For the next `n` calls (default 1).
+    pub fn times(mut self, n: u32) -> Self {
+        self.times = n;
+        self
+    }
+
+    /// Wait `delay` before answering.
+    pub fn after(mut self, delay: Duration) -> Self {
+        self.delay = delay;
+        self
+    }
+
+    /// With a `Retry-After: <seconds>` header (for a status fault).
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        if let FaultAnswer::Status { retry_after, .. } = &mut self.answer {
+            *retry_after = Some(seconds);
+        }
+        self
+    }
+
+    /// Why the mock refuses this fault, if it does.
+    pub fn check(&self) -> Result<(), String> {
+        if self.times == 0 {
+            return Err("times must be at least 1".into());
+        }
+        if self.delay > MAX_FAULT_DELAY {
+            return Err(format!(
+                "delay_ms must be at most {}",
+                MAX_FAULT_DELAY.as_millis()
+            ));
+        }
+        if let FaultAnswer::Status { status, .. } = self.answer
+            && !(400..=599).contains(&status)
+        {
+            return Err(format!("status must be 400–599, not {status}"));
+        }
+        Ok(())
+    }
+
+    /// The answer it gives in place of the normal one, if any.
+    pub(crate) fn answer(&self, version: Version, now: u64) -> Option<Response> {
+        match self.answer {
+            FaultAnswer::Normal => None,
+            FaultAnswer::Status {
+                status,
+                retry_after,
+            } => {
+                let status = StatusCode::from_u16(status).ok()?;
+                let mut resp = ApiError::new(
+                    version,
+                    status,
+                    "injected_fault",
+                    format!("injected fault: {}", status.as_u16()),
+                )
+                .into_response_at(now);
+                if let Some(secs) = retry_after {
+                    resp.headers_mut()
+                        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+                }
+                Some(resp)
+            }
+            FaultAnswer::Malformed => Some(
+                (
+                    StatusCode::CREATED,
+                    [(header::CONTENT_TYPE, "application/json")],
+                    "{\"link_url\": \"http://127.0.0.1/ui?tok",
+                )
+                    .into_response(),
+            ),
+        }
+    }
+}
+
+/// The armed faults, in the order they were armed.
+#[derive(Debug, Default)]
+pub(crate) struct Faults(Mutex<Vec<Fault>>);
+
+impl Faults {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Fault>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Arms a checked fault.
+    pub(crate) fn arm(&self, fault: Fault) -> Result<(), String> {
+        fault.check()?;
+        self.lock().push(fault);
+        Ok(())
+    }
+
+    /// The first fault armed for `operation_id` (or for every operation), counted down.
+    pub(crate) fn take(&self, operation_id: &str) -> Option<Fault> {
+        let mut faults = self.lock();
+        if faults.is_empty() {
+            return None;
+        }
+        let i = faults
+            .iter()
+            .position(|f| f.operation.as_deref().is_none_or(|op| op == operation_id))?;
+        let fault = faults[i].clone();
+        faults[i].times -= 1;
+        if faults[i].times == 0 {
+            faults.remove(i);
+        }
+        Some(fault)
+    }
+
+    pub(crate) fn list(&self) -> Vec<Fault> {
+        self.lock().clone()
+    }
+
+    pub(crate) fn clear(&self) {
+        self.lock().clear();
+    }
+}
+
+/// `Json<Vec<Fault>>` for the control API.
+pub(crate) fn listing(faults: &Faults) -> Json<Vec<Fault>> {
+    Json(faults.list())
+}
