@@ -220,9 +220,11 @@ async fn callback_server() -> (String, mpsc::UnboundedReceiver<String>) {
     (base, rx)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn link_flow_in_headless_chromium() {
-    let Some((driver_path, chromium)) = browser_tools() else {
+/// The browser tools, or `None` (and a note) where they are missing and not required;
+/// `NOX_REQUIRE_BROWSER` or `CI` turn a missing browser into a failure.
+fn browser_or_skip() -> Option<(PathBuf, PathBuf)> {
+    let tools = browser_tools();
+    if tools.is_none() {
         let required =
             std::env::var_os("NOX_REQUIRE_BROWSER").is_some() || std::env::var_os("CI").is_some();
         assert!(
@@ -232,6 +234,13 @@ async fn link_flow_in_headless_chromium() {
         eprintln!(
             "SKIPPED: chromium and chromedriver are not installed (bash scripts/test.sh installs them)"
         );
+    }
+    tools
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn link_flow_in_headless_chromium() {
+    let Some((driver_path, chromium)) = browser_or_skip() else {
         return;
     };
 
@@ -288,4 +297,73 @@ async fn link_flow_in_headless_chromium() {
     assert_eq!(verified.user_id, "browser-user");
     assert_eq!(verified.device_ids.len(), 1);
     assert!(received.try_recv().is_err(), "exactly one callback");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mock_inspector_completes_and_expires_sessions_in_chromium() {
+    let Some((driver_path, chromium)) = browser_or_skip() else {
+        return;
+    };
+    let mock = nox_mock::MockServer::start().await.unwrap();
+    let client = Client::builder()
+        .api_key(mock.api_key())
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    let mut sessions = Vec::new();
+    for user in ["inspected-1", "inspected-2"] {
+        let req = SupplierLinkRequest::new(user, AssetType::Pv, "https://example.com/cb");
+        sessions.push(client.create_supplier_link_session(req).await.unwrap());
+    }
+    let row = |token: &str, rest: &str| format!("tr[data-token=\"{token}\"] {rest}");
+
+    let profile =
+        std::env::temp_dir().join(format!("nox-chromium-inspector-{}", std::process::id()));
+    let mut driver = Driver::start(&driver_path).await;
+    driver.new_session(&chromium, &profile).await;
+    driver.goto(&format!("{}/_mock", mock.base_url())).await;
+    assert_eq!(driver.text("h1").await, "nox-mock inspector");
+    for s in &sessions {
+        assert_eq!(driver.text(&row(&s.link_token, ".state")).await, "pending");
+    }
+    assert!(
+        driver
+            .text("#requests")
+            .await
+            .contains("/v2/supplier/link-sessions")
+    );
+
+    // Complete the first in the page: it is completed, with a callback link.
+    driver
+        .click(&row(&sessions[0].link_token, "button.complete"))
+        .await;
+    assert_eq!(
+        driver.text(&row(&sessions[0].link_token, ".state")).await,
+        "completed"
+    );
+    assert_eq!(
+        driver
+            .text(&row(&sessions[0].link_token, "a.callback"))
+            .await,
+        "callback"
+    );
+    // Expire the second.
+    driver
+        .click(&row(&sessions[1].link_token, "button.expire"))
+        .await;
+    assert_eq!(
+        driver.text(&row(&sessions[1].link_token, ".state")).await,
+        "expired"
+    );
+    driver.quit().await;
+    let _ = std::fs::remove_dir_all(&profile);
+
+    // What the page did is what the mock holds: the callback verifies for its session.
+    let done = mock.session(&sessions[0].link_token).unwrap();
+    let payload = callback::decode(done.callback_url.as_deref().unwrap()).unwrap();
+    payload.verify(&sessions[0]).unwrap();
+    assert_eq!(
+        mock.complete(&sessions[1].link_token, "sma", vec!["x".into()]),
+        Err(nox_mock::CompleteError::Expired)
+    );
 }

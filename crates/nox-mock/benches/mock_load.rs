@@ -286,6 +286,9 @@ fn main() -> ExitCode {
             Arc::new(
                 MockServer::start_with(MockConfig {
                     api_key: Some("load-key".into()),
+                    // The correctness check below needs every session kept; the cap is
+                    // the mock's defence against abuse (tests/abuse.rs), not a load limit.
+                    max_sessions: usize::MAX,
                     ..MockConfig::default()
                 })
                 .await
@@ -410,6 +413,21 @@ fn main() -> ExitCode {
         println!(
             "nox-mock vs Prism (creations/s): {:.1}×",
             rows[1].creations_per_s / p.creations_per_s.max(1e-9)
+        );
+    }
+    // This process holds the mock and the clients; the clients' share is small and
+    // constant (64 tasks), so the growth is the mock's sessions.
+    if let Some(kib) = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+    {
+        println!(
+            "resident memory at the end (mock + load clients, one process): {} MiB",
+            kib / 1024
         );
     }
     if ok {

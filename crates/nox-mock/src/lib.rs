@@ -45,6 +45,11 @@
 //! | request body | [`MAX_BODY_BYTES`] (413) | |
 //! | request target | [`MAX_URI_BYTES`] (400) | |
 //! | headers, idle keep-alive | closed after [`DEFAULT_HEADER_TIMEOUT`] | [`MockConfig::header_timeout`] |
+//!
+//! Memory, measured on the `nox-mock` program by `tests/abuse.rs` (which asserts it): 100k
+//! unauthenticated requests add nothing measurable (≤ 16 MiB asserted); 100k session
+//! creations, all still live, add about 50 MiB (≤ 128 MiB asserted). With the default cap
+//! of 100k sessions that is the most the sessions can take.
 
 #![warn(missing_docs)]
 
