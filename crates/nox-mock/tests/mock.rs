@@ -375,6 +375,17 @@ async fn expiry_uses_the_injected_clock_and_ttl() {
         v1["timestamp"], 1_703_123_456,
         "v1 envelopes use the injected clock too"
     );
+    for (path, body) in [
+        ("/users/u1/link", json!({})),
+        ("/users/u1/nothing", json!({})),
+    ] {
+        let (status, err) = post(&mock, path, body).await;
+        assert!(status.is_client_error(), "{path}");
+        assert_eq!(
+            err["timestamp"], 1_703_123_456,
+            "{path}: v1 error envelopes use the injected clock: {err}"
+        );
+    }
     let token = s["link_token"].as_str().unwrap();
     clock.advance(Duration::from_secs(119));
     let s2 = create_session(&mock, supplier_body()).await;
