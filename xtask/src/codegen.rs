@@ -23,6 +23,11 @@ pub const MANIFEST: &str = "specs/codegen.toml";
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
+    /// Where the effective specs (patched, as `cargo xtask spec` prints them) are written,
+    /// one `<spec file stem>.json` each, for tools that validate against them at run time
+    /// (`nox-contract` embeds them). Relative to the workspace root; none when absent.
+    #[serde(default)]
+    pub effective_specs: Option<PathBuf>,
     /// The generated crates.
     #[serde(rename = "crate")]
     pub crates: Vec<CrateEntry>,
@@ -201,6 +206,17 @@ pub fn render_all(root: &Path) -> Result<BTreeMap<PathBuf, String>, Vec<CodegenE
                         krate.path.join("src").join(format!("{}.rs", client.module)),
                         module,
                     );
+                    if let Some(dir) = &manifest.effective_specs {
+                        let stem = client
+                            .spec
+                            .file_stem()
+                            .map(|s| s.to_string_lossy().into_owned())
+                            .unwrap_or_default();
+                        let mut text =
+                            serde_json::to_string_pretty(&s.json).expect("a JSON value serializes");
+                        text.push('\n');
+                        files.insert(dir.join(format!("{stem}.json")), text);
+                    }
                     loaded.push((client, s));
                 }
                 Err(e) => errors.push(e),

@@ -1,0 +1,434 @@
+//! The contract check: a few harmless calls to a live NOX (or anything that claims to be
+//! one), each answer judged by the [`Validator`](crate::Validator) against the specs.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::validate::{Finding, FindingKind, Validator, observed};
+
+/// Calls that create lasting records at NOX; each runs only when named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum LastingCall {
+    /// `POST /v2/manufacturer/device-connections`: creates (or finds) a NOX user.
+    DeviceConnections,
+    /// The v1 manufacturer calls (`/manufacturers/nox`, `/manufacturers/suppliers`).
+    V1Manufacturer,
+}
+
+impl std::str::FromStr for LastingCall {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "device-connections" => Ok(LastingCall::DeviceConnections),
+            "v1-manufacturer" => Ok(LastingCall::V1Manufacturer),
+            other => Err(format!(
+                "`{other}` is not a call that creates records; use device-connections or v1-manufacturer"
+            )),
+        }
+    }
+}
+
+/// What to check, and where.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct CheckOptions {
+    /// The NOX base URL (v1 at its root, v2 under `/v2`).
+    pub base_url: String,
+    /// The API key. Sent only to `base_url`; never shown.
+    pub api_key: String,
+    /// Add the v1 supplier call.
+    pub v1: bool,
+    /// Calls that create lasting records, each named.
+    pub lasting: Vec<LastingCall>,
+    /// Time for each call.
+    pub timeout: Duration,
+}
+
+impl CheckOptions {
+    /// Options for `base_url` and `api_key`: v2 only, nothing lasting, 20 s per call.
+    pub fn new(base_url: impl Into<String>, api_key: impl Into<String>) -> Self {
+        CheckOptions {
+            base_url: base_url.into(),
+            api_key: api_key.into(),
+            v1: false,
+            lasting: Vec::new(),
+            timeout: Duration::from_secs(20),
+        }
+    }
+}
+
+/// One call and what came of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckResult {
+    /// What the call is for (`v2 supplier link session`, `wrong key → 401`…).
+    pub name: String,
+    /// `METHOD /path`.
+    pub call: String,
+    /// The status answered; `None` when the call got no answer.
+    pub status: Option<u16>,
+    /// Why there was no answer (transport), if so.
+    pub error: Option<String>,
+    /// The differences from the specs (and the answers to open questions).
+    pub findings: Vec<Finding>,
+}
+
+/// Every call's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The base URL checked.
+    pub base_url: String,
+    /// The calls, in order.
+    pub checks: Vec<CheckResult>,
+}
+
+impl Report {
+    /// Whether any finding breaks the generated client.
+    pub fn has_breaking(&self) -> bool {
+        self.checks
+            .iter()
+            .flat_map(|c| &c.findings)
+            .any(|f| f.breaking)
+    }
+
+    /// Whether any call got no answer.
+    pub fn has_transport_errors(&self) -> bool {
+        self.checks.iter().any(|c| c.error.is_some())
+    }
+}
+
+/// One planned call.
+struct Call {
+    name: &'static str,
+    method: &'static str,
+    path: String,
+    body: Value,
+    key: KeyHeader,
+    /// The outcome the specs lead us to expect; another is a finding.
+    expect: Expect,
+}
+
+#[derive(Clone, Copy)]
+enum KeyHeader {
+    Right,
+    Wrong,
+    /// `Authorization: ApiKey <key>` instead of `x-api-key` (an open question for v2).
+    Authorization,
+}
+
+#[derive(Clone, Copy)]
+enum Expect {
+    /// A 2xx; anything else breaks the SDK's calls.
+    Success,
+    /// This documented error status; another outcome is reported, not breaking.
+    Status(u16),
+    /// An open question: whatever happens is the answer.
+    Question,
+}
+
+fn plan(options: &CheckOptions, user: &str) -> Vec<Call> {
+    let cb = "https://example.com/nox-contract-check/callback";
+    let supplier = |extra: Value| {
+        let mut body =
+            json!({"user_id": user, "asset_type": "hp", "redirect_url": cb, "language": "en"});
+        if let (Value::Object(b), Value::Object(e)) = (&mut body, extra) {
+            for (k, v) in e {
+                if v.is_null() {
+                    b.remove(&k);
+                } else {
+                    b.insert(k, v);
+                }
+            }
+        }
+        body
+    };
+    let v2s = "/v2/supplier/link-sessions".to_owned();
+    let mut calls = vec![
+        Call {
+            name: "v2 supplier link session",
+            method: "POST",
+            path: v2s.clone(),
+            body: supplier(json!({})),
+            key: KeyHeader::Right,
+            expect: Expect::Success,
+        },
+        Call {
+            name: "v2 manufacturer link session",
+            method: "POST",
+            path: "/v2/manufacturer/link-sessions".into(),
+            body: json!({"user_id": user, "redirect_url": cb, "language": "en"}),
+            key: KeyHeader::Right,
+            expect: Expect::Success,
+        },
+        Call {
+            name: "missing required field (redirect_url) → 400",
+            method: "POST",
+            path: v2s.clone(),
+            body: supplier(json!({"redirect_url": null})),
+            key: KeyHeader::Right,
+            expect: Expect::Status(400),
+        },
+        Call {
+            name: "wrong key → 401",
+            method: "POST",
+            path: v2s.clone(),
+            body: supplier(json!({})),
+            key: KeyHeader::Wrong,
+            expect: Expect::Status(401),
+        },
+        Call {
+            name: "brand not valid for the asset type (hp + sma) → 400",
+            method: "POST",
+            path: v2s.clone(),
+            body: supplier(json!({"brand": "sma"})),
+            key: KeyHeader::Right,
+            expect: Expect::Status(400),
+        },
+        Call {
+            name: "question: does v2 accept `Authorization: ApiKey <key>`?",
+            method: "POST",
+            path: v2s.clone(),
+            body: supplier(json!({})),
+            key: KeyHeader::Authorization,
+            expect: Expect::Question,
+        },
+        Call {
+            name: "question: is asset_type required?",
+            method: "POST",
+            path: v2s,
+            body: supplier(json!({"asset_type": null})),
+            key: KeyHeader::Right,
+            expect: Expect::Question,
+        },
+    ];
+    if options.v1 {
+        calls.push(Call {
+            name: "v1 supplier link session",
+            method: "POST",
+            path: format!("/users/{user}/link"),
+            body: json!({"redirect_uri": cb, "language": "en"}),
+            key: KeyHeader::Right,
+            expect: Expect::Success,
+        });
+    }
+    if options.lasting.contains(&LastingCall::DeviceConnections) {
+        calls.push(Call {
+            name: "v2 manufacturer device connection (creates a NOX user)",
+            method: "POST",
+            path: "/v2/manufacturer/device-connections".into(),
+            body: json!({"user_id": user}),
+            key: KeyHeader::Right,
+            expect: Expect::Success,
+        });
+    }
+    if options.lasting.contains(&LastingCall::V1Manufacturer) {
+        calls.push(Call {
+            name: "v1 manufacturer connection to NOX (creates a NOX user)",
+            method: "POST",
+            path: "/manufacturers/nox".into(),
+            body: json!({"manufacturer_user_id": user, "device_ids": []}),
+            key: KeyHeader::Right,
+            expect: Expect::Success,
+        });
+        calls.push(Call {
+            name: "v1 manufacturer supplier flow",
+            method: "POST",
+            path: "/manufacturers/suppliers".into(),
+            body: json!({"manufacturer_user_id": user, "redirect_url": cb, "language": "en", "device_ids": []}),
+            key: KeyHeader::Right,
+            expect: Expect::Success,
+        });
+    }
+    calls
+}
+
+/// Why a check cannot start (bad base URL or key). Never contains the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckSetupError(pub String);
+
+impl std::fmt::Display for CheckSetupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for CheckSetupError {}
+
+/// Runs the check. User ids are `nox-contract-check-<random>`, so that NOX can tell these
+/// calls apart; link sessions expire by themselves after 10 minutes.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let key = std::env::var("NOX_API_KEY")?;
+/// let report = nox_contract::check(nox_contract::CheckOptions::new("https://auth.nox.energy", key)).await?;
+/// for check in &report.checks {
+///     println!("{} → {:?}: {} finding(s)", check.name, check.status, check.findings.len());
+/// }
+/// assert!(!report.has_breaking());
+/// # Ok(()) }
+/// ```
+pub async fn check(options: CheckOptions) -> Result<Report, CheckSetupError> {
+    // The SDK's own rules for a base URL (https, or http to loopback) and a key.
+    let client = nox_auth::Client::builder()
+        .api_key(&options.api_key)
+        .base_url(&options.base_url)
+        .build()
+        .map_err(|e| CheckSetupError(e.to_string()))?;
+    let base = client.base_url().as_str().trim_end_matches('/').to_owned();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(options.timeout)
+        .user_agent(concat!("nox-contract-check/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| CheckSetupError(format!("could not build the HTTP client: {e}")))?;
+    let user = format!("nox-contract-check-{:016x}", fastrand::u64(..));
+    let validator = Validator::embedded();
+    let mut checks = Vec::new();
+    for call in plan(&options, &user) {
+        let mut req = http
+            .request(
+                call.method.parse().expect("a valid method"),
+                format!("{base}{}", call.path),
+            )
+            .json(&call.body);
+        req = match call.key {
+            KeyHeader::Right => req.header("x-api-key", &options.api_key),
+            KeyHeader::Wrong => req.header("x-api-key", "nox-contract-check-wrong-key"),
+            KeyHeader::Authorization => {
+                req.header("authorization", format!("ApiKey {}", options.api_key))
+            }
+        };
+        let call_text = format!("{} {}", call.method, call.path);
+        let result = match req.send().await {
+            Err(e) => CheckResult {
+                name: call.name.into(),
+                call: call_text,
+                status: None,
+                error: Some(transport_cause(&e)),
+                findings: Vec::new(),
+            },
+            Ok(resp) => {
+                let status = resp.status().as_u16();
+                let content_type = resp
+                    .headers()
+                    .get(reqwest::header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
+                let body = read_limited(resp).await;
+                let mut findings = validator.check_response(
+                    call.method,
+                    &call.path,
+                    status,
+                    content_type.as_deref(),
+                    &body,
+                );
+                if let Some(f) = outcome(&call, status) {
+                    findings.push(f);
+                }
+                CheckResult {
+                    name: call.name.into(),
+                    call: call_text,
+                    status: Some(status),
+                    error: None,
+                    findings,
+                }
+            }
+        };
+        checks.push(scrub(result, &options.api_key));
+    }
+    Ok(Report {
+        base_url: base,
+        checks,
+    })
+}
+
+/// A finding for an outcome other than the one the specs lead us to expect, or the
+/// answer to an open question.
+fn outcome(call: &Call, status: u16) -> Option<Finding> {
+    let operation = call.name.to_owned();
+    match call.expect {
+        Expect::Success if (200..300).contains(&status) => None,
+        Expect::Success => Some(Finding {
+            kind: FindingKind::UnexpectedOutcome,
+            operation,
+            path: "status".into(),
+            observed: status.to_string(),
+            expected: "2xx: a request valid by the spec".into(),
+            // The SDK sends exactly such requests: refused here, refused in production.
+            breaking: true,
+        }),
+        Expect::Status(want) if want == status => None,
+        Expect::Status(want) => Some(Finding {
+            kind: FindingKind::UnexpectedOutcome,
+            operation,
+            path: "status".into(),
+            observed: status.to_string(),
+            expected: want.to_string(),
+            breaking: false,
+        }),
+        Expect::Question => Some(Finding {
+            kind: FindingKind::Question,
+            operation,
+            path: "status".into(),
+            observed: status.to_string(),
+            expected: if (200..300).contains(&status) {
+                "(accepted)".into()
+            } else {
+                "(refused)".into()
+            },
+            breaking: false,
+        }),
+    }
+}
+
+/// The body, at most 64 KiB of it.
+async fn read_limited(mut resp: reqwest::Response) -> Vec<u8> {
+    let mut body = Vec::new();
+    while let Ok(Some(chunk)) = resp.chunk().await {
+        body.extend_from_slice(&chunk);
+        if body.len() > 64 * 1024 {
+            break;
+        }
+    }
+    body
+}
+
+/// A transport error with its innermost cause (`Connection refused`, a DNS or TLS error).
+fn transport_cause(e: &reqwest::Error) -> String {
+    // reqwest's text names the URL, which carries nothing secret here.
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let t = s.to_string();
+        if !text.contains(&t) {
+            text.push_str(": ");
+            text.push_str(&t);
+        }
+        source = s.source();
+    }
+    observed(&text)
+}
+
+/// The key, wherever a server echoed it, replaced.
+fn scrub(mut result: CheckResult, key: &str) -> CheckResult {
+    if key.is_empty() {
+        return result;
+    }
+    let clean = |s: &mut String| {
+        if s.contains(key) {
+            *s = s.replace(key, "<redacted>");
+        }
+    };
+    if let Some(e) = &mut result.error {
+        clean(e);
+    }
+    for f in &mut result.findings {
+        clean(&mut f.observed);
+        clean(&mut f.expected);
+    }
+    result
+}

@@ -1,0 +1,34 @@
+//! # nox-contract
+//!
+//! Where does the live NOX differ from the specs this SDK is generated from? The specs are
+//! reconstructed from NOX's partial docs; this crate checks them against a real server.
+//!
+//! - [`Validator`]: the one validator of a request or an answer against the effective specs
+//!   (embedded, [`specs`]), objects closed; each difference a [`Finding`] with its
+//!   [`FindingKind`], JSON path, observed value and whether it breaks the generated client.
+//!   The mock's conformance test, the contract check and the proxy all use it.
+//! - [`check`]: `nox contract check`: harmless calls to a NOX, each answer judged.
+//! - [`Proxy`]: `nox mock proxy`: forwards an app's traffic to NOX unchanged and reports
+//!   where requests or answers leave the specs.
+//!
+//! ```
+//! use nox_contract::{FindingKind, Validator};
+//!
+//! let answer = br#"{"error": "user_id is required", "trace_id": "abc"}"#;
+//! let findings = Validator::embedded().check_response(
+//!     "POST", "/v2/supplier/link-sessions", 400, Some("application/json"), answer);
+//! assert_eq!(findings[0].kind, FindingKind::ErrorBodyShape);
+//! assert_eq!(findings[0].path, "$.trace_id");
+//! assert!(!findings[0].breaking);
+//! ```
+
+#![warn(missing_docs)]
+
+mod check;
+mod proxy;
+pub mod specs;
+mod validate;
+
+pub use check::{CheckOptions, CheckResult, CheckSetupError, LastingCall, Report, check};
+pub use proxy::{FINDINGS_PATH, KEPT_FINDINGS, MAX_BODY, OnFinding, Proxy, ProxyConfig, Seen};
+pub use validate::{Finding, FindingKind, OBSERVED_LIMIT, Operation, Validator, observed};

@@ -1,0 +1,32 @@
+//! The effective specs (patched, as `cargo xtask spec` prints them), embedded so that the
+//! checks run anywhere `nox` runs. `cargo xtask codegen` writes `crates/nox-contract/specs/`
+//! and `--check` keeps them current.
+
+/// One embedded spec.
+#[derive(Debug)]
+pub struct EmbeddedSpec {
+    /// The file name NOX publishes it under, without extension.
+    pub name: &'static str,
+    /// The effective document, JSON.
+    pub json: &'static str,
+}
+
+/// The four specs: v1 and v2, supplier and manufacturer.
+pub static EMBEDDED: [EmbeddedSpec; 4] = [
+    EmbeddedSpec {
+        name: "openapi-supplier-auth",
+        json: include_str!("../specs/openapi-supplier-auth.json"),
+    },
+    EmbeddedSpec {
+        name: "openapi-manufacturer-auth",
+        json: include_str!("../specs/openapi-manufacturer-auth.json"),
+    },
+    EmbeddedSpec {
+        name: "openapi-supplier-auth-v2",
+        json: include_str!("../specs/openapi-supplier-auth-v2.json"),
+    },
+    EmbeddedSpec {
+        name: "openapi-manufacturer-auth-v2",
+        json: include_str!("../specs/openapi-manufacturer-auth-v2.json"),
+    },
+];
