@@ -12,7 +12,7 @@ use nox_auth::{
 };
 
 use crate::out::{Failure, outln, report, safe};
-use crate::{EXIT_API, EXIT_OK, parse_arg};
+use crate::{EXIT_API, EXIT_BREAKING, EXIT_OK, parse_arg};
 
 /// Arguments of `nox callback decode`.
 #[derive(Args)]
@@ -374,5 +374,150 @@ pub(crate) async fn serve(args: nox_mock::cli::ServeArgs) -> u8 {
     }
     let _ = tokio::signal::ctrl_c().await;
     mock.stop().await;
+    EXIT_OK
+}
+
+/// Arguments of `nox contract check`.
+#[derive(Args)]
+pub(crate) struct ContractArgs {
+    /// The NOX to check (default production, https://auth.nox.energy).
+    #[arg(long, env = "NOX_BASE_URL", default_value = nox_auth::client::DEFAULT_BASE_URL)]
+    base_url: String,
+    /// Also call the deprecated v1 supplier operation.
+    #[arg(long)]
+    v1: bool,
+    /// Calls that leave records at NOX, each named: device-connections, v1-manufacturer.
+    #[arg(long, value_name = "CALL", value_delimiter = ',', value_parser = parse_arg::<nox_contract::LastingCall>)]
+    create_records: Vec<nox_contract::LastingCall>,
+    /// One JSON report instead of text (errors too, on stderr).
+    #[arg(long)]
+    json: bool,
+}
+
+/// `nox contract check`: 0 nothing breaking, 4 breaking, 1 no answer, 2 bad input.
+pub(crate) async fn contract_check(args: ContractArgs) -> u8 {
+    let Some(key) = std::env::var("NOX_API_KEY")
+        .ok()
+        .filter(|k| !k.trim().is_empty())
+    else {
+        return report(
+            args.json,
+            &Failure::input("config", "no API key: set NOX_API_KEY"),
+        );
+    };
+    let mut options = nox_contract::CheckOptions::new(&args.base_url, key);
+    options.v1 = args.v1;
+    options.lasting = args.create_records.clone();
+    let result = match nox_contract::check(options).await {
+        Ok(r) => r,
+        Err(e) => return report(args.json, &Failure::input("config", e)),
+    };
+    if args.json {
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&result).expect("a report serializes")
+        );
+    } else {
+        outln!("contract check of {}", safe(&result.base_url));
+        for c in &result.checks {
+            let verdict = match (&c.error, c.findings.iter().any(|f| f.breaking)) {
+                (Some(_), _) => "NO ANSWER",
+                (None, true) => "BREAKING",
+                (None, false) if c.findings.is_empty() => "ok",
+                (None, false) => "info",
+            };
+            let status = c
+                .status
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "-".into());
+            outln!(
+                "{verdict:<9} {status:>3}  {}  ({})",
+                safe(&c.name),
+                safe(&c.call)
+            );
+            if let Some(e) = &c.error {
+                outln!("            {}", safe(e));
+            }
+            for f in &c.findings {
+                outln!("            {}", safe(&f.to_string()));
+            }
+        }
+        let breaking = result
+            .checks
+            .iter()
+            .flat_map(|c| &c.findings)
+            .filter(|f| f.breaking)
+            .count();
+        let info = result
+            .checks
+            .iter()
+            .flat_map(|c| &c.findings)
+            .filter(|f| !f.breaking)
+            .count();
+        outln!(
+            "{breaking} breaking, {info} informational finding(s); what to do with each: specs/README.md"
+        );
+    }
+    if result.has_transport_errors() {
+        EXIT_API
+    } else if result.has_breaking() {
+        EXIT_BREAKING
+    } else {
+        EXIT_OK
+    }
+}
+
+/// Arguments of `nox mock proxy`.
+#[derive(Args)]
+pub(crate) struct ProxyArgs {
+    /// Where to forward to (https, or http to a loopback host).
+    #[arg(long, value_name = "URL")]
+    upstream: String,
+    /// Port to listen on, on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 8081)]
+    port: u16,
+}
+
+/// `nox mock proxy`
+pub(crate) async fn proxy(args: ProxyArgs) -> u8 {
+    // The SDK's rule for where a key may go: https, or http to a loopback host.
+    let upstream = match nox_auth::Client::builder()
+        .api_key("proxy-has-no-key-of-its-own")
+        .base_url(&args.upstream)
+        .build()
+    {
+        Ok(c) => c.base_url().clone(),
+        Err(e) => return report(false, &Failure::input("config", e)),
+    };
+    let mut config = nox_contract::ProxyConfig::new(upstream);
+    config.addr = std::net::SocketAddr::from(([127, 0, 0, 1], args.port));
+    config.on_finding = Some(std::sync::Arc::new(|seen: &nox_contract::Seen| {
+        // One line per finding, on stderr (stdout carries the banner).
+        eprintln!("{} {}", seen.direction, safe(&seen.finding.to_string()));
+    }));
+    let proxy = match nox_contract::Proxy::start(config).await {
+        Ok(p) => p,
+        Err(e) => {
+            return report(
+                false,
+                &Failure {
+                    kind: "io",
+                    message: format!("cannot listen on 127.0.0.1:{}: {e}", args.port),
+                    exit: EXIT_API,
+                },
+            );
+        }
+    };
+    outln!(
+        "nox proxy listening on {} → {}",
+        proxy.base_url(),
+        safe(args.upstream.trim())
+    );
+    outln!(
+        "findings: {}{}",
+        proxy.base_url(),
+        nox_contract::FINDINGS_PATH
+    );
+    let _ = tokio::signal::ctrl_c().await;
     EXIT_OK
 }

@@ -19,6 +19,8 @@ pub const EXIT_API: u8 = 1;
 pub const EXIT_INPUT: u8 = 2;
 /// Exit status: a callback decoded but failed verification against its link session.
 pub const EXIT_VERIFY: u8 = 3;
+/// Exit status of `nox contract check`: something breaks the generated client.
+pub const EXIT_BREAKING: u8 = 4;
 
 /// The NOX Authenticator from the command line: decode callbacks, list brands, create
 /// link sessions, run the local mock, or watch the whole link flow in one command.
@@ -26,7 +28,8 @@ pub const EXIT_VERIFY: u8 = 3;
 #[command(
     name = "nox",
     version,
-    after_help = "Exit status: 0 success, 1 API or network error, 2 bad input, 3 callback failed verification.\n\
+    after_help = "Exit status: 0 success, 1 API or network error, 2 bad input, 3 callback failed verification,\n\
+                  4 (contract check) something breaks the generated client.\n\
                   With --json, errors are one JSON object on stderr: {\"error\":{\"kind\":…,\"message\":…}}.\n\
                   -v (or RUST_LOG) shows each request to NOX: operation, attempt, status, duration.\n\n\
                   Examples:\n  nox demo\n  nox callback decode 'https://example.com/cb?data=eyJ…'\n  nox brands --asset-type pv\n  \
@@ -63,9 +66,12 @@ enum Command {
     /// Create link sessions and device connections on NOX (or a mock).
     #[command(subcommand)]
     Link(commands::LinkCommand),
-    /// Run the local NOX mock.
+    /// Run the local NOX mock, or a validating proxy in front of a real NOX.
     #[command(subcommand)]
     Mock(MockCommand),
+    /// Check a live NOX against the specs this SDK is generated from.
+    #[command(subcommand)]
+    Contract(ContractCommand),
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  nox completions bash > ~/.local/share/bash-completion/completions/nox\n  \
@@ -100,6 +106,30 @@ enum MockCommand {
                       reset, faults) under /_mock/…: see the nox-mock crate docs."
     )]
     Serve(nox_mock::cli::ServeArgs),
+    /// Forward your app's traffic to a NOX unchanged, and report where requests or
+    /// answers leave the specs (one line per finding on stderr; JSON at /_proxy/findings).
+    #[command(
+        after_help = "Example:\n  nox mock proxy --upstream https://auth.nox.energy --port 8081\n  \
+                      # then point your app's NOX base URL at http://127.0.0.1:8081\n  \
+                      curl -s http://127.0.0.1:8081/_proxy/findings"
+    )]
+    Proxy(commands::ProxyArgs),
+}
+
+#[derive(Subcommand)]
+enum ContractCommand {
+    /// Call NOX (production unless --base-url) with a few harmless requests and judge
+    /// every answer against the specs. The key comes from NOX_API_KEY only.
+    #[command(after_help = "Examples:\n  NOX_API_KEY=… nox contract check\n  \
+                      NOX_API_KEY=… nox contract check --base-url https://sandbox.example --v1 --json\n\n\
+                      Calls: a v2 supplier and a v2 manufacturer link session (user ids nox-contract-check-<random>;\n\
+                      sessions expire by themselves after 10 minutes), a missing field, a wrong key and a brand not\n\
+                      valid for the asset type (documented 400/401), and two open questions (Authorization: ApiKey\n\
+                      on v2, asset_type omitted). --v1 adds the v1 supplier call; --create-records names calls that\n\
+                      leave records at NOX (device-connections, v1-manufacturer).\n\n\
+                      Exit status: 0 nothing breaking, 4 something breaks the generated client, 1 a call got no\n\
+                      answer, 2 bad input.")]
+    Check(commands::ContractArgs),
 }
 
 /// The one way the command line reads NOX's values (asset type, brand, language): the
@@ -166,6 +196,8 @@ async fn main() -> ExitCode {
         Command::Brands { asset_type, json } => commands::brands(asset_type, json),
         Command::Link(cmd) => commands::link(cmd).await,
         Command::Mock(MockCommand::Serve(args)) => commands::serve(args).await,
+        Command::Mock(MockCommand::Proxy(args)) => commands::proxy(args).await,
+        Command::Contract(ContractCommand::Check(args)) => commands::contract_check(args).await,
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "nox", &mut script);
