@@ -349,7 +349,7 @@ pub async fn check(options: CheckOptions) -> Result<Report, CheckSetupError> {
 /// A finding for an outcome other than the one the specs lead us to expect, or the
 /// answer to an open question.
 fn outcome(call: &Call, status: u16) -> Option<Finding> {
-    let operation = call.name.to_owned();
+    let operation = format!("{} {}", call.method, call.path);
     match call.expect {
         Expect::Success if (200..300).contains(&status) => None,
         Expect::Success => Some(Finding {
@@ -374,12 +374,12 @@ fn outcome(call: &Call, status: u16) -> Option<Finding> {
             kind: FindingKind::Question,
             operation,
             path: "status".into(),
-            observed: status.to_string(),
-            expected: if (200..300).contains(&status) {
-                "(accepted)".into()
+            observed: if (200..300).contains(&status) {
+                format!("{status} (accepted)")
             } else {
-                "(refused)".into()
+                format!("{status} (refused)")
             },
+            expected: "either: the docs do not say".into(),
             breaking: false,
         }),
     }
@@ -397,25 +397,37 @@ async fn read_limited(mut resp: reqwest::Response) -> Vec<u8> {
     body
 }
 
-/// A transport error with its innermost cause (`Connection refused`, a DNS or TLS error).
+/// A transport error named by its causes (`tcp connect error: Connection refused`, a DNS
+/// or TLS error), not by reqwest's "error sending request for url (…)".
 fn transport_cause(e: &reqwest::Error) -> String {
-    // reqwest's text names the URL, which carries nothing secret here.
-    let mut text = e.to_string();
+    let mut parts: Vec<String> = Vec::new();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
         let t = s.to_string();
-        if !text.contains(&t) {
-            text.push_str(": ");
-            text.push_str(&t);
+        if !parts.iter().any(|p| p.contains(&t)) {
+            parts.push(t);
         }
         source = s.source();
     }
-    observed(&text)
+    let kind = if e.is_timeout() {
+        "timeout"
+    } else if e.is_connect() {
+        "connection failure"
+    } else {
+        "no answer"
+    };
+    let text = if parts.is_empty() {
+        format!("{kind}: {e}")
+    } else {
+        format!("{kind}: {}", parts.join(": "))
+    };
+    text.chars().filter(|c| !c.is_control()).take(300).collect()
 }
 
-/// The key, wherever a server echoed it, replaced.
+/// The key, wherever a server echoed it, replaced. (A key shorter than 8 characters is
+/// no real key and would match ordinary text.)
 fn scrub(mut result: CheckResult, key: &str) -> CheckResult {
-    if key.is_empty() {
+    if key.len() < 8 {
         return result;
     }
     let clean = |s: &mut String| {
