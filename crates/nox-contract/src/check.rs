@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::validate::{Finding, FindingKind, Validator, observed};
+use crate::validate::{Finding, FindingKind, Validator};
 
 /// Calls that create lasting records at NOX; each runs only when named.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
