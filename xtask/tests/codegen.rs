@@ -23,6 +23,8 @@ fn temp_root() -> tempfile::TempDir {
         let rel = Path::new("crates").join(krate).join("src");
         copy_dir(&src.join(&rel), &dir.path().join(&rel));
     }
+    let effective = Path::new("crates/nox-contract/specs");
+    copy_dir(&src.join(effective), &dir.path().join(effective));
     dir
 }
 
@@ -80,14 +82,25 @@ fn generation_is_deterministic_and_lf_only() {
     let first = codegen::render_all(&workspace()).unwrap();
     let second = codegen::render_all(&workspace()).unwrap();
     assert_eq!(first, second);
-    assert_eq!(first.len(), 6, "2 crates × (lib.rs + 2 modules)");
+    assert_eq!(
+        first.len(),
+        10,
+        "2 crates × (lib.rs + 2 modules) + 4 effective specs"
+    );
     for (path, text) in &first {
         assert!(!text.contains('\r'), "{} has CR characters", path.display());
-        assert!(
-            text.starts_with(codegen::HEADER),
-            "{} lacks the generated header",
-            path.display()
-        );
+        if path.extension().is_some_and(|e| e == "json") {
+            // An effective spec: JSON (no room for a header), the spec as patched.
+            let doc: serde_json::Value = serde_json::from_str(text).unwrap();
+            assert!(doc["openapi"].as_str().unwrap().starts_with("3.0."));
+            assert!(path.starts_with("crates/nox-contract/specs"));
+        } else {
+            assert!(
+                text.starts_with(codegen::HEADER),
+                "{} lacks the generated header",
+                path.display()
+            );
+        }
     }
 }
 
@@ -104,10 +117,14 @@ fn check_catches_a_one_character_change_and_passes_after_revert() {
         "The supplier's user ID!",
     );
     let stale = codegen::check(root.path()).unwrap();
-    assert_eq!(stale.len(), 1, "only the v2 supplier module changes");
+    let paths: Vec<&Path> = stale.iter().map(|s| s.path.as_path()).collect();
     assert_eq!(
-        stale[0].path,
-        Path::new("crates/nox-auth-v2/src/supplier.rs")
+        paths,
+        [
+            Path::new("crates/nox-auth-v2/src/supplier.rs"),
+            Path::new("crates/nox-contract/specs/openapi-supplier-auth-v2.json"),
+        ],
+        "only the v2 supplier module and its effective spec change"
     );
     assert!(
         stale[0]

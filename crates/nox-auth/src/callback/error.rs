@@ -118,7 +118,11 @@ impl CallbackError {
                 data.len(),
                 format!("{len} base64 characters cannot be a whole encoding (truncated?)"),
             ),
-            D::InvalidLastSymbol(at, b) => (
+            D::InvalidLastSymbol {
+                offset: at,
+                symbol: b,
+                ..
+            } => (
                 at,
                 format!(
                     "the last character {} at offset {at} has stray bits (truncated or altered?)",
