@@ -84,16 +84,20 @@ impl Driver {
     }
 
     async fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let value = self.try_cmd(method, path, body).await;
+        assert!(value.get("error").is_none(), "webdriver {path}: {value}");
+        value
+    }
+
+    /// A WebDriver command's `value`, errors included (e.g. a stale element while a page
+    /// is being replaced).
+    async fn try_cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
         let url = format!("{}{}", self.base, path);
         let mut req = self.http.request(method, url);
         if let Some(b) = body {
             req = req.json(&b);
         }
         let resp: Value = req.send().await.unwrap().json().await.unwrap();
-        assert!(
-            resp["value"].get("error").is_none(),
-            "webdriver {path}: {resp}"
-        );
         resp["value"].clone()
     }
 
@@ -165,6 +169,40 @@ impl Driver {
         .as_str()
         .unwrap()
         .to_owned()
+    }
+
+    /// The text of `css` once it reads `expected` (a click that submits a form returns
+    /// before the next page has loaded); the last text seen if it never does in 10 s.
+    async fn text_becomes(&self, css: &str, expected: &str) -> String {
+        let mut last = String::new();
+        for _ in 0..100 {
+            let found = self
+                .try_cmd(
+                    reqwest::Method::POST,
+                    &self.path("/elements"),
+                    Some(json!({"using": "css selector", "value": css})),
+                )
+                .await;
+            if let Some(id) = found
+                .as_array()
+                .and_then(|a| a.first())
+                .and_then(|e| e[ELEMENT_KEY].as_str())
+            {
+                let text = self
+                    .try_cmd(
+                        reqwest::Method::GET,
+                        &self.path(&format!("/element/{id}/text")),
+                        None,
+                    )
+                    .await;
+                last = text.as_str().unwrap_or_default().to_owned();
+                if last == expected {
+                    break;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        last
     }
 
     async fn current_url(&self) -> String {
@@ -338,7 +376,9 @@ async fn the_mock_inspector_completes_and_expires_sessions_in_chromium() {
         .click(&row(&sessions[0].link_token, "button.complete"))
         .await;
     assert_eq!(
-        driver.text(&row(&sessions[0].link_token, ".state")).await,
+        driver
+            .text_becomes(&row(&sessions[0].link_token, ".state"), "completed")
+            .await,
         "completed"
     );
     assert_eq!(
@@ -352,7 +392,9 @@ async fn the_mock_inspector_completes_and_expires_sessions_in_chromium() {
         .click(&row(&sessions[1].link_token, "button.expire"))
         .await;
     assert_eq!(
-        driver.text(&row(&sessions[1].link_token, ".state")).await,
+        driver
+            .text_becomes(&row(&sessions[1].link_token, ".state"), "expired")
+            .await,
         "expired"
     );
     driver.quit().await;

@@ -122,7 +122,8 @@ pub fn generate_module(spec: &LoadedSpec) -> Result<String, CodegenError> {
         generate_error(format!("generator panicked: {message}"))
     })?
     .map_err(|e| generate_error(e.to_string()))?;
-    let file: syn::File = syn::parse2(tokens).map_err(|e| generate_error(e.to_string()))?;
+    let mut file: syn::File = syn::parse2(tokens).map_err(|e| generate_error(e.to_string()))?;
+    optional_derives(&mut file.items);
     let mut out = String::new();
     out.push_str(HEADER);
     out.push('\n');
@@ -133,6 +134,52 @@ pub fn generate_module(spec: &LoadedSpec) -> Result<String, CodegenError> {
     out.push('\n');
     out.push_str(&prettyplease::unparse(&file));
     Ok(to_lf(&out))
+}
+
+/// Derives that the generated crates offer behind a Cargo feature of the same name, so
+/// that users who do not need them do not compile them: `schemars::JsonSchema` behind
+/// `schemars`.
+pub const OPTIONAL_DERIVES: [(&str, &str); 1] = [("schemars::JsonSchema", "schemars")];
+
+/// Moves each derive of [`OPTIONAL_DERIVES`] out of `#[derive(…)]` into
+/// `#[cfg_attr(feature = "…", derive(…))]`, in every item, nested modules included.
+fn optional_derives(items: &mut [syn::Item]) {
+    for item in items {
+        let attrs = match item {
+            syn::Item::Struct(s) => &mut s.attrs,
+            syn::Item::Enum(e) => &mut e.attrs,
+            syn::Item::Mod(m) => {
+                if let Some((_, inner)) = &mut m.content {
+                    optional_derives(inner);
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        let mut gated = Vec::new();
+        for attr in attrs.iter_mut() {
+            if !attr.path().is_ident("derive") {
+                continue;
+            }
+            let Ok(paths) = attr.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+            ) else {
+                continue;
+            };
+            let mut kept = syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::new();
+            for path in paths {
+                let text = quote::quote!(#path).to_string().replace(' ', "");
+                match OPTIONAL_DERIVES.iter().find(|(d, _)| *d == text) {
+                    Some((_, feature)) => gated.push((path, *feature)),
+                    None => kept.push(path),
+                }
+            }
+            *attr = syn::parse_quote!(#[derive(#kept)]);
+        }
+        for (path, feature) in gated {
+            attrs.push(syn::parse_quote!(#[cfg_attr(feature = #feature, derive(#path))]));
+        }
+    }
 }
 
 /// The crate root of a generated crate: its docs, one `mod` per client, and the

@@ -9,15 +9,8 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///`ErrorResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ErrorResponse {
         ///Human-readable error message
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -40,14 +33,8 @@ pub mod types {
         }
     }
     ///`NoxManufacturerConnectionRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct NoxManufacturerConnectionRequest {
         ///Optional list of device IDs to associate with this connection
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -61,15 +48,8 @@ pub mod types {
         }
     }
     ///User successfully connected to NOX
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct NoxManufacturerConnectionResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<NoxManufacturerConnectionResponseData>,
@@ -85,15 +65,8 @@ pub mod types {
         }
     }
     ///`NoxManufacturerConnectionResponseData`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct NoxManufacturerConnectionResponseData {
         ///The connected device IDs
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -111,14 +84,8 @@ pub mod types {
         }
     }
     ///`SupplierManufacturerConnectionRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct SupplierManufacturerConnectionRequest {
         ///Optional list of device IDs
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -137,15 +104,8 @@ pub mod types {
         }
     }
     ///Connection initiated
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct SupplierManufacturerConnectionResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<SupplierManufacturerConnectionResponseData>,
@@ -161,15 +121,8 @@ pub mod types {
         }
     }
     ///`SupplierManufacturerConnectionResponseData`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct SupplierManufacturerConnectionResponseData {
         ///The device IDs of the connection
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]

@@ -10,14 +10,8 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///`CreateManufacturerDeviceConnectionRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateManufacturerDeviceConnectionRequest {
         ///The manufacturer's internal user ID to register a device connection for.
         pub user_id: ::std::string::String,
@@ -28,14 +22,8 @@ pub mod types {
         }
     }
     ///`CreateManufacturerDeviceConnectionResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateManufacturerDeviceConnectionResponse {
         ///The manufacturer's user ID that was provided.
         pub manufacturer_user_id: ::std::string::String,
@@ -48,14 +36,8 @@ pub mod types {
         }
     }
     ///`CreateManufacturerLinkSessionRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateManufacturerLinkSessionRequest {
         ///Language for the Authenticator UI.
         #[serde(default = "defaults::create_manufacturer_link_session_request_language")]
@@ -71,14 +53,8 @@ pub mod types {
         }
     }
     ///`CreateManufacturerLinkSessionResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateManufacturerLinkSessionResponse {
         ///The manufacturer's brand name (title-cased).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -111,15 +87,8 @@ Known values: `nl`, `en`, `fr`, `es`. Any other value NOX sends is kept as it is
         }
     }
     ///`ErrorResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ErrorResponse {
         ///Human-readable error message.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -141,9 +110,9 @@ Known values: `nl`, `en`, `fr`, `es`. Any other value NOX sends is kept as it is
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum Language {
         #[serde(rename = "nl")]
         Nl,

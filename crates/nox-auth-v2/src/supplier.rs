@@ -20,9 +20,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum AssetType {
         #[serde(rename = "hp")]
         Hp,
@@ -76,9 +76,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum Brand {
         #[serde(rename = "alpha-ess")]
         AlphaEss,
@@ -338,14 +338,8 @@ pub mod types {
         }
     }
     ///`CreateSupplierLinkSessionRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateSupplierLinkSessionRequest {
         ///Device category for this link session. Determines which brands are available.
         pub asset_type: AssetType,
@@ -366,14 +360,8 @@ pub mod types {
         }
     }
     ///`CreateSupplierLinkSessionResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateSupplierLinkSessionResponse {
         /**Device category: hp (heat pump) or pv (PV solar inverter).
 
@@ -412,15 +400,8 @@ Known values: `nl`, `en`, `fr`, `es`. Any other value NOX sends is kept as it is
         }
     }
     ///`ErrorResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ErrorResponse {
         ///Human-readable error message.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -442,9 +423,9 @@ Known values: `nl`, `en`, `fr`, `es`. Any other value NOX sends is kept as it is
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum Language {
         #[serde(rename = "nl")]
         Nl,

@@ -15,19 +15,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::ValidationError;
 
 /// The category of device a link session is for.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum AssetType {
     /// A heat pump (`hp`).
@@ -100,19 +89,9 @@ impl From<v2s::AssetType> for AssetType {
 
 /// The language of NOX's Authenticator UI. Defaults to Dutch, as NOX does.
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    Default,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
     /// Dutch (`nl`), NOX's default.
@@ -212,7 +191,8 @@ macro_rules! brands {
         /// | brand | asset types | why |
         /// |---|---|---|
         $( #[doc = concat!("| `", $slug, "` | ", $(stringify!($asset), " ",)+ "| ", $why, " |")] )*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
         #[non_exhaustive]
         pub enum Brand {
             $( #[doc = concat!("`", $slug, "`: ", $why)] #[serde(rename = $slug)] $variant, )*
@@ -422,6 +402,7 @@ impl FromStr for Brand {
     }
 }
 
+#[cfg(feature = "v1")]
 impl TryFrom<Brand> for nox_auth_v1::supplier::types::LinkSessionRequestBrand {
     type Error = ValidationError;
 
@@ -506,6 +487,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "v1")]
     #[test]
     fn v1_brand_conversion() {
         use nox_auth_v1::supplier::types::LinkSessionRequestBrand as V1;

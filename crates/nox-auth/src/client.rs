@@ -35,7 +35,9 @@ pub const ENV_BASE_URL: &str = "NOX_BASE_URL";
 /// ```
 #[derive(Clone)]
 pub struct Client {
+    #[cfg(feature = "v1")]
     pub(crate) v1_supplier: nox_auth_v1::supplier::Client,
+    #[cfg(feature = "v1")]
     pub(crate) v1_manufacturer: nox_auth_v1::manufacturer::Client,
     pub(crate) v2_supplier: nox_auth_v2::supplier::Client,
     pub(crate) v2_manufacturer: nox_auth_v2::manufacturer::Client,
@@ -77,12 +79,15 @@ impl Client {
         &self.base_url
     }
 
-    /// The generated v1 supplier client, for anything the facade does not wrap.
+    /// The generated v1 supplier client, for anything the facade does not wrap
+    /// (feature `v1`).
+    #[cfg(feature = "v1")]
     pub fn v1_supplier(&self) -> &nox_auth_v1::supplier::Client {
         &self.v1_supplier
     }
 
-    /// The generated v1 manufacturer client.
+    /// The generated v1 manufacturer client (feature `v1`).
+    #[cfg(feature = "v1")]
     pub fn v1_manufacturer(&self) -> &nox_auth_v1::manufacturer::Client {
         &self.v1_manufacturer
     }
@@ -276,7 +281,7 @@ impl ClientBuilder {
                 }
                 client
             }
-            None => reqwest::Client::builder()
+            None => tls(reqwest::Client::builder())?
                 .connect_timeout(connect_timeout)
                 .timeout(timeout)
                 // The API key goes to the configured origin only: a 3xx is returned as
@@ -289,11 +294,13 @@ impl ClientBuilder {
         let v1 = base_url.as_str().trim_end_matches('/').to_owned();
         let v2 = format!("{v1}/v2");
         Ok(Client {
+            #[cfg(feature = "v1")]
             v1_supplier: nox_auth_v1::supplier::Client::new_with_client(
                 &v1,
                 http.clone(),
                 runtime.clone(),
             ),
+            #[cfg(feature = "v1")]
             v1_manufacturer: nox_auth_v1::manufacturer::Client::new_with_client(
                 &v1,
                 http.clone(),
@@ -307,6 +314,37 @@ impl ClientBuilder {
             v2_manufacturer: nox_auth_v2::manufacturer::Client::new_with_client(&v2, http, runtime),
             base_url,
         })
+    }
+}
+
+/// The TLS of the builder's client, by the crate's features: with `rustls-ring` alone,
+/// rustls with the *ring* provider and the platform's certificate verifier, given to this
+/// client only (no process-wide default is installed); otherwise reqwest's own choice
+/// (`rustls-aws-lc`: rustls with aws-lc-rs; `native-tls`: the platform's TLS).
+fn tls(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, ConfigError> {
+    #[cfg(all(
+        feature = "rustls-ring",
+        not(any(feature = "rustls-aws-lc", feature = "native-tls"))
+    ))]
+    {
+        use rustls_platform_verifier::BuilderVerifierExt as _;
+        let tls_error = |e: rustls::Error| ConfigError::HttpClient(format!("TLS setup: {e}"));
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(tls_error)?
+            .with_platform_verifier()
+            .map_err(tls_error)?
+            .with_no_client_auth();
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        Ok(builder.tls_backend_preconfigured(config))
+    }
+    #[cfg(not(all(
+        feature = "rustls-ring",
+        not(any(feature = "rustls-aws-lc", feature = "native-tls"))
+    )))]
+    {
+        Ok(builder)
     }
 }
 

@@ -20,12 +20,15 @@ pub use manufacturer::ManufacturerLinkRequest;
 pub use nox_auth_runtime::RetryPolicy;
 pub use open::{Open, OpenValue};
 pub use session::{DeviceConnection, LinkSession, ManufacturerLinkSession};
-pub use supplier::{SupplierLinkRequest, V1LinkRequest};
+pub use supplier::SupplierLinkRequest;
+#[cfg(feature = "v1")]
+pub use supplier::V1LinkRequest;
 pub use validate::{REFUSED_REDIRECT_SCHEMES, validate_redirect_url};
 
 /// The request runtime (API key, retries, tracing) the generated clients run through.
 pub use nox_auth_runtime;
-/// The generated v1 clients (deprecated by NOX), for full access.
+/// The generated v1 clients (deprecated by NOX), for full access (feature `v1`).
+#[cfg(feature = "v1")]
 pub use nox_auth_v1 as v1;
 /// The generated v2 clients, for full access.
 pub use nox_auth_v2 as v2;

@@ -110,7 +110,9 @@ impl Client {
         })
     }
 
-    /// v1 `POST /manufacturers/nox`: connects your user and devices without a supplier.
+    /// v1 `POST /manufacturers/nox`: connects your user and devices without a supplier
+    /// (feature `v1`).
+    #[cfg(feature = "v1")]
     #[deprecated(
         since = "0.1.0",
         note = "NOX deprecated the v1 API; use `create_manufacturer_device_connection` (POST /v2/manufacturer/device-connections)"
@@ -130,7 +132,9 @@ impl Client {
         send(OP, call.body(body).send()).await
     }
 
-    /// v1 `POST /manufacturers/suppliers`: starts the supplier OAuth flow for your user.
+    /// v1 `POST /manufacturers/suppliers`: starts the supplier OAuth flow for your user
+    /// (feature `v1`).
+    #[cfg(feature = "v1")]
     #[deprecated(
         since = "0.1.0",
         note = "NOX deprecated the v1 API; use `create_manufacturer_link_session` (POST /v2/manufacturer/link-sessions)"

@@ -98,6 +98,7 @@ impl<'de, T: OpenValue> Deserialize<'de> for Open<T> {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl<T> schemars::JsonSchema for Open<T> {
     fn schema_name() -> String {
         "OpenString".into()

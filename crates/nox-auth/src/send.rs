@@ -70,6 +70,7 @@ impl ErrorBody for nox_auth_v2::manufacturer::types::ErrorResponse {
     }
 }
 
+#[cfg(feature = "v1")]
 macro_rules! v1_error_body {
     ($($t:path),*) => {$(
         impl ErrorBody for $t {
@@ -79,6 +80,7 @@ macro_rules! v1_error_body {
         }
     )*};
 }
+#[cfg(feature = "v1")]
 v1_error_body!(
     nox_auth_v1::supplier::types::ErrorResponse,
     nox_auth_v1::manufacturer::types::ErrorResponse

@@ -26,7 +26,8 @@ use crate::open::Open;
 /// assert_eq!(session.remaining(created + Duration::from_secs(60)), Duration::from_secs(540));
 /// assert!(session.is_expired(created + Duration::from_secs(600)));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct LinkSession {
     /// Send the end-user here (NOX's Authenticator UI).
     pub link_url: String,
@@ -46,20 +47,21 @@ pub struct LinkSession {
     pub supplier: String,
     /// When the session was created.
     #[serde(with = "unix_seconds")]
-    #[schemars(with = "i64")]
+    #[cfg_attr(feature = "schemars", schemars(with = "i64"))]
     pub created_at: SystemTime,
     /// When it expires (NOX: 10 minutes after creation).
     #[serde(with = "unix_seconds")]
-    #[schemars(with = "i64")]
+    #[cfg_attr(feature = "schemars", schemars(with = "i64"))]
     pub expires_at: SystemTime,
     /// When it was completed; `None` on creation.
     #[serde(with = "unix_seconds::option")]
-    #[schemars(with = "Option<i64>")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<i64>"))]
     pub completed_at: Option<SystemTime>,
 }
 
 /// A v2 manufacturer link session.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct ManufacturerLinkSession {
     /// Send the end-user here (NOX's Authenticator UI).
     pub link_url: String,
@@ -77,20 +79,21 @@ pub struct ManufacturerLinkSession {
     pub brand: Option<String>,
     /// When the session was created.
     #[serde(with = "unix_seconds")]
-    #[schemars(with = "i64")]
+    #[cfg_attr(feature = "schemars", schemars(with = "i64"))]
     pub created_at: SystemTime,
     /// When it expires.
     #[serde(with = "unix_seconds")]
-    #[schemars(with = "i64")]
+    #[cfg_attr(feature = "schemars", schemars(with = "i64"))]
     pub expires_at: SystemTime,
     /// When it was completed; `None` on creation.
     #[serde(with = "unix_seconds::option")]
-    #[schemars(with = "Option<i64>")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<i64>"))]
     pub completed_at: Option<SystemTime>,
 }
 
 /// A v2 manufacturer device connection.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct DeviceConnection {
     /// Your user id.
     pub user_id: String,

@@ -75,7 +75,8 @@ impl SupplierLinkRequest {
     }
 }
 
-/// The v1 request body of `POST /users/{userId}/link`.
+/// The v1 request body of `POST /users/{userId}/link` (feature `v1`).
+#[cfg(feature = "v1")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct V1LinkRequest {
     /// v1's `redirect_uri`.
@@ -125,7 +126,8 @@ impl Client {
         LinkSession::from_generated(OP, &user_id, asset_type, answer)
     }
 
-    /// Creates a v1 link session (`POST /users/{userId}/link`).
+    /// Creates a v1 link session (`POST /users/{userId}/link`; feature `v1`).
+    #[cfg(feature = "v1")]
     ///
     /// Returns the generated v1 response type as is (every field is optional in v1).
     #[deprecated(

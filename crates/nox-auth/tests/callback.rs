@@ -396,6 +396,7 @@ fn encoding_is_canonical() {
     assert!(text.starts_with("{\"nox_user_id\":"), "{text}");
 }
 
+#[cfg(feature = "schemars")]
 #[test]
 fn payload_publishes_a_json_schema() {
     let schema = serde_json::to_value(schemars::schema_for!(CallbackPayload)).unwrap();

@@ -78,7 +78,8 @@ const ENGINE: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::n
 /// What NOX sends back in `?data=` after the user linked a device.
 ///
 /// Serializes with `connected_at` as Unix seconds, the same shape as NOX's JSON.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct CallbackPayload {
     /// NOX's subscriber id for the user.
     pub nox_user_id: String,
@@ -91,7 +92,7 @@ pub struct CallbackPayload {
     pub device_ids: Vec<String>,
     /// When the connection was made.
     #[serde(with = "crate::session::unix_seconds")]
-    #[schemars(with = "u64")]
+    #[cfg_attr(feature = "schemars", schemars(with = "u64"))]
     pub connected_at: SystemTime,
 }
 

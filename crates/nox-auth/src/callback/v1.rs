@@ -10,7 +10,8 @@ use crate::session::system_time;
 /// The v1 redirect result. The v1 docs list these fields without saying how they are
 /// carried; this SDK reads them as plain query parameters
 /// (`?nox_user_id=…&supplier_user_id=…&manufacturer=…&connection_status=…&connected_at=…`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct V1Callback {
     /// NOX's user id.
     pub nox_user_id: String,
@@ -22,7 +23,7 @@ pub struct V1Callback {
     pub connection_status: String,
     /// When the connection was made.
     #[serde(with = "crate::session::unix_seconds")]
-    #[schemars(with = "u64")]
+    #[cfg_attr(feature = "schemars", schemars(with = "u64"))]
     pub connected_at: SystemTime,
 }
 

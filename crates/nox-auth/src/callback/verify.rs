@@ -34,7 +34,8 @@ impl Default for VerifyOptions {
 }
 
 /// A callback that passed every check against its link session.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct VerifiedConnection {
     /// NOX's subscriber id for the user.
     pub nox_user_id: String,
@@ -52,7 +53,7 @@ pub struct VerifiedConnection {
     pub device_ids: Vec<String>,
     /// When the connection was made.
     #[serde(with = "crate::session::unix_seconds")]
-    #[schemars(with = "u64")]
+    #[cfg_attr(feature = "schemars", schemars(with = "u64"))]
     pub connected_at: SystemTime,
 }
 

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Compiles every feature combination of nox-auth a user can pick (each TLS choice, or none,
+# with and without `v1` and `schemars`); a warning fails it as an error would. Run by .ci/run.
+# (RUSTFLAGS=-D warnings would rebuild every dependency; the warnings are read instead.)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+check() {
+  local out
+  if ! out=$(cargo check -q --locked "$@" 2>&1); then
+    echo "$out"
+    return 1
+  fi
+  if grep -q '^warning' <<<"$out"; then
+    echo "$out"
+    echo "features: warnings with: cargo check $*"
+    return 1
+  fi
+}
+n=0
+for tls in "" rustls-ring rustls-aws-lc native-tls; do
+  for v1 in "" v1; do
+    for schemars in "" schemars; do
+      parts=()
+      for f in "$tls" "$v1" "$schemars"; do [ -n "$f" ] && parts+=("$f"); done
+      features=$(IFS=,; echo "${parts[*]:-}")
+      echo "== nox-auth --no-default-features --features '${features}'"
+      check -p nox-auth --no-default-features ${features:+--features "$features"}
+      n=$((n + 1))
+    done
+  done
+done
+for krate in nox-auth-v1 nox-auth-v2; do
+  echo "== $krate, with and without schemars"
+  check -p "$krate"
+  check -p "$krate" --features schemars
+done
+echo "features: $n combinations of nox-auth and both generated crates compiled"
