@@ -5,10 +5,9 @@
 //! goes through [`Runtime::exec`], which
 //!
 //! - adds the API key as a *sensitive* `x-api-key` header (never printed by `Debug`),
-//! - sets the user agent (so it applies to a caller-supplied `reqwest::Client` too),
-//!   and, only if asked with [`Runtime::with_timeout`], a total timeout per attempt
-//!   (off by default: a per-request timer costs ~6 µs per call, see BENCHMARKS.md; the
-//!   `nox-auth` facade sets its timeouts on the `reqwest::Client` instead),
+//! - sets the user agent (so it applies to a caller-supplied `reqwest::Client` too);
+//!   timeouts are the `reqwest::Client`'s (a per-request timer would cost ~6 µs per
+//!   call, see BENCHMARKS.md),
 //! - retries connection failures and 408/429/502/503/504 answers per the [`RetryPolicy`],
 //! - refuses an answer from another origin than the request's (a caller-supplied
 //!   `reqwest::Client` that follows redirects): it is replaced by a `421 Misdirected
@@ -19,13 +18,11 @@
 //! Users normally get a `Runtime` from the `nox-auth` facade's `Client::builder()`.
 //!
 //! ```
-//! use std::time::Duration;
 //! use nox_auth_runtime::{RetryPolicy, Runtime};
 //!
 //! let runtime = Runtime::new()
 //!     .with_api_key("my-key")?
-//!     .with_retry(RetryPolicy::default().max_retries(3))
-//!     .with_timeout(Some(Duration::from_secs(10)));
+//!     .with_retry(RetryPolicy::default().max_retries(3));
 //! assert!(!format!("{runtime:?}").contains("my-key"));
 //! # Ok::<(), nox_auth_runtime::InvalidApiKey>(())
 //! ```
@@ -35,7 +32,7 @@
 mod retry;
 
 use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use progenitor_client::OperationInfo;
 use reqwest::header::{HeaderName, HeaderValue, USER_AGENT};
@@ -102,14 +99,13 @@ pub fn origin_of(url: &reqwest::Url) -> String {
     }
 }
 
-/// Per-client request state: API key, user agent, timeout and retry policy.
+/// Per-client request state: API key, user agent and retry policy.
 ///
 /// `Debug` never shows the key.
 #[derive(Clone)]
 pub struct Runtime {
     api_key: Option<HeaderValue>,
     user_agent: HeaderValue,
-    timeout: Option<Duration>,
     retry: RetryPolicy,
 }
 
@@ -118,7 +114,6 @@ impl Default for Runtime {
         Self {
             api_key: None,
             user_agent: HeaderValue::from_static(DEFAULT_USER_AGENT),
-            timeout: None,
             retry: RetryPolicy::default(),
         }
     }
@@ -129,7 +124,6 @@ impl fmt::Debug for Runtime {
         f.debug_struct("Runtime")
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .field("user_agent", &self.user_agent)
-            .field("timeout", &self.timeout)
             .field("retry", &self.retry)
             .finish()
     }
@@ -151,7 +145,7 @@ impl fmt::Display for InvalidApiKey {
 impl std::error::Error for InvalidApiKey {}
 
 impl Runtime {
-    /// A runtime with no API key, the default user agent, no per-request timeout
+    /// A runtime with no API key, the default user agent
     /// and the default [`RetryPolicy`].
     pub fn new() -> Self {
         Self::default()
@@ -170,22 +164,9 @@ impl Runtime {
         Ok(self)
     }
 
-    /// Whether an API key is configured.
-    pub fn has_api_key(&self) -> bool {
-        self.api_key.is_some()
-    }
-
     /// The `User-Agent` header value to send.
     pub fn with_user_agent(mut self, user_agent: HeaderValue) -> Self {
         self.user_agent = user_agent;
-        self
-    }
-
-    /// The total time one attempt may take (connect, send, receive the answer), set on
-    /// each request; `None` (the default) leaves it to the `reqwest::Client`, which is
-    /// cheaper when that client has its own timeout.
-    pub fn with_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.timeout = timeout;
         self
     }
 
@@ -193,16 +174,6 @@ impl Runtime {
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
-    }
-
-    /// The configured retry policy.
-    pub fn retry(&self) -> &RetryPolicy {
-        &self.retry
-    }
-
-    /// The configured per-attempt timeout.
-    pub fn timeout(&self) -> Option<Duration> {
-        self.timeout
     }
 
     /// Executes one request of the operation `info` on `client`, with retries.
@@ -221,11 +192,6 @@ impl Runtime {
             .headers_mut()
             .entry(USER_AGENT)
             .or_insert_with(|| self.user_agent.clone());
-        if let Some(timeout) = self.timeout
-            && request.timeout().is_none()
-        {
-            *request.timeout_mut() = Some(timeout);
-        }
 
         let sent_to = request.url().clone();
         let mut attempt: u32 = 0;

@@ -29,6 +29,7 @@ use reqwest::header::RETRY_AFTER;
 /// assert_eq!(RetryPolicy::none().max_retries, 0);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Retries after the first attempt (0 switches retries off). Default 2.
     pub max_retries: u32,

@@ -71,8 +71,8 @@ fn setup() -> Setup {
     // A production-like pool (the facade's default timeouts), shared by both sides: the
     // facade adds no timer of its own on a caller-supplied client.
     let pool = reqwest::Client::builder()
-        .connect_timeout(nox_auth::client::DEFAULT_CONNECT_TIMEOUT)
-        .timeout(nox_auth::client::DEFAULT_TIMEOUT)
+        .connect_timeout(nox_auth::DEFAULT_CONNECT_TIMEOUT)
+        .timeout(nox_auth::DEFAULT_TIMEOUT)
         .build()
         .unwrap();
     let facade = Client::builder()

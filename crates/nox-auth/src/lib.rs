@@ -2,20 +2,25 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
-pub mod brand;
+// A flat root: every public item is re-exported here; only `callback` is a module of its
+// own (its names read best qualified: `callback::decode`).
+mod brand;
 pub mod callback;
-pub mod client;
-pub mod error;
-pub mod manufacturer;
+mod client;
+mod error;
+mod manufacturer;
 mod open;
 mod send;
-pub mod session;
-pub mod supplier;
+mod session;
+mod supplier;
 mod validate;
 
 pub use brand::{AssetType, Brand, Language};
-pub use client::{Client, ClientBuilder};
-pub use error::{ConfigError, Error, TransportKind, ValidationError};
+pub use client::{
+    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ENV_API_KEY,
+    ENV_BASE_URL,
+};
+pub use error::{BODY_EXCERPT_LIMIT, ConfigError, Error, TransportKind, ValidationError};
 pub use manufacturer::ManufacturerLinkRequest;
 pub use nox_auth_runtime::RetryPolicy;
 pub use open::{Open, OpenValue};

@@ -544,10 +544,7 @@ fn each_rule_fails_with_its_error() {
         verify(&p, &session(None, AssetType::Pv)).is_ok(),
         "unknown brands pass by default"
     );
-    let strict = VerifyOptions {
-        reject_unknown_brands: true,
-        ..VerifyOptions::default()
-    };
+    let strict = VerifyOptions::default().reject_unknown_brands(true);
     let e = p
         .verify_with(&session(None, AssetType::Pv), at(1_703_123_600), &strict)
         .unwrap_err();
@@ -772,7 +769,7 @@ proptest! {
         let Ok(p) = callback::decode_data(&raw(&raw_payload)) else {
             return Ok(());
         };
-        let options = VerifyOptions { clock_skew: skew, ..VerifyOptions::default() };
+        let options = VerifyOptions::default().clock_skew(skew);
         if let Ok(v) = p.verify_with(&session, now_t, &options) {
             prop_assert_eq!(v.user_id, "user-42");
             // Passed, so the session had not expired beyond the skew.
@@ -794,10 +791,7 @@ fn the_named_extremes_each_give_a_result() {
         session_from_json(1_703_123_456, i64::MAX as u64, None).expect("i64::MAX is a valid time");
     assert!(verify(&payload(), &s).is_ok());
     // `clock_skew = Duration::MAX`.
-    let huge = VerifyOptions {
-        clock_skew: Duration::MAX,
-        ..VerifyOptions::default()
-    };
+    let huge = VerifyOptions::default().clock_skew(Duration::MAX);
     let s = session(Some(Brand::SaunierDuval), AssetType::Hp);
     assert!(payload().verify_with(&s, at(1_703_123_600), &huge).is_ok());
     // `now` at the end of what the clock can hold.

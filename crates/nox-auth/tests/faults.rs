@@ -207,7 +207,7 @@ async fn status_404_is_unexpected_with_a_short_excerpt() {
             assert_eq!(status.as_u16(), 404);
             assert!(body_excerpt.starts_with("Not Found"));
             assert!(
-                body_excerpt.len() <= nox_auth::error::BODY_EXCERPT_LIMIT + 3,
+                body_excerpt.len() <= nox_auth::BODY_EXCERPT_LIMIT + 3,
                 "{}",
                 body_excerpt.len()
             );

@@ -381,7 +381,7 @@ pub(crate) async fn serve(args: nox_mock::cli::ServeArgs) -> u8 {
 #[derive(Args)]
 pub(crate) struct ContractArgs {
     /// The NOX to check (default production, https://auth.nox.energy).
-    #[arg(long, env = "NOX_BASE_URL", default_value = nox_auth::client::DEFAULT_BASE_URL)]
+    #[arg(long, env = "NOX_BASE_URL", default_value = nox_auth::DEFAULT_BASE_URL)]
     base_url: String,
     /// Also call the deprecated v1 supplier operation.
     #[arg(long)]

@@ -89,12 +89,9 @@ fn assert_no_key(report: &Report) {
 
 #[tokio::test]
 async fn against_our_mock_the_report_is_clean() {
-    let mock = nox_mock::MockServer::start_with(nox_mock::MockConfig {
-        api_key: Some(KEY.into()),
-        ..nox_mock::MockConfig::default()
-    })
-    .await
-    .unwrap();
+    let mock = nox_mock::MockServer::start_with(nox_mock::MockConfig::default().api_key(KEY))
+        .await
+        .unwrap();
     let mut options = CheckOptions::new(mock.base_url(), KEY);
     options.v1 = true;
     options.lasting = vec![

@@ -284,13 +284,13 @@ fn main() -> ExitCode {
     let start_mock = || {
         server_rt.block_on(async {
             Arc::new(
-                MockServer::start_with(MockConfig {
-                    api_key: Some("load-key".into()),
-                    // The correctness check below needs every session kept; the cap is
-                    // the mock's defence against abuse (tests/abuse.rs), not a load limit.
-                    max_sessions: usize::MAX,
-                    ..MockConfig::default()
-                })
+                // The correctness check below needs every session kept; the cap is the
+                // mock's defence against abuse (tests/abuse.rs), not a load limit.
+                MockServer::start_with(
+                    MockConfig::default()
+                        .api_key("load-key")
+                        .max_sessions(usize::MAX),
+                )
                 .await
                 .unwrap(),
             )

@@ -104,8 +104,18 @@ pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 /// a 400 with the version's error body.
 pub const MAX_URI_BYTES: usize = 2048;
 
-/// How to start a [`MockServer`].
+/// How to start a [`MockServer`]: the defaults, changed with the chainable setters.
+///
+/// ```
+/// use std::time::Duration;
+/// let config = nox_mock::MockConfig::default()
+///     .api_key("test-key")
+///     .session_ttl(Duration::from_secs(120))
+///     .request_log_capacity(100);
+/// assert_eq!(config.session_ttl, Duration::from_secs(120));
+/// ```
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct MockConfig {
     /// Address to listen on; default `127.0.0.1:0` (an ephemeral port).
     pub addr: SocketAddr,
@@ -150,6 +160,74 @@ impl Default for MockConfig {
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             public_url: None,
         }
+    }
+}
+
+impl MockConfig {
+    /// Listen on `addr` (`127.0.0.1:0` by default).
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Accept this API key (a random one by default).
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// The link session lifetime.
+    pub fn session_ttl(mut self, ttl: Duration) -> Self {
+        self.session_ttl = ttl;
+        self
+    }
+
+    /// Read the time from `clock` (a [`ManualClock`] to test expiry).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Keep a session this long after it expires.
+    pub fn session_retention(mut self, retention: Duration) -> Self {
+        self.session_retention = retention;
+        self
+    }
+
+    /// Keep at most this many sessions (and NOX users).
+    pub fn max_sessions(mut self, n: usize) -> Self {
+        self.max_sessions = n;
+        self
+    }
+
+    /// Keep this many answered requests.
+    pub fn request_log_capacity(mut self, n: usize) -> Self {
+        self.request_log_capacity = n;
+        self
+    }
+
+    /// The header and idle timeout of connections.
+    pub fn header_timeout(mut self, timeout: Duration) -> Self {
+        self.header_timeout = timeout;
+        self
+    }
+
+    /// The base URL put into `link_url`s.
+    pub fn public_url(mut self, url: impl Into<String>) -> Self {
+        self.public_url = Some(url.into());
+        self
+    }
+
+    /// The supplier name answered for supplier keys.
+    pub fn supplier_name(mut self, name: impl Into<String>) -> Self {
+        self.supplier_name = name.into();
+        self
+    }
+
+    /// The manufacturer name answered for manufacturer keys.
+    pub fn manufacturer_name(mut self, name: impl Into<String>) -> Self {
+        self.manufacturer_name = name.into();
+        self
     }
 }
 

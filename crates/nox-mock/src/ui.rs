@@ -75,6 +75,8 @@ fn labels(language: Language) -> &'static Labels {
             expired: "Este enlace ha caducado. Solicita uno nuevo.",
             used: "Este enlace ya se ha utilizado.",
         },
+        // A language the SDK adds later: Dutch, NOX's default.
+        _ => labels(Language::Nl),
     }
 }
 
@@ -166,8 +168,9 @@ pub(crate) async fn show(State(app): State<App>, Query(q): Query<UiQuery>) -> Re
     match session.asset_type() {
         Some(asset_type) => {
             let heading = match asset_type {
-                AssetType::Hp => l.choose_hp,
                 AssetType::Pv => l.choose_pv,
+                // Heat pumps, and any asset type the SDK adds later.
+                _ => l.choose_hp,
             };
             body.push_str(&format!(
                 "<fieldset id=\"brands\"><legend>{}</legend>\n",

@@ -286,13 +286,13 @@ async fn faults_over_http_reach_the_sdk_as_its_typed_errors() {
 #[tokio::test]
 async fn sessions_are_evicted_after_expiry_and_capped() {
     let clock = ManualClock::at_unix(1_703_123_456);
-    let mock = MockServer::start_with(MockConfig {
-        clock: Arc::new(clock.clone()),
-        session_ttl: Duration::from_secs(600),
-        session_retention: Duration::from_secs(300),
-        max_sessions: 3,
-        ..MockConfig::default()
-    })
+    let mock = MockServer::start_with(
+        MockConfig::default()
+            .clock(Arc::new(clock.clone()))
+            .session_ttl(Duration::from_secs(600))
+            .session_retention(Duration::from_secs(300))
+            .max_sessions(3),
+    )
     .await
     .unwrap();
     let c = client(&mock);
@@ -324,12 +324,9 @@ async fn sessions_are_evicted_after_expiry_and_capped() {
 
 #[tokio::test]
 async fn the_request_log_is_a_bounded_ring_and_long_targets_are_refused() {
-    let mock = MockServer::start_with(MockConfig {
-        request_log_capacity: 5,
-        ..MockConfig::default()
-    })
-    .await
-    .unwrap();
+    let mock = MockServer::start_with(MockConfig::default().request_log_capacity(5))
+        .await
+        .unwrap();
     for i in 0..12 {
         http()
             .get(format!("{}/v2/nothing-{i}", mock.base_url()))

@@ -231,12 +231,9 @@ async fn validation_rules_answer_400_with_an_error_body() {
 
 #[tokio::test]
 async fn api_key_rules() {
-    let mock = MockServer::start_with(MockConfig {
-        api_key: Some("right-key".into()),
-        ..MockConfig::default()
-    })
-    .await
-    .unwrap();
+    let mock = MockServer::start_with(MockConfig::default().api_key("right-key"))
+        .await
+        .unwrap();
     let url = format!("{}/v2/supplier/link-sessions", mock.base_url());
     let no_key = http()
         .post(&url)
@@ -354,11 +351,11 @@ async fn malformed_requests_get_4xx_with_an_error_body_never_500() {
 #[tokio::test]
 async fn expiry_uses_the_injected_clock_and_ttl() {
     let clock = ManualClock::at_unix(1_703_123_456);
-    let mock = MockServer::start_with(MockConfig {
-        clock: Arc::new(clock.clone()),
-        session_ttl: Duration::from_secs(120),
-        ..MockConfig::default()
-    })
+    let mock = MockServer::start_with(
+        MockConfig::default()
+            .clock(Arc::new(clock.clone()))
+            .session_ttl(Duration::from_secs(120)),
+    )
     .await
     .unwrap();
     let s = create_session(&mock, supplier_body()).await;

@@ -12,8 +12,10 @@ use crate::session::{LinkSession, unix_secs};
 /// The clock difference allowed between NOX and you by default: 60 seconds.
 pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(60);
 
-/// How strictly [`CallbackPayload::verify_with`] checks.
+/// How strictly [`CallbackPayload::verify_with`] checks: the defaults, changed with the
+/// chainable setters (`VerifyOptions::default().reject_unknown_brands(true)`).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct VerifyOptions {
     /// The clock difference allowed on each side of the session's lifetime, and into
     /// the future. Default [`DEFAULT_CLOCK_SKEW`].
@@ -22,6 +24,20 @@ pub struct VerifyOptions {
     /// unknown brand cannot be checked against the asset type, so it is accepted (and
     /// shown as `known_brand: None`).
     pub reject_unknown_brands: bool,
+}
+
+impl VerifyOptions {
+    /// Sets the clock difference allowed (see [`VerifyOptions::clock_skew`](Self#structfield.clock_skew)).
+    pub fn clock_skew(mut self, skew: Duration) -> Self {
+        self.clock_skew = skew;
+        self
+    }
+
+    /// Refuses (`true`) or accepts (`false`, the default) a brand this SDK does not know.
+    pub fn reject_unknown_brands(mut self, reject: bool) -> Self {
+        self.reject_unknown_brands = reject;
+        self
+    }
 }
 
 impl Default for VerifyOptions {
@@ -189,7 +205,7 @@ impl CallbackPayload {
     /// // Unknown brands pass by default…
     /// assert!(payload.verify_with(&session, now, &VerifyOptions::default()).is_ok());
     /// // …and can be refused.
-    /// let strict = VerifyOptions { reject_unknown_brands: true, ..VerifyOptions::default() };
+    /// let strict = VerifyOptions::default().reject_unknown_brands(true);
     /// assert!(matches!(payload.verify_with(&session, now, &strict), Err(VerifyError::UnknownBrand { .. })));
     /// ```
     pub fn verify_with(
