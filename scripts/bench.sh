@@ -61,17 +61,17 @@ if [ "$what" = all ] || [ "$what" = load ]; then
 fi
 
 if [ "$what" = all ] || [ "$what" = build ]; then
-  echo "== nox-auth: clean debug build time and dependencies"
-  tmp=$(mktemp -d)
-  start=$(date +%s.%N)
-  CARGO_TARGET_DIR="$tmp" cargo build -q -p nox-auth
-  end=$(date +%s.%N)
-  python3 -c "import sys; print(f'clean debug build of nox-auth (with all dependencies): {float(sys.argv[2])-float(sys.argv[1]):.1f} s')" "$start" "$end"
-  rm -rf "$tmp"
-  echo "distinct crates in nox-auth's normal dependency tree: $(cargo tree -q -p nox-auth -e normal --prefix none | sed 's/ (\*)//' | sort -u | wc -l)"
-  echo "crates each direct dependency brings in (its own normal dependency tree):"
-  for dep in $(cargo tree -q -p nox-auth -e normal --depth 1 --prefix none | tail -n +2 | awk '{print $1"@"substr($2,2)}' | sort -u); do
-    n=$(cargo tree -q -p "$dep" -e normal --prefix none 2>/dev/null | sed 's/ (\*)//' | sort -u | wc -l)
-    echo "  $n $dep"
-  done | sort -rn
+  echo "== nox-auth: clean debug build time and dependencies, per TLS choice"
+  for features in "" "--no-default-features --features rustls-ring,v1" "--no-default-features --features native-tls,v1"; do
+    label=${features:-"default features (rustls-aws-lc, v1)"}
+    tmp=$(mktemp -d)
+    start=$(date +%s.%N)
+    # shellcheck disable=SC2086
+    CARGO_TARGET_DIR="$tmp" cargo build -q -p nox-auth $features
+    end=$(date +%s.%N)
+    # shellcheck disable=SC2086
+    crates=$(cargo tree -q -p nox-auth -e normal --prefix none $features | sed 's/ (\*)//' | sort -u | wc -l)
+    python3 -c "import sys; print(f'{sys.argv[3]}: clean debug build {float(sys.argv[2])-float(sys.argv[1]):.1f} s, {sys.argv[4]} crates in the normal dependency tree')" "$start" "$end" "$label" "$crates"
+    rm -rf "$tmp"
+  done
 fi

@@ -380,7 +380,7 @@ pub(crate) async fn serve(args: nox_mock::cli::ServeArgs) -> u8 {
 /// Arguments of `nox contract check`.
 #[derive(Args)]
 pub(crate) struct ContractArgs {
-    /// The NOX to check (default production, https://auth.nox.energy).
+    /// The NOX to check (default production, `https://auth.nox.energy`).
     #[arg(long, env = "NOX_BASE_URL", default_value = nox_auth::DEFAULT_BASE_URL)]
     base_url: String,
     /// Also call the deprecated v1 supplier operation.

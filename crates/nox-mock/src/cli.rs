@@ -17,7 +17,7 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 8080)]
     pub port: u16,
     /// The base URL put into `link_url`s, when clients reach the mock under another
-    /// address (a proxy, a container). Default: http://<host>:<port>, with 127.0.0.1 for
+    /// address (a proxy, a container). Default: `http://<host>:<port>`, with 127.0.0.1 for
     /// a wildcard host.
     #[arg(long, value_name = "URL")]
     pub public_url: Option<String>,
