@@ -29,8 +29,8 @@ async fn facade_v2_supplier_flow_over_http() {
         .unwrap();
     assert_eq!(session.supplier, "Mock Energy");
     assert_eq!(session.brand, Some(Brand::Sma.into()));
-    assert_eq!(session.lifetime().as_secs(), 600);
-    assert!(!session.is_expired(std::time::SystemTime::now()));
+    assert_eq!(session.times.lifetime().as_secs(), 600);
+    assert!(!session.times.is_expired(std::time::SystemTime::now()));
 
     // Walk the UI as a browser would.
     let http = reqwest::Client::builder()

@@ -45,7 +45,7 @@ async fn run() -> Result<(), Error> {
     println!("send the user to: {}", session.link_url);
     println!(
         "expires in {} s",
-        session.remaining(SystemTime::now()).as_secs()
+        session.times.remaining(SystemTime::now()).as_secs()
     );
     Ok(())
 }

@@ -2,8 +2,9 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
-// A flat root: every public item is re-exported here; only `callback` is a module of its
-// own (its names read best qualified: `callback::decode`).
+// A flat root: every public item is re-exported here; only `callback` and `time` are
+// modules of their own (their names read best qualified: `callback::decode`,
+// `time::unix_seconds`).
 mod brand;
 pub mod callback;
 mod client;
@@ -13,6 +14,7 @@ mod open;
 mod send;
 mod session;
 mod supplier;
+pub mod time;
 mod validate;
 
 pub use brand::{AssetType, Brand, Language};
@@ -28,6 +30,7 @@ pub use session::{DeviceConnection, LinkSession, ManufacturerLinkSession};
 pub use supplier::SupplierLinkRequest;
 #[cfg(feature = "v1")]
 pub use supplier::V1LinkRequest;
+pub use time::SessionTimes;
 pub use validate::{REFUSED_REDIRECT_SCHEMES, validate_redirect_url};
 
 /// The request runtime (API key, retries, tracing) the generated clients run through.

@@ -4,13 +4,14 @@
 //! A [`LinkSession`] serializes to JSON (timestamps as Unix seconds), so it can be stored
 //! between creating it and verifying the callback that comes back.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
 use crate::brand::{AssetType, Brand, Language};
 use crate::error::{Error, excerpt};
 use crate::open::Open;
+use crate::time::SessionTimes;
 
 /// A v2 supplier link session: where to send the user, and until when.
 ///
@@ -21,10 +22,10 @@ use crate::open::Open;
 /// #   "user_id": "u1", "asset_type": "hp", "brand": null, "language": "nl",
 /// #   "redirect_url": "https://example.com/cb", "supplier": "Acme",
 /// #   "created_at": 1703123456, "expires_at": 1703124056, "completed_at": null})).unwrap();
-/// let created = session.created_at;
-/// assert!(!session.is_expired(created));
-/// assert_eq!(session.remaining(created + Duration::from_secs(60)), Duration::from_secs(540));
-/// assert!(session.is_expired(created + Duration::from_secs(600)));
+/// let created = session.times.created_at;
+/// assert!(!session.times.is_expired(created));
+/// assert_eq!(session.times.remaining(created + Duration::from_secs(60)), Duration::from_secs(540));
+/// assert!(session.times.is_expired(created + Duration::from_secs(600)));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -45,18 +46,10 @@ pub struct LinkSession {
     pub redirect_url: String,
     /// Your supplier name, as NOX resolved it from the API key.
     pub supplier: String,
-    /// When the session was created.
-    #[serde(with = "unix_seconds")]
-    #[cfg_attr(feature = "schemars", schemars(with = "i64"))]
-    pub created_at: SystemTime,
-    /// When it expires (NOX: 10 minutes after creation).
-    #[serde(with = "unix_seconds")]
-    #[cfg_attr(feature = "schemars", schemars(with = "i64"))]
-    pub expires_at: SystemTime,
-    /// When it was completed; `None` on creation.
-    #[serde(with = "unix_seconds::option")]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<i64>"))]
-    pub completed_at: Option<SystemTime>,
+    /// When it was created, expires and was completed (`created_at`, `expires_at`,
+    /// `completed_at` in its JSON).
+    #[serde(flatten)]
+    pub times: SessionTimes,
 }
 
 /// A v2 manufacturer link session.
@@ -77,18 +70,10 @@ pub struct ManufacturerLinkSession {
     pub manufacturer: String,
     /// Your brand name as NOX shows it (title-cased), if given.
     pub brand: Option<String>,
-    /// When the session was created.
-    #[serde(with = "unix_seconds")]
-    #[cfg_attr(feature = "schemars", schemars(with = "i64"))]
-    pub created_at: SystemTime,
-    /// When it expires.
-    #[serde(with = "unix_seconds")]
-    #[cfg_attr(feature = "schemars", schemars(with = "i64"))]
-    pub expires_at: SystemTime,
-    /// When it was completed; `None` on creation.
-    #[serde(with = "unix_seconds::option")]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<i64>"))]
-    pub completed_at: Option<SystemTime>,
+    /// When it was created, expires and was completed (`created_at`, `expires_at`,
+    /// `completed_at` in its JSON).
+    #[serde(flatten)]
+    pub times: SessionTimes,
 }
 
 /// A v2 manufacturer device connection.
@@ -101,52 +86,16 @@ pub struct DeviceConnection {
     pub nox_user_id: String,
 }
 
-/// Expiry arithmetic shared by both kinds of link session.
-macro_rules! expiry {
-    ($($t:ty),*) => {$(
-        impl $t {
-            /// Whether the session has expired at `now` (expiry time included).
-            pub fn is_expired(&self, now: SystemTime) -> bool {
-                now >= self.expires_at
-            }
-
-            /// Time left at `now`; zero once expired.
-            pub fn remaining(&self, now: SystemTime) -> Duration {
-                self.expires_at.duration_since(now).unwrap_or(Duration::ZERO)
-            }
-
-            /// The session's lifetime as NOX set it (`expires_at - created_at`).
-            pub fn lifetime(&self) -> Duration {
-                self.expires_at.duration_since(self.created_at).unwrap_or(Duration::ZERO)
-            }
-        }
-    )*};
-}
-expiry!(LinkSession, ManufacturerLinkSession);
-
-/// Unix seconds → `SystemTime`; `None` past what the platform's clock can hold.
-pub(crate) fn system_time(secs: u64) -> Option<SystemTime> {
-    UNIX_EPOCH.checked_add(Duration::from_secs(secs))
-}
-
-/// `SystemTime` → Unix seconds; `None` before 1970.
-pub(crate) fn unix_secs(t: SystemTime) -> Option<u64> {
-    t.duration_since(UNIX_EPOCH).ok().map(|d| d.as_secs())
-}
-
 /// Unix seconds from NOX → `SystemTime`; a negative value is an invalid answer.
 fn from_unix(operation: &'static str, field: &str, secs: i64) -> Result<SystemTime, Error> {
     u64::try_from(secs)
         .ok()
-        .and_then(system_time)
+        .and_then(crate::time::from_unix_secs)
         .ok_or_else(|| Error::InvalidResponse {
             operation,
             reason: format!("`{field}` is not a valid Unix timestamp: {secs}"),
         })
 }
-
-/// The timestamps every v2 link session answer carries: created, expires, completed.
-type SessionTimes = (SystemTime, SystemTime, Option<SystemTime>);
 
 /// Reads a session's timestamps and refuses an expiry before the creation.
 fn session_times(
@@ -166,7 +115,10 @@ fn session_times(
     let completed = completed_at
         .map(|t| from_unix(operation, "completed_at", t))
         .transpose()?;
-    Ok((created, expires, completed))
+    Ok(SessionTimes {
+        completed_at: completed,
+        ..SessionTimes::new(created, expires)
+    })
 }
 
 /// Refuses an answer for another user than the one the request named: verifying its
@@ -200,8 +152,7 @@ impl LinkSession {
         asset_type: AssetType,
         r: nox_auth_v2::supplier::types::CreateSupplierLinkSessionResponse,
     ) -> Result<Self, Error> {
-        let (created_at, expires_at, completed_at) =
-            session_times(operation, r.created_at, r.expires_at, r.completed_at)?;
+        let times = session_times(operation, r.created_at, r.expires_at, r.completed_at)?;
         let user_id = same_user(operation, "supplier_user_id", user_id, r.supplier_user_id)?;
         let sent = asset_type;
         let asset_type = Open::parse(&r.asset_type);
@@ -214,9 +165,7 @@ impl LinkSession {
             });
         }
         Ok(LinkSession {
-            created_at,
-            expires_at,
-            completed_at,
+            times,
             link_url: r.link_url,
             link_token: r.link_token,
             user_id,
@@ -237,8 +186,7 @@ impl ManufacturerLinkSession {
         user_id: &str,
         r: nox_auth_v2::manufacturer::types::CreateManufacturerLinkSessionResponse,
     ) -> Result<Self, Error> {
-        let (created_at, expires_at, completed_at) =
-            session_times(operation, r.created_at, r.expires_at, r.completed_at)?;
+        let times = session_times(operation, r.created_at, r.expires_at, r.completed_at)?;
         let user_id = same_user(
             operation,
             "manufacturer_user_id",
@@ -246,9 +194,7 @@ impl ManufacturerLinkSession {
             r.manufacturer_user_id,
         )?;
         Ok(ManufacturerLinkSession {
-            created_at,
-            expires_at,
-            completed_at,
+            times,
             link_url: r.link_url,
             link_token: r.link_token,
             user_id,
@@ -257,45 +203,5 @@ impl ManufacturerLinkSession {
             manufacturer: r.manufacturer,
             brand: r.brand,
         })
-    }
-}
-
-/// serde helpers: `SystemTime` as Unix seconds.
-pub(crate) mod unix_seconds {
-    use std::time::SystemTime;
-
-    use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
-
-    pub fn serialize<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
-        let secs =
-            super::unix_secs(*t).ok_or_else(|| serde::ser::Error::custom("time before 1970"))?;
-        s.serialize_u64(secs)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SystemTime, D::Error> {
-        let secs = i64::deserialize(d)?;
-        u64::try_from(secs)
-            .ok()
-            .and_then(super::system_time)
-            .ok_or_else(|| D::Error::custom(format!("not a valid Unix timestamp: {secs}")))
-    }
-
-    pub mod option {
-        use super::*;
-
-        pub fn serialize<S: Serializer>(t: &Option<SystemTime>, s: S) -> Result<S::Ok, S::Error> {
-            match t {
-                Some(t) => super::serialize(t, s),
-                None => s.serialize_none(),
-            }
-        }
-
-        pub fn deserialize<'de, D: Deserializer<'de>>(
-            d: D,
-        ) -> Result<Option<SystemTime>, D::Error> {
-            #[derive(Deserialize)]
-            struct Wrap(#[serde(with = "super")] SystemTime);
-            Ok(Option::<Wrap>::deserialize(d)?.map(|w| w.0))
-        }
     }
 }

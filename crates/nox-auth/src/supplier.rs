@@ -104,7 +104,7 @@ impl Client {
     ///             .brand(Brand::Vaillant),
     ///     )
     ///     .await?;
-    /// println!("redirect the user to {} (valid until {:?})", session.link_url, session.expires_at);
+    /// println!("redirect the user to {} (valid until {:?})", session.link_url, session.times.expires_at);
     /// # Ok(()) }
     /// ```
     pub async fn create_supplier_link_session(

@@ -441,9 +441,7 @@ fn session(brand: Option<Brand>, asset_type: AssetType) -> LinkSession {
         language: Language::Nl.into(),
         redirect_url: "https://example.com/cb".into(),
         supplier: "Acme".into(),
-        created_at: at(1_703_123_456),
-        expires_at: at(1_703_124_056),
-        completed_at: None,
+        times: nox_auth::SessionTimes::new(at(1_703_123_456), at(1_703_124_056)),
     }
 }
 
@@ -761,8 +759,8 @@ proptest! {
             return Ok(());
         };
         // The session's own helpers at the extremes.
-        let now_t = UNIX_EPOCH.checked_add(Duration::from_secs(now)).unwrap_or(session.expires_at);
-        let _ = (session.is_expired(now_t), session.remaining(now_t), session.lifetime());
+        let now_t = UNIX_EPOCH.checked_add(Duration::from_secs(now)).unwrap_or(session.times.expires_at);
+        let _ = (session.times.is_expired(now_t), session.times.remaining(now_t), session.times.lifetime());
         // The payload the way a callback delivers it: decoded from `?data=`.
         let mut raw_payload = payload_json();
         raw_payload["connected_at"] = json!(connected);
@@ -773,7 +771,7 @@ proptest! {
         if let Ok(v) = p.verify_with(&session, now_t, &options) {
             prop_assert_eq!(v.user_id, "user-42");
             // Passed, so the session had not expired beyond the skew.
-            if let Some(latest) = session.expires_at.checked_add(skew) {
+            if let Some(latest) = session.times.expires_at.checked_add(skew) {
                 prop_assert!(now_t <= latest);
             }
         }

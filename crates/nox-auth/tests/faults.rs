@@ -104,9 +104,9 @@ async fn success_sends_key_user_agent_and_decodes_times() {
         .mount(&server)
         .await;
     let session = call(&server).await.unwrap();
-    assert_eq!(session.lifetime(), Duration::from_secs(600));
+    assert_eq!(session.times.lifetime(), Duration::from_secs(600));
     assert!(
-        session.is_expired(std::time::SystemTime::now()),
+        session.times.is_expired(std::time::SystemTime::now()),
         "2023 session"
     );
     assert_eq!(session.user_id, "user-1");
@@ -447,7 +447,7 @@ async fn values_nox_added_keep_the_session_with_the_raw_value() {
                 assert_eq!(session.asset_type.as_str(), "battery");
                 assert_eq!(session.asset_type.known(), None);
             }
-            "completed_at" => assert!(session.completed_at.is_some()),
+            "completed_at" => assert!(session.times.completed_at.is_some()),
             _ => assert_eq!(session.asset_type, AssetType::Hp),
         }
         // The raw value survives storing the session.

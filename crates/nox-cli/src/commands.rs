@@ -2,7 +2,7 @@
 
 use std::io::Read as _;
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use clap::{Args, Subcommand};
 use nox_auth::callback::{self, CallbackPayload, VerifiedConnection, VerifyOptions};
@@ -32,10 +32,7 @@ pub(crate) struct DecodeArgs {
 }
 
 fn fmt_time(t: SystemTime) -> String {
-    let secs = t
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let secs = nox_auth::time::to_unix_secs(t).unwrap_or(0);
     format!("{secs} (Unix seconds)")
 }
 
@@ -136,14 +133,12 @@ fn verify(
 ) -> Result<VerifiedConnection, Failure> {
     let now = match now {
         None => SystemTime::now(),
-        Some(secs) => UNIX_EPOCH
-            .checked_add(Duration::from_secs(secs))
-            .ok_or_else(|| {
-                Failure::input(
-                    "input",
-                    format!("--now {secs} is past what this system's clock can hold"),
-                )
-            })?,
+        Some(secs) => nox_auth::time::from_unix_secs(secs).ok_or_else(|| {
+            Failure::input(
+                "input",
+                format!("--now {secs} is past what this system's clock can hold"),
+            )
+        })?,
     };
     payload
         .verify_with(session, now, &VerifyOptions::default())
@@ -264,25 +259,23 @@ fn client(target: &Target) -> Result<Client, nox_auth::Error> {
 fn print_session(
     json: bool,
     session: &impl serde::Serialize,
-    link_url: &str,
-    link_token: &str,
-    expires_at: SystemTime,
+    link: (&str, &str),
+    times: &nox_auth::SessionTimes,
 ) {
+    let (link_url, link_token) = link;
     if json {
         outln!(
             "{}",
             serde_json::to_string_pretty(session).expect("a session serializes")
         );
     } else {
-        let remaining = expires_at
-            .duration_since(SystemTime::now())
-            .unwrap_or_default();
+        let remaining = times.remaining(SystemTime::now());
         outln!("link_url:   {}", safe(link_url));
         outln!("link_token: {}", safe(link_token));
         outln!(
             "expires:    in {} s ({})",
             remaining.as_secs(),
-            fmt_time(expires_at)
+            fmt_time(times.expires_at)
         );
     }
 }
@@ -314,9 +307,8 @@ async fn link_inner(cmd: LinkCommand) -> Result<(), nox_auth::Error> {
             print_session(
                 target.json,
                 &session,
-                &session.link_url,
-                &session.link_token,
-                session.expires_at,
+                (&session.link_url, &session.link_token),
+                &session.times,
             );
         }
         LinkCommand::CreateManufacturer { link, target } => {
@@ -328,9 +320,8 @@ async fn link_inner(cmd: LinkCommand) -> Result<(), nox_auth::Error> {
             print_session(
                 target.json,
                 &session,
-                &session.link_url,
-                &session.link_token,
-                session.expires_at,
+                (&session.link_url, &session.link_token),
+                &session.times,
             );
         }
         LinkCommand::DeviceConnection { user_id, target } => {

@@ -160,7 +160,7 @@ async fn flow(
         "Created a v2 supplier link session for user {} ({asset_type}, brand {brand}): token {}…, expires in {} s",
         safe(user_id),
         safe(&session.link_token[..12.min(session.link_token.len())]),
-        session.remaining(SystemTime::now()).as_secs()
+        session.times.remaining(SystemTime::now()).as_secs()
     ));
     outln!("      link_url: {}", safe(&session.link_url));
 

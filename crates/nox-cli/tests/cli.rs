@@ -527,6 +527,7 @@ async fn link_create_against_the_mock_then_verify_the_callback() {
     // A day after the session expired the (otherwise valid) callback is refused.
     std::fs::write(&session_file, &session_json).unwrap();
     let day_later = (session
+        .times
         .expires_at
         .duration_since(UNIX_EPOCH)
         .unwrap()

@@ -56,10 +56,9 @@ impl Clock for ManualClock {
     }
 }
 
+/// Unix seconds of the mock's clock (0 for a clock before 1970).
 pub(crate) fn unix(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    nox_auth::time::to_unix_secs(t).unwrap_or(0)
 }
 
 /// Who created a link session, and for what.

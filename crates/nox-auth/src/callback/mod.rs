@@ -60,7 +60,7 @@ pub use v1::{V1Callback, decode_v1};
 pub use verify::{DEFAULT_CLOCK_SKEW, VerifiedConnection, VerifyError, VerifyOptions};
 
 use crate::brand::Brand;
-use crate::session::system_time;
+use crate::time::from_unix_secs;
 
 /// The longest input [`decode`] reads (URL, query string or data value), in bytes.
 pub const MAX_INPUT_LEN: usize = 64 * 1024;
@@ -91,7 +91,7 @@ pub struct CallbackPayload {
     /// The ids of the devices that were connected.
     pub device_ids: Vec<String>,
     /// When the connection was made.
-    #[serde(with = "crate::session::unix_seconds")]
+    #[serde(with = "crate::time::unix_seconds")]
     #[cfg_attr(feature = "schemars", schemars(with = "u64"))]
     pub connected_at: SystemTime,
 }
@@ -103,6 +103,9 @@ impl CallbackPayload {
     }
 
     /// The canonical `data` value: compact JSON in field order, base64url, no padding.
+    ///
+    /// A stable part of the API (not test-only): build the callback your handler will
+    /// receive in your own tests, or answer as NOX does in a mock of your own.
     ///
     /// ```
     /// use std::time::{Duration, UNIX_EPOCH};
@@ -125,7 +128,8 @@ impl CallbackPayload {
     }
 
     /// `redirect_url` with `data=<encoded payload>` appended, keeping its existing query
-    /// (and replacing an existing `data` parameter). For tests and mock servers.
+    /// (and replacing an existing `data` parameter). Stable, like [`CallbackPayload::encode`]:
+    /// for your tests and mock servers.
     ///
     /// ```
     /// # use std::time::{Duration, UNIX_EPOCH};
@@ -291,7 +295,7 @@ fn fast_path(bytes: &[u8]) -> Option<CallbackPayload> {
         return None;
     }
     Some(CallbackPayload {
-        connected_at: system_time(w.connected_at)?,
+        connected_at: from_unix_secs(w.connected_at)?,
         nox_user_id: w.nox_user_id,
         supplier_user_id: w.supplier_user_id,
         brand: w.brand,
@@ -368,7 +372,7 @@ fn payload_from_map(map: &Map<String, Value>) -> Result<CallbackPayload, Callbac
             });
         }
         Some(Value::Number(n)) => match n.as_u64() {
-            Some(secs) => system_time(secs).ok_or(CallbackError::WrongType {
+            Some(secs) => from_unix_secs(secs).ok_or(CallbackError::WrongType {
                 field: "connected_at".into(),
                 expected: "a Unix timestamp in seconds",
                 found: "a number out of range",

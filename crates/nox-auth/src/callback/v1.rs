@@ -5,7 +5,7 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 
 use super::{CallbackError, MAX_INPUT_LEN, check_len, query_of};
-use crate::session::system_time;
+use crate::time::from_unix_secs;
 
 /// The v1 redirect result. The v1 docs list these fields without saying how they are
 /// carried; this SDK reads them as plain query parameters
@@ -22,7 +22,7 @@ pub struct V1Callback {
     /// The connection status (`connected` in NOX's example).
     pub connection_status: String,
     /// When the connection was made.
-    #[serde(with = "crate::session::unix_seconds")]
+    #[serde(with = "crate::time::unix_seconds")]
     #[cfg_attr(feature = "schemars", schemars(with = "u64"))]
     pub connected_at: SystemTime,
 }
@@ -57,7 +57,7 @@ pub fn decode_v1(input: &str) -> Result<V1Callback, CallbackError> {
         .trim()
         .parse::<u64>()
         .ok()
-        .and_then(system_time)
+        .and_then(from_unix_secs)
         .ok_or(CallbackError::WrongType {
             field: "connected_at".into(),
             expected: "a Unix timestamp in seconds",

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use super::CallbackPayload;
 use crate::brand::{AssetType, Brand};
 use crate::open::Open;
-use crate::session::{LinkSession, unix_secs};
+use crate::session::LinkSession;
+use crate::time::to_unix_secs;
 
 /// The clock difference allowed between NOX and you by default: 60 seconds.
 pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(60);
@@ -68,7 +69,7 @@ pub struct VerifiedConnection {
     /// The connected devices: untrusted until NOX's device API shows them.
     pub device_ids: Vec<String>,
     /// When the connection was made.
-    #[serde(with = "crate::session::unix_seconds")]
+    #[serde(with = "crate::time::unix_seconds")]
     #[cfg_attr(feature = "schemars", schemars(with = "u64"))]
     pub connected_at: SystemTime,
 }
@@ -145,7 +146,7 @@ pub enum VerifyError {
 }
 
 fn secs(t: SystemTime) -> u64 {
-    unix_secs(t).unwrap_or(0)
+    to_unix_secs(t).unwrap_or(0)
 }
 
 impl CallbackPayload {
@@ -222,23 +223,24 @@ impl CallbackPayload {
         }
         let skew = options.clock_skew;
         // `None`: past what `SystemTime` can hold, i.e. no upper bound.
-        let latest = session.expires_at.checked_add(skew);
+        let latest = session.times.expires_at.checked_add(skew);
         if latest.is_some_and(|latest| now > latest) {
             return Err(VerifyError::SessionExpired {
-                expires_at: secs(session.expires_at),
+                expires_at: secs(session.times.expires_at),
                 now: secs(now),
                 skew: skew.as_secs(),
             });
         }
         let earliest = session
+            .times
             .created_at
             .checked_sub(skew)
             .unwrap_or(SystemTime::UNIX_EPOCH);
         if self.connected_at < earliest || latest.is_some_and(|l| self.connected_at > l) {
             return Err(VerifyError::OutsideSessionLifetime {
                 connected_at: secs(self.connected_at),
-                created_at: secs(session.created_at),
-                expires_at: secs(session.expires_at),
+                created_at: secs(session.times.created_at),
+                expires_at: secs(session.times.expires_at),
                 skew: skew.as_secs(),
             });
         }
