@@ -74,4 +74,9 @@ if [ "$what" = all ] || [ "$what" = build ]; then
     python3 -c "import sys; print(f'{sys.argv[3]}: clean debug build {float(sys.argv[2])-float(sys.argv[1]):.1f} s, {sys.argv[4]} crates in the normal dependency tree')" "$start" "$end" "$label" "$crates"
     rm -rf "$tmp"
   done
+  echo "crates each direct dependency of nox-auth brings in (its own normal dependency tree, default features):"
+  for dep in $(cargo tree -q -p nox-auth -e normal --depth 1 --prefix none | tail -n +2 | awk '{print $1"@"substr($2,2)}' | sort -u); do
+    n=$(cargo tree -q -p "$dep" -e normal --prefix none 2>/dev/null | sed 's/ (\*)//' | sort -u | wc -l)
+    echo "  $n $dep"
+  done | sort -rn
 fi

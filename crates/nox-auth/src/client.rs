@@ -336,7 +336,9 @@ fn tls(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, Config
             .with_platform_verifier()
             .map_err(tls_error)?
             .with_no_client_auth();
-        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        // HTTP/1.1 only: the workspace builds reqwest without `http2` (a few API calls
+        // gain nothing from it, and it costs five crates).
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(builder.tls_backend_preconfigured(config))
     }
     #[cfg(not(all(
