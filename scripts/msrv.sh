@@ -10,7 +10,10 @@ import json, sys
 doc = json.load(sys.stdin)
 ws = set(doc["workspace_members"])
 ours = max((p["rust_version"] for p in doc["packages"] if p["id"] in ws), key=lambda v: tuple(map(int, v.split("."))))
-need = lambda v: tuple(int(x) for x in (v or "0").split("."))
+
+def need(v):
+    parts = [int(x) for x in (v or "0").split(".")]
+    return tuple(parts + [0] * (3 - len(parts)))
 newer = [(p["name"], p["version"], p["rust_version"]) for p in doc["packages"] if need(p.get("rust_version")) > need(ours)]
 if newer:
     print(f"msrv: rust-version {ours} is below what these need: {newer}")

@@ -1,0 +1,164 @@
+//! The NOX link flow inside an axum backend, on tower-sessions.
+//!
+//! Every integrator writes the same two handlers. The `?data=` callback is not signed, so
+//! the second one is only safe if it (a) finds the link session of *the user logged in in
+//! this browser*, (b) verifies the payload against it, (c) consumes it so the callback URL
+//! cannot be replayed, and (d) survives a restart or a second instance of the backend.
+//! [`start_supplier_link`] and [`finish_supplier_link`] do all four, keeping the pending link
+//! session in the user's server-side session (any tower-sessions store: SQLite, PostgreSQL…).
+//!
+//! ```no_run
+//! use axum::extract::{Query, State};
+//! use axum::response::{IntoResponse, Redirect, Response};
+//! use nox_auth::{AssetType, Client, SupplierLinkRequest};
+//! use nox_auth_axum::{LinkError, finish_supplier_link, start_supplier_link};
+//! use tower_sessions::Session;
+//!
+//! # fn logged_in_user(_: &Session) -> String { String::new() }
+//! async fn link(State(nox): State<Client>, session: Session) -> Result<Redirect, LinkError> {
+//!     let user = logged_in_user(&session);
+//!     let req = SupplierLinkRequest::new(user, AssetType::Hp, "https://example.com/nox/callback");
+//!     start_supplier_link(&nox, &session, req).await
+//! }
+//!
+//! async fn callback(session: Session, uri: axum::http::Uri) -> Response {
+//!     let user = logged_in_user(&session);
+//!     match finish_supplier_link(&session, &user, &uri.to_string()).await {
+//!         Ok(linked) => format!("linked {:?}", linked.device_ids).into_response(),
+//!         Err(e) => e.into_response(), // a status and a short text; details are logged, not shown
+//!     }
+//! }
+//! ```
+
+#![warn(missing_docs)]
+
+use std::time::SystemTime;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use nox_auth::callback::{self, CallbackError, VerifiedConnection, VerifyError, VerifyOptions};
+use nox_auth::{Client, LinkSession, SupplierLinkRequest};
+use tower_sessions::Session;
+
+/// The key under which the pending link session is kept in the user's session.
+pub const PENDING_KEY: &str = "nox_auth.pending_supplier_link";
+
+/// Why a link could not be started or finished. Converts into an HTTP answer that says
+/// what to do, never the details (those are in `Display`, for your logs).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LinkError {
+    /// NOX refused or did not answer the link session request.
+    #[error("creating the link session failed: {0}")]
+    Nox(#[from] nox_auth::Error),
+    /// The session store failed.
+    #[error("the session store failed: {0}")]
+    Store(#[from] tower_sessions::session::Error),
+    /// No link session is pending in this user's session: the callback was already used
+    /// (a replay), or linking was never started in this browser.
+    #[error("no link session is pending for this session (already used, or never started)")]
+    NoPendingLink,
+    /// The callback could not be read.
+    #[error("the callback could not be read: {0}")]
+    Callback(#[from] CallbackError),
+    /// The pending link session belongs to another user than the one logged in now.
+    #[error("the pending link session is for another user than the one logged in")]
+    WrongUser,
+    /// The callback failed verification against the pending link session (another
+    /// user, expired, a brand not chosen…).
+    #[error("the callback failed verification: {0}")]
+    Verify(#[from] VerifyError),
+}
+
+impl IntoResponse for LinkError {
+    fn into_response(self) -> Response {
+        let (status, text) = match &self {
+            LinkError::Nox(e) if e.is_retryable() => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "NOX is not reachable right now. Please try again in a moment.",
+            ),
+            LinkError::Nox(nox_auth::Error::Validation(_)) => {
+                (StatusCode::BAD_REQUEST, "This link request is not valid.")
+            }
+            LinkError::Nox(_) => (
+                StatusCode::BAD_GATEWAY,
+                "NOX could not start the link. Please try again later.",
+            ),
+            LinkError::Store(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong on our side. Please try again.",
+            ),
+            LinkError::NoPendingLink => (
+                StatusCode::GONE,
+                "This link was already used or has not been started here. Start linking again.",
+            ),
+            LinkError::Callback(_) => (StatusCode::BAD_REQUEST, "This callback is not valid."),
+            LinkError::WrongUser | LinkError::Verify(VerifyError::UserMismatch { .. }) => (
+                StatusCode::FORBIDDEN,
+                "This link belongs to another account.",
+            ),
+            LinkError::Verify(VerifyError::SessionExpired { .. }) => (
+                StatusCode::GONE,
+                "This link has expired. Start linking again.",
+            ),
+            LinkError::Verify(_) => (
+                StatusCode::FORBIDDEN,
+                "This callback could not be verified.",
+            ),
+        };
+        (status, text).into_response()
+    }
+}
+
+/// Creates a v2 supplier link session for `request` (whose `user_id` must be the user
+/// logged in), keeps it as the pending link of `session` (replacing an earlier one), and
+/// answers with the redirect (303) to NOX's Authenticator UI.
+pub async fn start_supplier_link(
+    client: &Client,
+    session: &Session,
+    request: SupplierLinkRequest,
+) -> Result<Redirect, LinkError> {
+    let link = client.create_supplier_link_session(request).await?;
+    session.insert(PENDING_KEY, &link).await?;
+    Ok(Redirect::to(&link.link_url))
+}
+
+/// [`finish_supplier_link_at`] with the current time and the default [`VerifyOptions`].
+pub async fn finish_supplier_link(
+    session: &Session,
+    logged_in_user: &str,
+    callback_url: &str,
+) -> Result<VerifiedConnection, LinkError> {
+    finish_supplier_link_at(
+        session,
+        logged_in_user,
+        callback_url,
+        SystemTime::now(),
+        &VerifyOptions::default(),
+    )
+    .await
+}
+
+/// Finishes the link from the callback URL NOX sent the browser to: takes the pending
+/// link session out of `session` (single use: a second request with the same URL finds
+/// none, whatever the first one's outcome), checks that it is `logged_in_user`'s, decodes
+/// `?data=` and verifies it at `now`.
+pub async fn finish_supplier_link_at(
+    session: &Session,
+    logged_in_user: &str,
+    callback_url: &str,
+    now: SystemTime,
+    options: &VerifyOptions,
+) -> Result<VerifiedConnection, LinkError> {
+    let pending: LinkSession = session
+        .remove(PENDING_KEY)
+        .await?
+        .ok_or(LinkError::NoPendingLink)?;
+    // Persist the removal before anything else can fail: a replay must find nothing.
+    session.save().await?;
+    if pending.user_id != logged_in_user {
+        return Err(LinkError::WrongUser);
+    }
+    let payload = callback::decode(callback_url)?;
+    Ok(payload.verify_with(&pending, now, options)?)
+}

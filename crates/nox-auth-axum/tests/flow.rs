@@ -1,0 +1,246 @@
+//! The link flow in a real axum backend on 127.0.0.1, with tower-sessions on a SQLite file
+//! and nox-mock as NOX: verified once, refused on replay, for another logged-in user and
+//! after expiry, and still verified after a restart of the backend between start and
+//! callback.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::Uri;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use nox_auth::{AssetType, Client, SupplierLinkRequest};
+use nox_auth_axum::{finish_supplier_link, start_supplier_link};
+use reqwest::StatusCode;
+use tower_sessions::{Expiry, Session, SessionManagerLayer};
+use tower_sessions_sqlx_store::SqliteStore;
+use tower_sessions_sqlx_store::sqlx::SqlitePool;
+
+const USER_KEY: &str = "user";
+
+#[derive(Clone)]
+struct App {
+    nox: Client,
+    callback_url: Arc<String>,
+}
+
+/// The fake login: `GET /login?user=…` names the user of this browser's session.
+async fn login(
+    session: Session,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    session.insert(USER_KEY, q["user"].clone()).await.unwrap();
+    "logged in".into_response()
+}
+
+async fn user(session: &Session) -> Option<String> {
+    session.get::<String>(USER_KEY).await.ok().flatten()
+}
+
+async fn link(State(app): State<App>, session: Session) -> Response {
+    let Some(user) = user(&session).await else {
+        return (StatusCode::UNAUTHORIZED, "log in first").into_response();
+    };
+    let req = SupplierLinkRequest::new(user, AssetType::Hp, app.callback_url.as_str());
+    match start_supplier_link(&app.nox, &session, req).await {
+        Ok(redirect) => redirect.into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn callback(session: Session, uri: Uri) -> Response {
+    let Some(user) = user(&session).await else {
+        return (StatusCode::UNAUTHORIZED, "log in first").into_response();
+    };
+    match finish_supplier_link(&session, &user, &uri.to_string()).await {
+        Ok(linked) => format!(
+            "linked {} for {}",
+            linked.device_ids.join(","),
+            linked.user_id
+        )
+        .into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The backend on a SQLite file: its base URL, and a handle that stops it.
+async fn backend(
+    db: &Path,
+    nox: &nox_mock::MockServer,
+    callback_base: Option<&str>,
+) -> (String, tokio::task::JoinHandle<()>) {
+    let pool = SqlitePool::connect(&format!("sqlite://{}?mode=rwc", db.display()))
+        .await
+        .unwrap();
+    let store = SqliteStore::new(pool);
+    store.migrate().await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = App {
+        nox: Client::builder()
+            .api_key(nox.api_key())
+            .base_url(nox.base_url())
+            .build()
+            .unwrap(),
+        callback_url: Arc::new(format!("{}/nox/callback", callback_base.unwrap_or(&base))),
+    };
+    let router = Router::new()
+        .route("/login", get(login))
+        .route("/link", get(link))
+        .route("/nox/callback", get(callback))
+        .layer(
+            SessionManagerLayer::new(store)
+                .with_secure(false)
+                .with_expiry(Expiry::OnInactivity(
+                    tower_sessions::cookie::time::Duration::minutes(30),
+                )),
+        )
+        .with_state(app);
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    (base, task)
+}
+
+/// A browser: its cookies kept in `jar`, redirects not followed (the test follows them).
+fn browser_with_jar() -> (reqwest::Client, Arc<reqwest::cookie::Jar>) {
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    let client = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    (client, jar)
+}
+
+fn browser() -> reqwest::Client {
+    browser_with_jar().0
+}
+
+/// Logs in, starts linking, and completes the session in the mock as the user would in
+/// the UI: the callback URL NOX sends the browser to.
+async fn start_and_complete(
+    browser: &reqwest::Client,
+    base: &str,
+    nox: &nox_mock::MockServer,
+    user: &str,
+) -> String {
+    browser
+        .get(format!("{base}/login?user={user}"))
+        .send()
+        .await
+        .unwrap();
+    let resp = browser.get(format!("{base}/link")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let to = resp.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        to.starts_with(&format!("{}/ui?token=", nox.base_url())),
+        "{to}"
+    );
+    let token = to
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    nox.complete(token, "daikin", vec!["hp-1".into()]).unwrap()
+}
+
+fn temp_db(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("nox-axum-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join("sessions.db")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verified_once_then_refused_on_replay_and_for_another_user() {
+    let nox = nox_mock::MockServer::start().await.unwrap();
+    let db = temp_db("once");
+    let (base, _task) = backend(&db, &nox, None).await;
+    let alice = browser();
+    let callback = start_and_complete(&alice, &base, &nox, "alice").await;
+    let resp = alice.get(&callback).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.text().await.unwrap(), "linked hp-1 for alice");
+    // The same callback URL again: single use.
+    let resp = alice.get(&callback).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::GONE);
+    assert!(resp.text().await.unwrap().contains("already used"));
+
+    // Started for alice, but bob is logged in in this browser when the callback comes.
+    let callback = start_and_complete(&alice, &base, &nox, "alice").await;
+    alice
+        .get(format!("{base}/login?user=bob"))
+        .send()
+        .await
+        .unwrap();
+    let resp = alice.get(&callback).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        resp.text().await.unwrap(),
+        "This link belongs to another account."
+    );
+
+    // A callback in a browser that never started linking: nothing pending.
+    let mallory = browser();
+    mallory
+        .get(format!("{base}/login?user=alice"))
+        .send()
+        .await
+        .unwrap();
+    let resp = mallory.get(&callback).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::GONE);
+    let _ = std::fs::remove_dir_all(db.parent().unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_callback_after_the_session_expired_is_refused() {
+    // NOX's clock stands in 2023: the link session expired long before now.
+    let nox = nox_mock::MockServer::start_with(
+        nox_mock::MockConfig::default()
+            .clock(Arc::new(nox_mock::ManualClock::at_unix(1_703_123_456))),
+    )
+    .await
+    .unwrap();
+    let db = temp_db("expired");
+    let (base, _task) = backend(&db, &nox, None).await;
+    let b = browser();
+    let callback = start_and_complete(&b, &base, &nox, "carol").await;
+    let resp = b.get(&callback).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::GONE);
+    assert!(resp.text().await.unwrap().contains("expired"));
+    let _ = std::fs::remove_dir_all(db.parent().unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_backend_restarts_between_start_and_callback() {
+    let nox = nox_mock::MockServer::start().await.unwrap();
+    let db = temp_db("restart");
+    // The callback URL names a fixed public base, as behind a proxy: it survives the
+    // restart even though the port does not.
+    let public = "http://backend.example";
+    let (base, task) = backend(&db, &nox, Some(public)).await;
+    let (b, jar) = browser_with_jar();
+    let callback = start_and_complete(&b, &base, &nox, "dave").await;
+    task.abort();
+    let _ = task.await;
+
+    // A new process would open the same file; a new server on the same file does that here.
+    let (base2, _task2) = backend(&db, &nox, Some(public)).await;
+    let path = callback.strip_prefix(public).unwrap();
+    // The browser's session cookie, set by the first server, goes to the second one (both
+    // stand for the one public host).
+    let cookie = reqwest::cookie::CookieStore::cookies(&*jar, &base.parse().unwrap());
+    let resp = reqwest::Client::new()
+        .get(format!("{base2}{path}"))
+        .header("cookie", cookie.unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.text().await.unwrap(), "linked hp-1 for dave");
+    let _ = std::fs::remove_dir_all(db.parent().unwrap());
+}
