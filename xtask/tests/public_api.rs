@@ -211,7 +211,13 @@ fn api(krate: &str) -> String {
 
 #[test]
 fn public_api_of_the_hand_written_crates() {
-    for krate in ["nox-auth", "nox-auth-runtime", "nox-mock", "nox-contract"] {
+    for krate in [
+        "nox-auth",
+        "nox-auth-runtime",
+        "nox-mock",
+        "nox-contract",
+        "nox-auth-axum",
+    ] {
         insta::assert_snapshot!(format!("public_api__{krate}"), api(krate));
     }
 }

@@ -5,7 +5,8 @@
 //! this browser*, (b) verifies the payload against it, (c) consumes it so the callback URL
 //! cannot be replayed, and (d) survives a restart or a second instance of the backend.
 //! [`start_supplier_link`] and [`finish_supplier_link`] do all four, keeping the pending link
-//! session in the user's server-side session (any tower-sessions store: SQLite, PostgreSQL…).
+//! session in the user's server-side session (any tower-sessions store: SQLite, PostgreSQL…);
+//! [`start_manufacturer_link`] and [`finish_manufacturer_link`] do the same for manufacturers.
 //!
 //! ```no_run
 //! use axum::extract::{Query, State};
@@ -37,11 +38,15 @@ use std::time::SystemTime;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use nox_auth::callback::{self, CallbackError, VerifiedConnection, VerifyError, VerifyOptions};
-use nox_auth::{Client, LinkSession, SupplierLinkRequest};
+use nox_auth::{
+    Client, LinkSession, ManufacturerLinkRequest, ManufacturerLinkSession, SupplierLinkRequest,
+};
 use tower_sessions::Session;
 
-/// The key under which the pending link session is kept in the user's session.
+/// The key under which a pending supplier link session is kept in the user's session.
 pub const PENDING_KEY: &str = "nox_auth.pending_supplier_link";
+/// The key under which a pending manufacturer link session is kept.
+pub const PENDING_MANUFACTURER_KEY: &str = "nox_auth.pending_manufacturer_link";
 
 /// Why a link could not be started or finished. Converts into an HTTP answer that says
 /// what to do, never the details (those are in `Display`, for your logs).
@@ -150,15 +155,76 @@ pub async fn finish_supplier_link_at(
     now: SystemTime,
     options: &VerifyOptions,
 ) -> Result<VerifiedConnection, LinkError> {
-    let pending: LinkSession = session
-        .remove(PENDING_KEY)
-        .await?
-        .ok_or(LinkError::NoPendingLink)?;
-    // Persist the removal before anything else can fail: a replay must find nothing.
-    session.save().await?;
-    if pending.user_id != logged_in_user {
-        return Err(LinkError::WrongUser);
-    }
+    let pending: LinkSession =
+        take_pending(session, PENDING_KEY, logged_in_user, |p: &LinkSession| {
+            &p.user_id
+        })
+        .await?;
     let payload = callback::decode(callback_url)?;
     Ok(payload.verify_with(&pending, now, options)?)
+}
+
+/// Takes the pending link session out of `session` and saves the removal at once (a
+/// replay must find nothing, whatever happens next), then checks it is the logged-in
+/// user's.
+async fn take_pending<T: serde::de::DeserializeOwned>(
+    session: &Session,
+    key: &str,
+    logged_in_user: &str,
+    user_of: impl Fn(&T) -> &String,
+) -> Result<T, LinkError> {
+    let pending: T = session.remove(key).await?.ok_or(LinkError::NoPendingLink)?;
+    session.save().await?;
+    if user_of(&pending) != logged_in_user {
+        return Err(LinkError::WrongUser);
+    }
+    Ok(pending)
+}
+
+/// The manufacturer flow's start: as [`start_supplier_link`], for a
+/// `ManufacturerLinkRequest`.
+pub async fn start_manufacturer_link(
+    client: &Client,
+    session: &Session,
+    request: ManufacturerLinkRequest,
+) -> Result<Redirect, LinkError> {
+    let link = client.create_manufacturer_link_session(request).await?;
+    session.insert(PENDING_MANUFACTURER_KEY, &link).await?;
+    Ok(Redirect::to(&link.link_url))
+}
+
+/// The manufacturer flow's finish: as [`finish_supplier_link_at`], verified with
+/// `CallbackPayload::verify_manufacturer_with`.
+pub async fn finish_manufacturer_link_at(
+    session: &Session,
+    logged_in_user: &str,
+    callback_url: &str,
+    now: SystemTime,
+    options: &VerifyOptions,
+) -> Result<VerifiedConnection, LinkError> {
+    let pending: ManufacturerLinkSession = take_pending(
+        session,
+        PENDING_MANUFACTURER_KEY,
+        logged_in_user,
+        |p: &ManufacturerLinkSession| &p.user_id,
+    )
+    .await?;
+    let payload = callback::decode(callback_url)?;
+    Ok(payload.verify_manufacturer_with(&pending, now, options)?)
+}
+
+/// [`finish_manufacturer_link_at`] with the current time and the default options.
+pub async fn finish_manufacturer_link(
+    session: &Session,
+    logged_in_user: &str,
+    callback_url: &str,
+) -> Result<VerifiedConnection, LinkError> {
+    finish_manufacturer_link_at(
+        session,
+        logged_in_user,
+        callback_url,
+        SystemTime::now(),
+        &VerifyOptions::default(),
+    )
+    .await
 }

@@ -12,7 +12,9 @@ use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use nox_auth::{AssetType, Client, SupplierLinkRequest};
-use nox_auth_axum::{finish_supplier_link, start_supplier_link};
+use nox_auth_axum::{
+    finish_manufacturer_link, finish_supplier_link, start_manufacturer_link, start_supplier_link,
+};
 use reqwest::StatusCode;
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
 use tower_sessions_sqlx_store::SqliteStore;
@@ -46,6 +48,35 @@ async fn link(State(app): State<App>, session: Session) -> Response {
     let req = SupplierLinkRequest::new(user, AssetType::Hp, app.callback_url.as_str());
     match start_supplier_link(&app.nox, &session, req).await {
         Ok(redirect) => redirect.into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn link_manufacturer(State(app): State<App>, session: Session) -> Response {
+    let Some(user) = user(&session).await else {
+        return (StatusCode::UNAUTHORIZED, "log in first").into_response();
+    };
+    let callback = app
+        .callback_url
+        .replace("/nox/callback", "/nox/manufacturer-callback");
+    let req = nox_auth::ManufacturerLinkRequest::new(user, callback);
+    match start_manufacturer_link(&app.nox, &session, req).await {
+        Ok(redirect) => redirect.into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn manufacturer_callback(session: Session, uri: Uri) -> Response {
+    let Some(user) = user(&session).await else {
+        return (StatusCode::UNAUTHORIZED, "log in first").into_response();
+    };
+    match finish_manufacturer_link(&session, &user, &uri.to_string()).await {
+        Ok(linked) => format!(
+            "linked {} for {}",
+            linked.device_ids.join(","),
+            linked.user_id
+        )
+        .into_response(),
         Err(e) => e.into_response(),
     }
 }
@@ -90,6 +121,8 @@ async fn backend(
         .route("/login", get(login))
         .route("/link", get(link))
         .route("/nox/callback", get(callback))
+        .route("/link-manufacturer", get(link_manufacturer))
+        .route("/nox/manufacturer-callback", get(manufacturer_callback))
         .layer(
             SessionManagerLayer::new(store)
                 .with_secure(false)
@@ -242,5 +275,50 @@ async fn the_backend_restarts_between_start_and_callback() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(resp.text().await.unwrap(), "linked hp-1 for dave");
+    let _ = std::fs::remove_dir_all(db.parent().unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_manufacturer_flow_is_single_use_too() {
+    let nox = nox_mock::MockServer::start().await.unwrap();
+    let db = temp_db("manufacturer");
+    let (base, _task) = backend(&db, &nox, None).await;
+    let b = browser();
+    b.get(format!("{base}/login?user=erin"))
+        .send()
+        .await
+        .unwrap();
+    let resp = b
+        .get(format!("{base}/link-manufacturer"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let to = resp.headers()["location"].to_str().unwrap().to_owned();
+    let token = to
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    let callback = nox.complete(token, "Acme", vec!["inv-9".into()]).unwrap();
+    assert!(
+        callback.starts_with(&format!("{base}/nox/manufacturer-callback?data=")),
+        "{callback}"
+    );
+    let resp = b.get(&callback).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.text().await.unwrap(), "linked inv-9 for erin");
+    assert_eq!(
+        b.get(&callback).send().await.unwrap().status(),
+        StatusCode::GONE
+    );
+    // A supplier callback does not consume a manufacturer link, nor the reverse.
+    let supplier_cb = callback.replace("/nox/manufacturer-callback", "/nox/callback");
+    assert_eq!(
+        b.get(&supplier_cb).send().await.unwrap().status(),
+        StatusCode::GONE
+    );
     let _ = std::fs::remove_dir_all(db.parent().unwrap());
 }

@@ -801,3 +801,32 @@ fn the_named_extremes_each_give_a_result() {
     // Seconds past what a session can hold are refused when read, not later.
     assert!(session_from_json(u64::MAX, u64::MAX, None).is_none());
 }
+
+#[test]
+fn manufacturer_sessions_verify_user_and_times() {
+    let man: nox_auth::ManufacturerLinkSession = serde_json::from_value(json!({
+        "link_url": "https://auth.nox.energy/ui?token=m", "link_token": "m", "user_id": "user-42",
+        "language": "nl", "redirect_url": "myapp://cb", "manufacturer": "Acme", "brand": "Acme",
+        "created_at": 1703123456, "expires_at": 1703124056, "completed_at": null
+    }))
+    .unwrap();
+    let opts = VerifyOptions::default();
+    let p = payload();
+    let v = p
+        .verify_manufacturer_with(&man, at(1_703_123_600), &opts)
+        .unwrap();
+    assert_eq!(
+        (v.user_id.as_str(), v.link_token.as_str()),
+        ("user-42", "m")
+    );
+    let mut other = payload();
+    other.supplier_user_id = "user-43".into();
+    assert!(matches!(
+        other.verify_manufacturer_with(&man, at(1_703_123_600), &opts),
+        Err(VerifyError::UserMismatch { .. })
+    ));
+    assert!(matches!(
+        p.verify_manufacturer_with(&man, at(1_703_124_056 + 61), &opts),
+        Err(VerifyError::SessionExpired { .. })
+    ));
+}

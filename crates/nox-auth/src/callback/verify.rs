@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use super::CallbackPayload;
 use crate::brand::{AssetType, Brand};
 use crate::open::Open;
-use crate::session::LinkSession;
+use crate::session::{LinkSession, ManufacturerLinkSession};
+use crate::time::SessionTimes;
 use crate::time::to_unix_secs;
 
 /// The clock difference allowed between NOX and you by default: 60 seconds.
@@ -150,6 +151,78 @@ fn secs(t: SystemTime) -> u64 {
 }
 
 impl CallbackPayload {
+    /// Rules 1–4 of [`CallbackPayload::verify_with`], shared by both kinds of session.
+    fn check_user_and_times(
+        &self,
+        user_id: &str,
+        times: &SessionTimes,
+        now: SystemTime,
+        options: &VerifyOptions,
+    ) -> Result<(), VerifyError> {
+        if self.supplier_user_id != user_id {
+            return Err(VerifyError::UserMismatch {
+                expected: user_id.to_owned(),
+                found: crate::error::excerpt(&self.supplier_user_id, 128),
+            });
+        }
+        let skew = options.clock_skew;
+        // `None`: past what `SystemTime` can hold, i.e. no upper bound.
+        let latest = times.expires_at.checked_add(skew);
+        if latest.is_some_and(|latest| now > latest) {
+            return Err(VerifyError::SessionExpired {
+                expires_at: secs(times.expires_at),
+                now: secs(now),
+                skew: skew.as_secs(),
+            });
+        }
+        let earliest = times
+            .created_at
+            .checked_sub(skew)
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+        if self.connected_at < earliest || latest.is_some_and(|l| self.connected_at > l) {
+            return Err(VerifyError::OutsideSessionLifetime {
+                connected_at: secs(self.connected_at),
+                created_at: secs(times.created_at),
+                expires_at: secs(times.expires_at),
+                skew: skew.as_secs(),
+            });
+        }
+        if now
+            .checked_add(skew)
+            .is_some_and(|limit| self.connected_at > limit)
+        {
+            return Err(VerifyError::InTheFuture {
+                connected_at: secs(self.connected_at),
+                now: secs(now),
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks this callback against a *manufacturer* link session, at `now`: the user
+    /// (NOX carries your user id in `supplier_user_id` in both flows), the session not
+    /// expired, `connected_at` within its lifetime and not in the future. The brand is
+    /// the manufacturer's own and is not checked; `asset_type` in the result is unknown
+    /// (`Open::Unknown("")`), as a manufacturer session has none.
+    pub fn verify_manufacturer_with(
+        &self,
+        session: &ManufacturerLinkSession,
+        now: SystemTime,
+        options: &VerifyOptions,
+    ) -> Result<VerifiedConnection, VerifyError> {
+        self.check_user_and_times(&session.user_id, &session.times, now, options)?;
+        Ok(VerifiedConnection {
+            nox_user_id: self.nox_user_id.clone(),
+            user_id: self.supplier_user_id.clone(),
+            link_token: session.link_token.clone(),
+            asset_type: Open::Unknown(String::new()),
+            brand: self.brand.clone(),
+            known_brand: self.known_brand(),
+            device_ids: self.device_ids.clone(),
+            connected_at: self.connected_at,
+        })
+    }
+
     /// Checks this callback against the link session you created for the logged-in
     /// user, with [`VerifyOptions::default`] and the current time.
     ///
@@ -215,44 +288,7 @@ impl CallbackPayload {
         now: SystemTime,
         options: &VerifyOptions,
     ) -> Result<VerifiedConnection, VerifyError> {
-        if self.supplier_user_id != session.user_id {
-            return Err(VerifyError::UserMismatch {
-                expected: session.user_id.clone(),
-                found: crate::error::excerpt(&self.supplier_user_id, 128),
-            });
-        }
-        let skew = options.clock_skew;
-        // `None`: past what `SystemTime` can hold, i.e. no upper bound.
-        let latest = session.times.expires_at.checked_add(skew);
-        if latest.is_some_and(|latest| now > latest) {
-            return Err(VerifyError::SessionExpired {
-                expires_at: secs(session.times.expires_at),
-                now: secs(now),
-                skew: skew.as_secs(),
-            });
-        }
-        let earliest = session
-            .times
-            .created_at
-            .checked_sub(skew)
-            .unwrap_or(SystemTime::UNIX_EPOCH);
-        if self.connected_at < earliest || latest.is_some_and(|l| self.connected_at > l) {
-            return Err(VerifyError::OutsideSessionLifetime {
-                connected_at: secs(self.connected_at),
-                created_at: secs(session.times.created_at),
-                expires_at: secs(session.times.expires_at),
-                skew: skew.as_secs(),
-            });
-        }
-        if now
-            .checked_add(skew)
-            .is_some_and(|limit| self.connected_at > limit)
-        {
-            return Err(VerifyError::InTheFuture {
-                connected_at: secs(self.connected_at),
-                now: secs(now),
-            });
-        }
+        self.check_user_and_times(&session.user_id, &session.times, now, options)?;
         let known = self.known_brand();
         let brand_matches = |expected: &Open<Brand>| match expected {
             Open::Known(b) => known == Some(*b),
