@@ -29,6 +29,7 @@ use crate::time::SessionTimes;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct LinkSession {
     /// Send the end-user here (NOX's Authenticator UI).
     pub link_url: String,
@@ -55,6 +56,7 @@ pub struct LinkSession {
 /// A v2 manufacturer link session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ManufacturerLinkSession {
     /// Send the end-user here (NOX's Authenticator UI).
     pub link_url: String,
@@ -79,6 +81,7 @@ pub struct ManufacturerLinkSession {
 /// A v2 manufacturer device connection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct DeviceConnection {
     /// Your user id.
     pub user_id: String,

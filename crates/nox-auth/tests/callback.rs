@@ -431,18 +431,19 @@ fn v1_redirect_parameters() {
 
 // ------------------------------------------------------------------ verification
 
+/// A session as a backend stores it (JSON), with the brand and asset type given; a
+/// `LinkSession` is `#[non_exhaustive]`, so outside the crate it comes from NOX or from JSON.
 fn session(brand: Option<Brand>, asset_type: AssetType) -> LinkSession {
-    LinkSession {
-        link_url: "https://auth.nox.energy/ui?token=tok".into(),
-        link_token: "tok".into(),
-        user_id: "user-42".into(),
-        asset_type: asset_type.into(),
-        brand: brand.map(Into::into),
-        language: Language::Nl.into(),
-        redirect_url: "https://example.com/cb".into(),
-        supplier: "Acme".into(),
-        times: nox_auth::SessionTimes::new(at(1_703_123_456), at(1_703_124_056)),
-    }
+    let mut s: LinkSession = serde_json::from_value(json!({
+        "link_url": "https://auth.nox.energy/ui?token=tok", "link_token": "tok", "user_id": "user-42",
+        "asset_type": "hp", "brand": null, "language": "nl", "redirect_url": "https://example.com/cb",
+        "supplier": "Acme", "created_at": 1_703_123_456, "expires_at": 1_703_124_056, "completed_at": null
+    }))
+    .unwrap();
+    s.asset_type = asset_type.into();
+    s.brand = brand.map(Into::into);
+    assert_eq!(s.language, Language::Nl);
+    s
 }
 
 fn verify(

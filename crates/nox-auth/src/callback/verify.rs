@@ -54,6 +54,7 @@ impl Default for VerifyOptions {
 /// A callback that passed every check against its link session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct VerifiedConnection {
     /// NOX's subscriber id for the user.
     pub nox_user_id: String,
