@@ -15,7 +15,8 @@ if [ ! -x "$venv/bin/st" ]; then
   [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check 'schemathesis==4.32.5'
 fi
-for spec in openapi-supplier-auth openapi-manufacturer-auth openapi-supplier-auth-v2 openapi-manufacturer-auth-v2; do
+specs=(openapi-supplier-auth openapi-manufacturer-auth openapi-supplier-auth-v2 openapi-manufacturer-auth-v2)
+for spec in "${specs[@]}"; do
   [ -s "target/effective/$spec.json" ] || { echo "conformance: run scripts/lint-specs.sh first (target/effective/$spec.json)"; exit 1; }
 done
 
@@ -38,7 +39,7 @@ done
 seed_args=()
 [ "${ST_SEED:-1}" = random ] || seed_args=(--seed "${ST_SEED:-1}")
 status=0
-for spec in openapi-supplier-auth openapi-manufacturer-auth openapi-supplier-auth-v2 openapi-manufacturer-auth-v2; do
+for spec in "${specs[@]}"; do
   case "$spec" in *-v2) url="$base/v2" ;; *) url="$base" ;; esac
   echo "== schemathesis: $spec against $url"
   if ! NOX_BRANDS_JSON=target/effective/brands.json PYTHONPATH=scripts SCHEMATHESIS_HOOKS=schemathesis_hooks \
