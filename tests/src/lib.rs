@@ -1,1 +1,3 @@
-//! End-to-end tests live in `tests/`.
+//! End-to-end tests live in `tests/`; this library holds what several of them share.
+
+pub mod webdriver;

@@ -59,6 +59,13 @@ pub enum LinkError {
     /// The session store failed.
     #[error("the session store failed: {0}")]
     Store(#[from] tower_sessions::session::Error),
+    /// The request came with no session the store knows: no session cookie at all (a
+    /// `SameSite=Strict` session cookie is not sent when NOX redirects the browser back:
+    /// use `SameSite::Lax`), or a session that expired or was deleted.
+    #[error(
+        "the callback came without a known session (no session cookie: is it SameSite=Strict? or the session expired)"
+    )]
+    NoSession,
     /// No link session is pending in this user's session: the callback was already used
     /// (a replay), or linking was never started in this browser.
     #[error("no link session is pending for this session (already used, or never started)")]
@@ -75,9 +82,24 @@ pub enum LinkError {
     Verify(#[from] VerifyError),
 }
 
-impl IntoResponse for LinkError {
-    fn into_response(self) -> Response {
-        let (status, text) = match &self {
+impl LinkError {
+    /// The HTTP status this error answers with: 400 (a bad request or callback), 403
+    /// (another account's link, or a callback that fails verification), 410 (nothing
+    /// pending: already used or never started; or expired), 500 (the session store), 502
+    /// (NOX refused), 503 (NOX not reachable, worth a retry).
+    pub fn status(&self) -> StatusCode {
+        self.answer().0
+    }
+
+    /// A short sentence for the user, safe to show on a page: it says what to do and
+    /// nothing of the details (user ids, NOX's answer, the store's error), which are in
+    /// `Display` for your logs.
+    pub fn public_message(&self) -> &'static str {
+        self.answer().1
+    }
+
+    fn answer(&self) -> (StatusCode, &'static str) {
+        match self {
             LinkError::Nox(e) if e.is_retryable() => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "NOX is not reachable right now. Please try again in a moment.",
@@ -92,6 +114,10 @@ impl IntoResponse for LinkError {
             LinkError::Store(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Something went wrong on our side. Please try again.",
+            ),
+            LinkError::NoSession => (
+                StatusCode::GONE,
+                "Your session was not found here (it may have expired). Start linking again.",
             ),
             LinkError::NoPendingLink => (
                 StatusCode::GONE,
@@ -110,8 +136,15 @@ impl IntoResponse for LinkError {
                 StatusCode::FORBIDDEN,
                 "This callback could not be verified.",
             ),
-        };
-        (status, text).into_response()
+        }
+    }
+}
+
+/// [`LinkError::status`] with [`LinkError::public_message`] as plain text. To show your
+/// own page instead, build it from those two.
+impl IntoResponse for LinkError {
+    fn into_response(self) -> Response {
+        self.answer().into_response()
     }
 }
 
@@ -166,14 +199,22 @@ pub async fn finish_supplier_link_at(
 
 /// Takes the pending link session out of `session` and saves the removal at once (a
 /// replay must find nothing, whatever happens next), then checks it is the logged-in
-/// user's.
+/// user's. A session without an id (no cookie, or one the store does not know) is
+/// [`LinkError::NoSession`].
 async fn take_pending<T: serde::de::DeserializeOwned>(
     session: &Session,
     key: &str,
     logged_in_user: &str,
     user_of: impl Fn(&T) -> &String,
 ) -> Result<T, LinkError> {
-    let pending: T = session.remove(key).await?.ok_or(LinkError::NoPendingLink)?;
+    let Some(pending) = session.remove::<T>(key).await? else {
+        // Loading the record leaves no id when there was no cookie, or an unknown one.
+        return Err(if session.id().is_none() {
+            LinkError::NoSession
+        } else {
+            LinkError::NoPendingLink
+        });
+    };
     session.save().await?;
     if user_of(&pending) != logged_in_user {
         return Err(LinkError::WrongUser);

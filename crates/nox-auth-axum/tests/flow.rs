@@ -322,3 +322,27 @@ async fn the_manufacturer_flow_is_single_use_too() {
     );
     let _ = std::fs::remove_dir_all(db.parent().unwrap());
 }
+
+#[tokio::test]
+async fn a_callback_without_a_known_session_says_so() {
+    use nox_auth_axum::LinkError;
+    let store = Arc::new(tower_sessions::MemoryStore::default());
+    let callback = "/nox/callback?data=e30";
+    // No session cookie at all (what a SameSite=Strict cookie gives after NOX's redirect).
+    let no_cookie = Session::new(None, store.clone(), None);
+    let err = finish_supplier_link(&no_cookie, "alice", callback)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, LinkError::NoSession), "{err:?}");
+    assert_eq!(err.status(), StatusCode::GONE);
+    assert!(err.to_string().contains("SameSite=Strict"), "{err}");
+    // A cookie naming a session the store does not know (expired, or made up).
+    let unknown = Session::new(Some(tower_sessions::session::Id::default()), store, None);
+    let err = finish_manufacturer_link(&unknown, "alice", callback)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, LinkError::NoSession), "{err:?}");
+    // The page text names neither the user nor the mechanism.
+    assert!(!err.public_message().contains("alice"));
+    assert!(!err.public_message().contains("SameSite"));
+}

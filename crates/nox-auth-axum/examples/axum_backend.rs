@@ -1,0 +1,306 @@
+//! A tiny supplier site that links its users' heat pumps to NOX: a fake login (a cookie
+//! naming the user), a "Link your heat pump" page, the two handlers of the link flow, and a
+//! result page listing the linked devices.
+//!
+//! ```sh
+//! cargo run -p nox-auth-axum --example axum_backend    # then open http://127.0.0.1:3000
+//! ```
+//!
+//! By default it starts an embedded nox-mock as NOX (its Authenticator UI lets you choose a
+//! brand) and keeps the sessions in a SQLite file, so they survive a restart. Environment:
+//!
+//! - `NOX_API_KEY` (and `NOX_BASE_URL`): use that NOX instead of the embedded mock;
+//! - `DATABASE_URL`: the session store, `sqlite://FILE?mode=rwc` (default: `axum_backend.db`
+//!   in the temporary directory) or `postgres://…`, shared by several instances;
+//! - `LISTEN`: the address to bind (default `127.0.0.1:3000`);
+//! - `PUBLIC_URL`: the site's URL as browsers see it, used for the callback URL (default
+//!   `http://` + `LISTEN`).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::{Form, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use nox_auth::callback::VerifiedConnection;
+use nox_auth::{AssetType, Client, Language, SupplierLinkRequest};
+use nox_auth_axum::{finish_supplier_link, start_supplier_link};
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer, SessionStore};
+use tower_sessions_sqlx_store::sqlx::{PgPool, SqlitePool};
+use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
+
+/// The fake login's cookie: it names the user (a real site has its own login).
+const USER_COOKIE: &str = "demo_user";
+
+/// The site's state.
+#[derive(Clone)]
+struct Site {
+    nox: Client,
+    callback_url: Arc<str>,
+    /// The devices linked per user: a stand-in for your database.
+    linked: Arc<Mutex<HashMap<String, Vec<VerifiedConnection>>>>,
+}
+
+/// The site on `listener`, talking to `nox`, with the sessions in `database_url`
+/// (`sqlite://…` or `postgres://…`); `public_url` is the site's URL as browsers see it.
+/// Runs until the listener fails.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    nox: Client,
+    public_url: &str,
+    database_url: &str,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let site = Site {
+        nox,
+        callback_url: format!("{}/nox/callback", public_url.trim_end_matches('/')).into(),
+        linked: Arc::default(),
+    };
+    let secure = public_url.starts_with("https://");
+    let app = if database_url.starts_with("postgres:") || database_url.starts_with("postgresql:") {
+        let store = PostgresStore::new(PgPool::connect(database_url).await?);
+        store.migrate().await?;
+        router(site, store, secure)
+    } else {
+        let store = SqliteStore::new(SqlitePool::connect(database_url).await?);
+        store.migrate().await?;
+        router(site, store, secure)
+    };
+    axum::serve(listener, app).await?;
+    Ok(())
+}
+
+fn router<S: SessionStore + Clone>(site: Site, store: S, secure: bool) -> Router {
+    // SameSite=Lax, not tower-sessions' default Strict: the browser comes back from NOX,
+    // another site, and a Strict cookie would not be sent with that navigation.
+    let sessions = SessionManagerLayer::new(store)
+        .with_same_site(SameSite::Lax)
+        .with_secure(secure)
+        .with_expiry(Expiry::OnInactivity(
+            tower_sessions::cookie::time::Duration::minutes(30),
+        ));
+    Router::new()
+        .route("/", get(home))
+        .route("/login", post(login))
+        .route("/logout", post(logout))
+        .route("/link", post(link))
+        .route("/nox/callback", get(callback))
+        .layer(sessions)
+        .with_state(site)
+}
+
+/// The user the fake login cookie names, if it is a sane name.
+fn logged_in(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().strip_prefix(USER_COOKIE)?.strip_prefix('='))
+        .find(|u| valid_user(u))
+        .map(str::to_owned)
+}
+
+fn valid_user(user: &str) -> bool {
+    (1..=64).contains(&user.len())
+        && user
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+}
+
+/// Escapes text for HTML: user names and device ids come from outside.
+fn esc(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+fn page(status: StatusCode, title: &str, body: &str) -> Response {
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>{title} · Example Energy</title>\
+         <body><h1>{title}</h1>{body}</body></html>",
+        title = esc(title)
+    );
+    (status, Html(html)).into_response()
+}
+
+fn device_list(linked: &[VerifiedConnection]) -> String {
+    if linked.is_empty() {
+        return "<p id=\"devices\">No devices linked yet.</p>".into();
+    }
+    let items: String = linked
+        .iter()
+        .flat_map(|c| {
+            c.device_ids.iter().map(move |d| {
+                format!(
+                    "<li>{} ({}, {})</li>",
+                    esc(d),
+                    esc(&c.brand),
+                    esc(c.asset_type.as_str())
+                )
+            })
+        })
+        .collect();
+    format!("<ul id=\"devices\">{items}</ul>")
+}
+
+async fn home(State(site): State<Site>, headers: HeaderMap) -> Response {
+    let Some(user) = logged_in(&headers) else {
+        return page(
+            StatusCode::OK,
+            "Log in",
+            "<form method=\"post\" action=\"/login\"><label>User name \
+             <input id=\"user\" name=\"user\" pattern=\"[A-Za-z0-9._\\-]{1,64}\" required></label> \
+             <button id=\"login\">Log in</button></form>",
+        );
+    };
+    let linked = site.linked.lock().unwrap().get(&user).cloned();
+    page(
+        StatusCode::OK,
+        "Link your heat pump",
+        &format!(
+            "<p id=\"who\">Logged in as {}</p>\
+             <form method=\"post\" action=\"/link\"><button id=\"link\">Link your heat pump</button></form>\
+             <h2>Your linked devices</h2>{}\
+             <form method=\"post\" action=\"/logout\"><button id=\"logout\">Log out</button></form>",
+            esc(&user),
+            device_list(linked.as_deref().unwrap_or_default())
+        ),
+    )
+}
+
+#[derive(serde::Deserialize)]
+struct Login {
+    user: String,
+}
+
+async fn login(Form(form): Form<Login>) -> Response {
+    if !valid_user(&form.user) {
+        return page(
+            StatusCode::BAD_REQUEST,
+            "Log in",
+            "<p id=\"reason\">A user name is 1 to 64 letters, digits, '.', '-' or '_'.</p>",
+        );
+    }
+    let cookie = format!(
+        "{USER_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax",
+        form.user
+    );
+    ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
+}
+
+async fn logout() -> Response {
+    let cookie = format!("{USER_COOKIE}=; Path=/; Max-Age=0");
+    ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
+}
+
+/// Starts linking: a link session for the logged-in user, kept in their server-side
+/// session, and a redirect to NOX.
+async fn link(
+    State(site): State<Site>,
+    headers: HeaderMap,
+    session: tower_sessions::Session,
+) -> Response {
+    let Some(user) = logged_in(&headers) else {
+        return Redirect::to("/").into_response();
+    };
+    let request =
+        SupplierLinkRequest::new(user, AssetType::Hp, &*site.callback_url).language(Language::En);
+    match start_supplier_link(&site.nox, &session, request).await {
+        Ok(redirect) => redirect.into_response(),
+        Err(e) => {
+            eprintln!("axum_backend: starting a link failed: {e}");
+            page(
+                e.status(),
+                "Linking failed",
+                &format!("<p id=\"reason\">{}</p>", esc(e.public_message())),
+            )
+        }
+    }
+}
+
+/// Where NOX sends the browser back: single use, for the logged-in user only.
+async fn callback(
+    State(site): State<Site>,
+    headers: HeaderMap,
+    session: tower_sessions::Session,
+    uri: Uri,
+) -> Response {
+    let Some(user) = logged_in(&headers) else {
+        return page(
+            StatusCode::UNAUTHORIZED,
+            "Linking failed",
+            "<p id=\"reason\">Log in first, then start linking again.</p>",
+        );
+    };
+    match finish_supplier_link(&session, &user, &uri.to_string()).await {
+        Ok(connection) => {
+            let mut linked = site.linked.lock().unwrap();
+            let mine = linked.entry(user).or_default();
+            mine.push(connection);
+            page(
+                StatusCode::OK,
+                "Heat pump linked",
+                &format!(
+                    "<p id=\"result\">Your device is linked to NOX.</p>{}<p><a href=\"/\">Back</a></p>",
+                    device_list(mine)
+                ),
+            )
+        }
+        Err(e) => {
+            // The details (ids, what failed) go to the log; the page says what to do.
+            eprintln!("axum_backend: a callback was refused: {e}");
+            page(
+                e.status(),
+                "Linking failed",
+                &format!(
+                    "<p id=\"reason\">{}</p><p><a href=\"/\">Back</a></p>",
+                    esc(e.public_message())
+                ),
+            )
+        }
+    }
+}
+
+#[allow(dead_code)] // the tests include this file for `serve`, and call their own main
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    let listen = env("LISTEN").unwrap_or_else(|| "127.0.0.1:3000".into());
+    let listener = tokio::net::TcpListener::bind(&listen).await?;
+    let public_url = env("PUBLIC_URL").unwrap_or_else(|| format!("http://{listen}"));
+    let database_url = env("DATABASE_URL").unwrap_or_else(|| {
+        let file = std::env::temp_dir().join("axum_backend.db");
+        format!("sqlite://{}?mode=rwc", file.display())
+    });
+
+    // The embedded mock unless a real NOX is configured; kept alive for the whole run.
+    let mut _mock = None;
+    let nox = if env("NOX_API_KEY").is_some() {
+        let client = Client::from_env()?;
+        println!("NOX: {}", client.base_url());
+        client
+    } else {
+        let mock = nox_mock::MockServer::start().await?;
+        let client = Client::builder()
+            .api_key(mock.api_key())
+            .base_url(mock.base_url())
+            .build()?;
+        println!("NOX: the embedded nox-mock at {}", mock.base_url());
+        _mock = Some(mock);
+        client
+    };
+    // The URL itself is not printed: it may hold a password.
+    let store = if database_url.starts_with("postgres") {
+        "PostgreSQL (DATABASE_URL)"
+    } else {
+        "SQLite"
+    };
+    println!("sessions: {store}");
+    println!("open {public_url}");
+    serve(listener, nox, &public_url, &database_url).await
+}
