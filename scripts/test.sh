@@ -29,3 +29,6 @@ bash scripts/conformance.sh
 
 echo "== cargo test --workspace"
 cargo test --workspace --locked
+
+echo "== the example backend runs with its one command"
+bash scripts/example-smoke.sh

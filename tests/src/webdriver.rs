@@ -152,6 +152,17 @@ impl Driver {
         .await;
     }
 
+    /// Types `text` into the element matching `css`.
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let id = self.find(css).await;
+        self.cmd(
+            reqwest::Method::POST,
+            &self.path(&format!("/element/{id}/value")),
+            Some(json!({ "text": text })),
+        )
+        .await;
+    }
+
     pub async fn text(&self, css: &str) -> String {
         let id = self.find(css).await;
         self.cmd(

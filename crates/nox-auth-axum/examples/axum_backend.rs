@@ -12,9 +12,9 @@
 //! - `NOX_API_KEY` (and `NOX_BASE_URL`): use that NOX instead of the embedded mock;
 //! - `DATABASE_URL`: the session store, `sqlite://FILE?mode=rwc` (default: `axum_backend.db`
 //!   in the temporary directory) or `postgres://…`, shared by several instances;
-//! - `LISTEN`: the address to bind (default `127.0.0.1:3000`);
+//! - `LISTEN`: the address to bind (default `127.0.0.1:3000`; port 0 picks a free one);
 //! - `PUBLIC_URL`: the site's URL as browsers see it, used for the callback URL (default
-//!   `http://` + `LISTEN`).
+//!   `http://` + the bound address).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -241,7 +241,10 @@ async fn callback(
         Ok(connection) => {
             let mut linked = site.linked.lock().unwrap();
             let mine = linked.entry(user).or_default();
-            mine.push(connection);
+            // Idempotent by link token: two racing requests may both finish one link.
+            if !mine.iter().any(|c| c.link_token == connection.link_token) {
+                mine.push(connection);
+            }
             page(
                 StatusCode::OK,
                 "Heat pump linked",
@@ -272,7 +275,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
     let listen = env("LISTEN").unwrap_or_else(|| "127.0.0.1:3000".into());
     let listener = tokio::net::TcpListener::bind(&listen).await?;
-    let public_url = env("PUBLIC_URL").unwrap_or_else(|| format!("http://{listen}"));
+    let bound = listener.local_addr()?; // the real port when LISTEN asks for port 0
+    let public_url = env("PUBLIC_URL").unwrap_or_else(|| format!("http://{bound}"));
     let database_url = env("DATABASE_URL").unwrap_or_else(|| {
         let file = std::env::temp_dir().join("axum_backend.db");
         format!("sqlite://{}?mode=rwc", file.display())

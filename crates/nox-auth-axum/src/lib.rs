@@ -5,11 +5,12 @@
 //! this browser*, (b) verifies the payload against it, (c) consumes it so the callback URL
 //! cannot be replayed, and (d) survives a restart or a second instance of the backend.
 //! [`start_supplier_link`] and [`finish_supplier_link`] do all four, keeping the pending link
-//! session in the user's server-side session (any tower-sessions store: SQLite, PostgreSQL…);
+//! session in the user's server-side session (any tower-sessions store: SQLite for one
+//! machine, PostgreSQL for several instances; both from `tower-sessions-sqlx-store`);
 //! [`start_manufacturer_link`] and [`finish_manufacturer_link`] do the same for manufacturers.
 //!
 //! ```no_run
-//! use axum::extract::{Query, State};
+//! use axum::extract::State;
 //! use axum::response::{IntoResponse, Redirect, Response};
 //! use nox_auth::{AssetType, Client, SupplierLinkRequest};
 //! use nox_auth_axum::{LinkError, finish_supplier_link, start_supplier_link};
@@ -26,10 +27,32 @@
 //!     let user = logged_in_user(&session);
 //!     match finish_supplier_link(&session, &user, &uri.to_string()).await {
 //!         Ok(linked) => format!("linked {:?}", linked.device_ids).into_response(),
-//!         Err(e) => e.into_response(), // a status and a short text; details are logged, not shown
+//!         // A status and a sentence safe to show; `e`'s Display has the details, for logs.
+//!         Err(e) => e.into_response(),
 //!     }
 //! }
 //! ```
+//!
+//! `crates/nox-auth-axum/examples/axum_backend.rs` is a whole site (login, link page,
+//! result page) around these two handlers: `cargo run -p nox-auth-axum --example axum_backend`.
+//!
+//! # The session cookie must be `SameSite=Lax`
+//!
+//! tower-sessions' default is `Strict`, and a browser does not send a `Strict` cookie with
+//! the navigation that comes back from NOX (another site): every callback would then find no
+//! session ([`LinkError::NoSession`]). Set
+//! `SessionManagerLayer::new(store).with_same_site(SameSite::Lax)`; `Lax` still keeps the
+//! cookie off cross-site POSTs and sub-requests.
+//!
+//! # What single use means
+//!
+//! The finish functions remove the pending link session and save the removal before
+//! anything else, so a callback URL opened again, in this browser or another, is refused
+//! ([`LinkError::NoPendingLink`], 410), even when the first attempt failed verification.
+//! tower-sessions has no atomic "take": two requests *racing* with the same session cookie
+//! (the same browser, within milliseconds) can both read the pending session before either
+//! saves. Both are then the same user finishing the same link, so record the connection
+//! idempotently (by `link_token`).
 
 #![warn(missing_docs)]
 

@@ -1,0 +1,256 @@
+//! The example backend (`crates/nox-auth-axum/examples/axum_backend.rs`) as its users meet
+//! it: in headless Chromium (log in, link, choose a brand in the mock's Authenticator UI,
+//! land on the result page; the same callback URL again is refused and the page says why),
+//! and as two instances sharing one PostgreSQL server (start on one, finish on the other).
+//!
+//! The PostgreSQL test reads the server from `NOX_TEST_DATABASE_URL`; `scripts/test.sh`
+//! starts one (installing Debian's postgresql when missing) and sets
+//! `NOX_REQUIRE_POSTGRES=1`, which turns a missing server into a failure instead of a skip.
+
+#[path = "../../crates/nox-auth-axum/examples/axum_backend.rs"]
+mod axum_backend;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use nox_auth::Client;
+use nox_e2e::webdriver::Driver;
+use reqwest::StatusCode;
+
+/// The example on 127.0.0.1 (a free port), with `nox` as NOX and the sessions in
+/// `database_url`; its base URL once it answers.
+async fn start_example(nox: &nox_mock::MockServer, public_url: Option<&str>, db: &str) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let client = Client::builder()
+        .api_key(nox.api_key())
+        .base_url(nox.base_url())
+        .build()
+        .unwrap();
+    let public = public_url.unwrap_or(&base).to_owned();
+    let db = db.to_owned();
+    tokio::spawn(async move {
+        if let Err(e) = axum_backend::serve(listener, client, &public, &db).await {
+            panic!("the example stopped: {e}");
+        }
+    });
+    // It answers once its store is migrated (the listener queues until then).
+    let http = reqwest::Client::new();
+    for _ in 0..200 {
+        if let Ok(r) = http.get(&base).send().await
+            && r.status() == StatusCode::OK
+        {
+            return base;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the example did not answer at {base}");
+}
+
+fn temp_sqlite(name: &str) -> (std::path::PathBuf, String) {
+    let dir = std::env::temp_dir().join(format!("nox-example-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.join("sessions.db").display());
+    (dir, url)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_example_links_a_heat_pump_in_chromium_and_refuses_the_replay() {
+    let Some(mut driver) = Driver::launch("axum-example").await else {
+        return;
+    };
+    // NOX on another host than the site (127.0.0.2 vs 127.0.0.1): the browser comes back
+    // cross-site, as from the real NOX, so a SameSite=Strict session cookie would be lost.
+    let nox = nox_mock::MockServer::start_with(
+        nox_mock::MockConfig::default().addr("127.0.0.2:0".parse().unwrap()),
+    )
+    .await
+    .unwrap();
+    let (dir, db) = temp_sqlite("chromium");
+    let base = start_example(&nox, None, &db).await;
+
+    driver.goto(&base).await;
+    assert_eq!(driver.text("h1").await, "Log in");
+    driver.type_into("#user", "alice").await;
+    driver.click("#login").await;
+    assert_eq!(
+        driver.text_becomes("#who", "Logged in as alice").await,
+        "Logged in as alice"
+    );
+    assert_eq!(driver.text("#devices").await, "No devices linked yet.");
+
+    driver.click("#link").await;
+    assert_eq!(
+        driver
+            .text_becomes("h1", "Connect your device to NOX")
+            .await,
+        "Connect your device to NOX"
+    );
+    let at_nox = driver.current_url().await;
+    assert!(
+        at_nox.starts_with(&format!("{}/ui?token=", nox.base_url())),
+        "{at_nox}"
+    );
+    driver.click("#brand-vaillant").await;
+    driver.click("#submit").await;
+
+    assert_eq!(
+        driver.text_becomes("h1", "Heat pump linked").await,
+        "Heat pump linked"
+    );
+    let callback = driver.current_url().await;
+    assert!(
+        callback.starts_with(&format!("{base}/nox/callback?data=")),
+        "{callback}"
+    );
+    let devices = driver.text("#devices").await;
+    let token = at_nox["/ui?token=".len() + nox.base_url().len()..]
+        .split('&')
+        .next()
+        .unwrap();
+    let linked = nox.session(token).unwrap().device_ids;
+    assert_eq!(linked.len(), 1);
+    assert_eq!(devices, format!("{} (vaillant, hp)", linked[0]));
+
+    // The same callback URL again: refused, and the page says why.
+    driver.goto(&callback).await;
+    assert_eq!(
+        driver.text_becomes("h1", "Linking failed").await,
+        "Linking failed"
+    );
+    assert_eq!(
+        driver.text("#reason").await,
+        "This link was already used or has not been started here. Start linking again."
+    );
+    // The home page still lists the one device.
+    driver.goto(&base).await;
+    assert_eq!(driver.text("#devices").await, devices);
+    driver.quit().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The PostgreSQL server of `scripts/test.sh`, or `None` (and a note) where none is given
+/// and none is required.
+fn postgres_or_skip() -> Option<String> {
+    let url = std::env::var("NOX_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
+    if url.is_none() {
+        let required =
+            std::env::var_os("NOX_REQUIRE_POSTGRES").is_some() || std::env::var_os("CI").is_some();
+        assert!(
+            !required,
+            "NOX_TEST_DATABASE_URL is not set; run `bash scripts/test.sh`, which starts PostgreSQL"
+        );
+        eprintln!(
+            "SKIPPED: no PostgreSQL server (bash scripts/test.sh starts one and sets NOX_TEST_DATABASE_URL)"
+        );
+    }
+    url
+}
+
+/// A browser for the HTTP-level tests: cookies kept, redirects not followed.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_provider(Arc::new(reqwest::cookie::Jar::default()))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_sharing_postgres_start_on_one_and_finish_on_the_other() {
+    let Some(db) = postgres_or_skip() else {
+        return;
+    };
+    let nox = nox_mock::MockServer::start().await.unwrap();
+    // Both instances stand behind one public URL, as behind a load balancer.
+    let public = "http://shop.example";
+    let a = start_example(&nox, Some(public), &db).await;
+    let b = start_example(&nox, Some(public), &db).await;
+
+    // The browser's cookies go to both (cookies do not depend on the port).
+    let browser = browser();
+    let resp = browser
+        .post(format!("{a}/login"))
+        .form(&[("user", "frank")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let resp = browser.post(format!("{a}/link")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let to = resp.headers()["location"].to_str().unwrap().to_owned();
+    let token = to
+        .strip_prefix(&format!("{}/ui?token=", nox.base_url()))
+        .unwrap_or_else(|| panic!("{to}"))
+        .split('&')
+        .next()
+        .unwrap();
+    let callback = nox.complete(token, "daikin", vec!["hp-77".into()]).unwrap();
+    let path = callback.strip_prefix(public).unwrap();
+
+    // Finished on the other instance: verified, the device listed.
+    let resp = browser.get(format!("{b}{path}")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let page = resp.text().await.unwrap();
+    assert!(page.contains("<h1>Heat pump linked</h1>"), "{page}");
+    assert!(page.contains("<li>hp-77 (daikin, hp)</li>"), "{page}");
+
+    // Single use across instances: the first one refuses the same callback now.
+    let resp = browser.get(format!("{a}{path}")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::GONE);
+    assert!(resp.text().await.unwrap().contains("already used"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_example_escapes_what_it_shows_and_refuses_bad_logins() {
+    let nox = nox_mock::MockServer::start().await.unwrap();
+    let (dir, db) = temp_sqlite("escape");
+    let base = start_example(&nox, None, &db).await;
+    let browser = browser();
+    // A user name that is markup is refused, not echoed.
+    let resp = browser
+        .post(format!("{base}/login"))
+        .form(&[("user", "<script>x</script>")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert!(!resp.text().await.unwrap().contains("<script>"));
+
+    // Device ids and brands come from outside: NOX's callback shows escaped.
+    browser
+        .post(format!("{base}/login"))
+        .form(&[("user", "grace")])
+        .send()
+        .await
+        .unwrap();
+    let resp = browser.post(format!("{base}/link")).send().await.unwrap();
+    let to = resp.headers()["location"].to_str().unwrap().to_owned();
+    let token = to
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    let callback = nox
+        .complete(token, "daikin", vec!["<img src=x onerror=alert(1)>".into()])
+        .unwrap();
+    let page = browser
+        .get(&callback)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("&lt;img src=x onerror=alert(1)&gt; (daikin, hp)"),
+        "{page}"
+    );
+    assert!(!page.contains("<img"), "{page}");
+    let _ = std::fs::remove_dir_all(dir);
+}
