@@ -38,6 +38,10 @@ impl Drop for Driver {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // A test that panicked before `quit` leaves its profile behind otherwise.
+        if let Some(profile) = self.profile.take() {
+            let _ = std::fs::remove_dir_all(profile);
+        }
     }
 }
 
