@@ -35,3 +35,14 @@ for krate in nox-auth-v1 nox-auth-v2; do
   check -p "$krate" --features schemars
 done
 echo "features: $n combinations of nox-auth and both generated crates compiled"
+
+# nox-auth stays lean: the axum integration lives in nox-auth-axum, so no feature of nox-auth
+# brings axum, tower-sessions or an SQL crate.
+heavy=$(cargo tree -q --locked -p nox-auth --all-features -e normal,build --prefix none \
+  | awk '{print $1}' | grep -E '^(axum|axum-core|tower-sessions.*|sqlx.*|libsqlite3-sys|tokio-postgres|postgres.*)$' \
+  | sort -u || true)
+if [ -n "$heavy" ]; then
+  echo "features: nox-auth depends on $(echo $heavy)"
+  exit 1
+fi
+echo "features: nox-auth (all features) compiles no axum, tower-sessions or SQL crate"
