@@ -241,19 +241,11 @@ impl Driver {
 /// The browser tools, or `None` (and a note) where they are missing and not required;
 /// `NOX_REQUIRE_BROWSER` or `CI` turn a missing browser into a failure.
 pub fn browser_or_skip() -> Option<(PathBuf, PathBuf)> {
-    let tools = browser_tools();
-    if tools.is_none() {
-        let required =
-            std::env::var_os("NOX_REQUIRE_BROWSER").is_some() || std::env::var_os("CI").is_some();
-        assert!(
-            !required,
-            "chromium/chromedriver not found; run `bash scripts/test.sh`, which installs them"
-        );
-        eprintln!(
-            "SKIPPED: chromium and chromedriver are not installed (bash scripts/test.sh installs them)"
-        );
-    }
-    tools
+    crate::required_or_skip(
+        browser_tools(),
+        "chromium with chromedriver",
+        "NOX_REQUIRE_BROWSER",
+    )
 }
 
 impl Driver {

@@ -136,18 +136,11 @@ fn postgres_or_skip() -> Option<String> {
     let url = std::env::var("NOX_TEST_DATABASE_URL")
         .ok()
         .filter(|u| !u.is_empty());
-    if url.is_none() {
-        let required =
-            std::env::var_os("NOX_REQUIRE_POSTGRES").is_some() || std::env::var_os("CI").is_some();
-        assert!(
-            !required,
-            "NOX_TEST_DATABASE_URL is not set; run `bash scripts/test.sh`, which starts PostgreSQL"
-        );
-        eprintln!(
-            "SKIPPED: no PostgreSQL server (bash scripts/test.sh starts one and sets NOX_TEST_DATABASE_URL)"
-        );
-    }
-    url
+    nox_e2e::required_or_skip(
+        url,
+        "a PostgreSQL server (NOX_TEST_DATABASE_URL)",
+        "NOX_REQUIRE_POSTGRES",
+    )
 }
 
 /// A browser for the HTTP-level tests: cookies kept, redirects not followed.
