@@ -17,7 +17,7 @@
 //!   `http://` + the bound address).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::Router;
 use axum::extract::{Form, State};
@@ -158,7 +158,12 @@ async fn home(State(site): State<Site>, headers: HeaderMap) -> Response {
              <button id=\"login\">Log in</button></form>",
         );
     };
-    let linked = site.linked.lock().unwrap().get(&user).cloned();
+    let linked = site
+        .linked
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&user)
+        .cloned();
     page(
         StatusCode::OK,
         "Link your heat pump",
@@ -239,7 +244,7 @@ async fn callback(
     };
     match finish_supplier_link(&session, &user, &uri.to_string()).await {
         Ok(connection) => {
-            let mut linked = site.linked.lock().unwrap();
+            let mut linked = site.linked.lock().unwrap_or_else(PoisonError::into_inner);
             let mine = linked.entry(user).or_default();
             // Idempotent by link token: two racing requests may both finish one link.
             if !mine.iter().any(|c| c.link_token == connection.link_token) {
@@ -269,7 +274,8 @@ async fn callback(
     }
 }
 
-#[allow(dead_code)] // the tests include this file for `serve`, and call their own main
+// tests/tests/axum_example.rs includes this file for `serve`; there `main` goes unused.
+#[allow(dead_code)]
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
