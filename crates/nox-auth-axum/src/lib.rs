@@ -27,7 +27,7 @@
 //!     let user = logged_in_user(&session);
 //!     match finish_supplier_link(&session, &user, &uri.to_string()).await {
 //!         Ok(linked) => format!("linked {:?}", linked.device_ids).into_response(),
-//!         // A status and a sentence safe to show; `e`'s Display has the details, for logs.
+//!         // A status and a sentence safe to show; the details go to `tracing`.
 //!         Err(e) => e.into_response(),
 //!     }
 //! }
@@ -163,11 +163,19 @@ impl LinkError {
     }
 }
 
-/// [`LinkError::status`] with [`LinkError::public_message`] as plain text. To show your
-/// own page instead, build it from those two.
+/// [`LinkError::status`] with [`LinkError::public_message`] as plain text, and the details
+/// (`Display`) logged as a `tracing` event: `error` for a 5xx, `warn` for a refused
+/// callback. To show your own page instead, build it from `status` and `public_message`
+/// (and log the error yourself).
 impl IntoResponse for LinkError {
     fn into_response(self) -> Response {
-        self.answer().into_response()
+        let (status, text) = self.answer();
+        if status.is_server_error() {
+            tracing::error!(status = status.as_u16(), error = %self, "NOX link failed");
+        } else {
+            tracing::warn!(status = status.as_u16(), error = %self, "NOX link refused");
+        }
+        (status, text).into_response()
     }
 }
 
