@@ -72,7 +72,8 @@ pub const PENDING_KEY: &str = "nox_auth.pending_supplier_link";
 pub const PENDING_MANUFACTURER_KEY: &str = "nox_auth.pending_manufacturer_link";
 
 /// Why a link could not be started or finished. Converts into an HTTP answer that says
-/// what to do, never the details (those are in `Display`, for your logs).
+/// what to do, never the details: those are in `Display`, which `into_response` logs
+/// through `tracing`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum LinkError {
