@@ -11,9 +11,11 @@ use axum::extract::{Query, State};
 use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use nox_auth::callback::VerifiedConnection;
 use nox_auth::{AssetType, Client, SupplierLinkRequest};
 use nox_auth_axum::{
-    finish_manufacturer_link, finish_supplier_link, start_manufacturer_link, start_supplier_link,
+    LinkError, finish_manufacturer_link, finish_supplier_link, start_manufacturer_link,
+    start_supplier_link,
 };
 use reqwest::StatusCode;
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
@@ -46,10 +48,9 @@ async fn link(State(app): State<App>, session: Session) -> Response {
         return (StatusCode::UNAUTHORIZED, "log in first").into_response();
     };
     let req = SupplierLinkRequest::new(user, AssetType::Hp, app.callback_url.as_str());
-    match start_supplier_link(&app.nox, &session, req).await {
-        Ok(redirect) => redirect.into_response(),
-        Err(e) => e.into_response(),
-    }
+    start_supplier_link(&app.nox, &session, req)
+        .await
+        .into_response()
 }
 
 async fn link_manufacturer(State(app): State<App>, session: Session) -> Response {
@@ -60,8 +61,20 @@ async fn link_manufacturer(State(app): State<App>, session: Session) -> Response
         .callback_url
         .replace("/nox/callback", "/nox/manufacturer-callback");
     let req = nox_auth::ManufacturerLinkRequest::new(user, callback);
-    match start_manufacturer_link(&app.nox, &session, req).await {
-        Ok(redirect) => redirect.into_response(),
+    start_manufacturer_link(&app.nox, &session, req)
+        .await
+        .into_response()
+}
+
+/// What both callback handlers answer: the linked devices, or the error's response.
+fn linked_or_refused(result: Result<VerifiedConnection, LinkError>) -> Response {
+    match result {
+        Ok(linked) => format!(
+            "linked {} for {}",
+            linked.device_ids.join(","),
+            linked.user_id
+        )
+        .into_response(),
         Err(e) => e.into_response(),
     }
 }
@@ -70,30 +83,14 @@ async fn manufacturer_callback(session: Session, uri: Uri) -> Response {
     let Some(user) = user(&session).await else {
         return (StatusCode::UNAUTHORIZED, "log in first").into_response();
     };
-    match finish_manufacturer_link(&session, &user, &uri.to_string()).await {
-        Ok(linked) => format!(
-            "linked {} for {}",
-            linked.device_ids.join(","),
-            linked.user_id
-        )
-        .into_response(),
-        Err(e) => e.into_response(),
-    }
+    linked_or_refused(finish_manufacturer_link(&session, &user, &uri.to_string()).await)
 }
 
 async fn callback(session: Session, uri: Uri) -> Response {
     let Some(user) = user(&session).await else {
         return (StatusCode::UNAUTHORIZED, "log in first").into_response();
     };
-    match finish_supplier_link(&session, &user, &uri.to_string()).await {
-        Ok(linked) => format!(
-            "linked {} for {}",
-            linked.device_ids.join(","),
-            linked.user_id
-        )
-        .into_response(),
-        Err(e) => e.into_response(),
-    }
+    linked_or_refused(finish_supplier_link(&session, &user, &uri.to_string()).await)
 }
 
 /// The backend on a SQLite file: its base URL, and a handle that stops it.
@@ -325,7 +322,6 @@ async fn the_manufacturer_flow_is_single_use_too() {
 
 #[tokio::test]
 async fn a_callback_without_a_known_session_says_so() {
-    use nox_auth_axum::LinkError;
     let store = Arc::new(tower_sessions::MemoryStore::default());
     let callback = "/nox/callback?data=e30";
     // No session cookie at all (what a SameSite=Strict cookie gives after NOX's redirect).
