@@ -43,7 +43,7 @@ for spec in "${specs[@]}"; do
   case "$spec" in *-v2) url="$base/v2" ;; *) url="$base" ;; esac
   echo "== schemathesis: $spec against $url"
   if ! NOX_BRANDS_JSON=target/effective/brands.json PYTHONPATH=scripts SCHEMATHESIS_HOOKS=schemathesis_hooks \
-      "$venv/bin/st" run "target/effective/$spec.json" --url "$url" -H "x-api-key: $key" \
+      "$venv/bin/st" --config-file scripts/schemathesis.toml run "target/effective/$spec.json" --url "$url" -H "x-api-key: $key" \
       --checks all --max-examples "${ST_MAX_EXAMPLES:-60}" "${seed_args[@]}" --no-color; then
     status=1
   fi
