@@ -105,11 +105,8 @@ async fn the_example_links_a_heat_pump_in_chromium_and_refuses_the_replay() {
         "{callback}"
     );
     let devices = driver.text("#devices").await;
-    let token = at_nox["/ui?token=".len() + nox.base_url().len()..]
-        .split('&')
-        .next()
-        .unwrap();
-    let linked = nox.session(token).unwrap().device_ids;
+    let token = nox_mock::link_token(&at_nox).unwrap();
+    let linked = nox.session(&token).unwrap().device_ids;
     assert_eq!(linked.len(), 1);
     assert_eq!(devices, format!("{} (vaillant, hp)", linked[0]));
 
@@ -175,13 +172,14 @@ async fn two_instances_sharing_postgres_start_on_one_and_finish_on_the_other() {
     let resp = browser.post(format!("{a}/link")).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let to = resp.headers()["location"].to_str().unwrap().to_owned();
-    let token = to
-        .strip_prefix(&format!("{}/ui?token=", nox.base_url()))
-        .unwrap_or_else(|| panic!("{to}"))
-        .split('&')
-        .next()
+    assert!(
+        to.starts_with(&format!("{}/ui?token=", nox.base_url())),
+        "{to}"
+    );
+    let token = nox_mock::link_token(&to).unwrap();
+    let callback = nox
+        .complete(&token, "daikin", vec!["hp-77".into()])
         .unwrap();
-    let callback = nox.complete(token, "daikin", vec!["hp-77".into()]).unwrap();
     let path = callback.strip_prefix(public).unwrap();
 
     // Finished on the other instance: verified, the device listed.
@@ -222,15 +220,13 @@ async fn the_example_escapes_what_it_shows_and_refuses_bad_logins() {
         .unwrap();
     let resp = browser.post(format!("{base}/link")).send().await.unwrap();
     let to = resp.headers()["location"].to_str().unwrap().to_owned();
-    let token = to
-        .split("token=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap();
+    let token = nox_mock::link_token(&to).unwrap();
     let callback = nox
-        .complete(token, "daikin", vec!["<img src=x onerror=alert(1)>".into()])
+        .complete(
+            &token,
+            "daikin",
+            vec!["<img src=x onerror=alert(1)>".into()],
+        )
         .unwrap();
     let page = browser
         .get(&callback)

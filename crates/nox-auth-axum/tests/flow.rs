@@ -169,14 +169,8 @@ async fn start_and_complete(
         to.starts_with(&format!("{}/ui?token=", nox.base_url())),
         "{to}"
     );
-    let token = to
-        .split("token=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap();
-    nox.complete(token, "daikin", vec!["hp-1".into()]).unwrap()
+    let token = nox_mock::link_token(&to).unwrap();
+    nox.complete(&token, "daikin", vec!["hp-1".into()]).unwrap()
 }
 
 fn temp_db(name: &str) -> std::path::PathBuf {
@@ -292,14 +286,8 @@ async fn the_manufacturer_flow_is_single_use_too() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let to = resp.headers()["location"].to_str().unwrap().to_owned();
-    let token = to
-        .split("token=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap();
-    let callback = nox.complete(token, "Acme", vec!["inv-9".into()]).unwrap();
+    let token = nox_mock::link_token(&to).unwrap();
+    let callback = nox.complete(&token, "Acme", vec!["inv-9".into()]).unwrap();
     assert!(
         callback.starts_with(&format!("{base}/nox/manufacturer-callback?data=")),
         "{callback}"

@@ -80,6 +80,23 @@ pub use store::{
     Clock, CompleteError, ManualClock, NoxUser, RecordedRequest, Session, SessionKind, SystemClock,
 };
 
+/// The link token in a `link_url` the mock gave (its `token` query parameter): what
+/// [`MockServer::complete`] and [`MockServer::session`] take, for a test that only sees
+/// the redirect a backend answered with. `None` when the URL has no token.
+///
+/// ```
+/// let url = "http://127.0.0.1:8080/ui?token=abc123&language=en";
+/// assert_eq!(nox_mock::link_token(url).as_deref(), Some("abc123"));
+/// assert_eq!(nox_mock::link_token("http://127.0.0.1:8080/ui"), None);
+/// ```
+pub fn link_token(link_url: &str) -> Option<String> {
+    url::Url::parse(link_url)
+        .ok()?
+        .query_pairs()
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.into_owned())
+}
+
 /// The largest request body the API accepts (413 above it).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
