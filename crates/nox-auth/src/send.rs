@@ -98,8 +98,8 @@ async fn from_progenitor<E: ErrorBody>(
             let (message, code) = resp.into_inner().message_and_code();
             let message = message
                 .map(|m| excerpt(&m, 1024))
-                .unwrap_or_else(|| "(no message)".to_owned());
-            if matches!(status.as_u16(), 401 | 403) {
+                .unwrap_or_else(|| NO_MESSAGE.to_owned());
+            if is_unauthorized(status) {
                 Error::Unauthorized {
                     operation,
                     status,
@@ -130,6 +130,14 @@ async fn from_progenitor<E: ErrorBody>(
         P::InvalidUpgrade(source) => transport(operation, source),
     }
 }
+
+/// 401 and 403 are [`Error::Unauthorized`], whether the operation documents them or not.
+fn is_unauthorized(status: reqwest::StatusCode) -> bool {
+    matches!(status.as_u16(), 401 | 403)
+}
+
+/// The message of an error answer that carried none.
+const NO_MESSAGE: &str = "(no message)";
 
 fn transport(operation: &'static str, source: reqwest::Error) -> Error {
     let kind = if source.is_timeout() {
@@ -219,12 +227,12 @@ async fn unexpected(operation: &'static str, mut resp: reqwest::Response) -> Err
                 .map(str::to_owned)
         });
     let body_excerpt = excerpt(message.as_deref().unwrap_or(&text), BODY_EXCERPT_LIMIT);
-    if matches!(status.as_u16(), 401 | 403) {
+    if is_unauthorized(status) {
         return Error::Unauthorized {
             operation,
             status,
             message: if body_excerpt.is_empty() {
-                "(no message)".into()
+                NO_MESSAGE.into()
             } else {
                 body_excerpt
             },

@@ -212,16 +212,28 @@ impl CallbackPayload {
         options: &VerifyOptions,
     ) -> Result<VerifiedConnection, VerifyError> {
         self.check_user_and_times(&session.user_id, &session.times, now, options)?;
-        Ok(VerifiedConnection {
+        let known = self.known_brand();
+        Ok(self.connection(&session.link_token, Open::Unknown(String::new()), known))
+    }
+
+    /// The verified connection this payload makes for the session `link_token` (both
+    /// kinds of session); `known_brand` is the payload's brand as the caller parsed it.
+    fn connection(
+        &self,
+        link_token: &str,
+        asset_type: Open<AssetType>,
+        known_brand: Option<Brand>,
+    ) -> VerifiedConnection {
+        VerifiedConnection {
             nox_user_id: self.nox_user_id.clone(),
             user_id: self.supplier_user_id.clone(),
-            link_token: session.link_token.clone(),
-            asset_type: Open::Unknown(String::new()),
+            link_token: link_token.to_owned(),
+            asset_type,
             brand: self.brand.clone(),
-            known_brand: self.known_brand(),
+            known_brand,
             device_ids: self.device_ids.clone(),
             connected_at: self.connected_at,
-        })
+        }
     }
 
     /// Checks this callback against the link session you created for the logged-in
@@ -314,15 +326,6 @@ impl CallbackPayload {
             }
             _ => {}
         }
-        Ok(VerifiedConnection {
-            nox_user_id: self.nox_user_id.clone(),
-            user_id: self.supplier_user_id.clone(),
-            link_token: session.link_token.clone(),
-            asset_type: session.asset_type.clone(),
-            brand: self.brand.clone(),
-            known_brand: known,
-            device_ids: self.device_ids.clone(),
-            connected_at: self.connected_at,
-        })
+        Ok(self.connection(&session.link_token, session.asset_type.clone(), known))
     }
 }
