@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::CodegenError;
+use crate::operations::{self, OperationRow};
 use crate::spec::{self, LoadedSpec};
 
 /// The first line of every generated file.
@@ -28,6 +29,11 @@ pub struct Manifest {
     /// (`nox-contract` embeds them). Relative to the workspace root; none when absent.
     #[serde(default)]
     pub effective_specs: Option<PathBuf>,
+    /// Where the operation table of every spec is written (one Rust file: the
+    /// `Operation` enum, see [`crate::operations`]). Relative to the workspace root;
+    /// none when absent.
+    #[serde(default)]
+    pub operations: Option<PathBuf>,
     /// The generated crates.
     #[serde(rename = "crate")]
     pub crates: Vec<CrateEntry>,
@@ -41,6 +47,10 @@ pub struct CrateEntry {
     pub path: PathBuf,
     /// One line of crate documentation.
     pub doc: String,
+    /// The API its specs describe (`authenticator`), for the operation table.
+    pub api: String,
+    /// The API version of its specs (`v2`), for the operation table.
+    pub version: String,
     /// The clients it holds, one module each.
     #[serde(rename = "client")]
     pub clients: Vec<ClientEntry>,
@@ -184,7 +194,11 @@ fn optional_derives(items: &mut [syn::Item]) {
 
 /// The crate root of a generated crate: its docs, one `mod` per client, and the
 /// `ClientHooks` impl that routes every request through the runtime.
-pub fn generate_lib(krate: &CrateEntry, specs: &[(&ClientEntry, &LoadedSpec)]) -> String {
+pub fn generate_lib(
+    krate: &CrateEntry,
+    specs: &[(&ClientEntry, &LoadedSpec)],
+    operations: &[OperationRow],
+) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{HEADER}\n");
     let _ = writeln!(out, "//! {}", krate.doc);
@@ -206,8 +220,18 @@ pub fn generate_lib(krate: &CrateEntry, specs: &[(&ClientEntry, &LoadedSpec)]) -
         "//!\n\
          //! Every `Client` holds a [`nox_auth_runtime::Runtime`], which adds the API key,\n\
          //! retries and tracing to each request. Most users want the `nox-auth` facade instead.\n\n\
-         pub use nox_auth_runtime::Runtime;\n",
+         pub use nox_auth_runtime::{Operation, Runtime};\n",
     );
+    let _ = writeln!(
+        out,
+        "\n/// The operations of this crate's clients, from the operation table.\n\
+         pub const OPERATIONS: [Operation; {}] = [",
+        operations.len()
+    );
+    for op in operations {
+        let _ = writeln!(out, "    Operation::{},", op.variant);
+    }
+    out.push_str("];\n");
     for (client, spec) in specs {
         let m = &client.module;
         let _ = write!(
@@ -240,15 +264,20 @@ pub fn render_all(root: &Path) -> Result<BTreeMap<PathBuf, String>, Vec<CodegenE
     let manifest = Manifest::load(root).map_err(|e| vec![e])?;
     let mut files = BTreeMap::new();
     let mut errors = Vec::new();
+    let mut table = Vec::new();
     for krate in &manifest.crates {
         let mut loaded = Vec::new();
+        let mut crate_ops = Vec::new();
         for client in &krate.clients {
             let spec_path = root.join(&client.spec);
             match spec::load(&spec_path).and_then(|s| {
                 let module = generate_module(&s)?;
-                Ok((s, module))
+                let rows =
+                    operations::rows(&s, &krate.api, &krate.version, &client.module, &module)?;
+                Ok((s, module, rows))
             }) {
-                Ok((s, module)) => {
+                Ok((s, module, rows)) => {
+                    crate_ops.extend(rows);
                     files.insert(
                         krate.path.join("src").join(format!("{}.rs", client.module)),
                         module,
@@ -271,8 +300,24 @@ pub fn render_all(root: &Path) -> Result<BTreeMap<PathBuf, String>, Vec<CodegenE
         }
         if loaded.len() == krate.clients.len() {
             let refs: Vec<_> = loaded.iter().map(|(c, s)| (*c, s)).collect();
-            files.insert(krate.path.join("src/lib.rs"), generate_lib(krate, &refs));
+            files.insert(
+                krate.path.join("src/lib.rs"),
+                generate_lib(krate, &refs, &crate_ops),
+            );
         }
+        table.extend(crate_ops);
+    }
+    if let Some(path) = &manifest.operations {
+        let names: std::collections::BTreeSet<_> = table.iter().map(|r| &r.name).collect();
+        if names.len() != table.len() {
+            errors.push(CodegenError::Manifest {
+                path: root.join(MANIFEST),
+                message: "two specs have an operation of the same name; the operation table \
+                          needs one name per operation"
+                    .to_owned(),
+            });
+        }
+        files.insert(path.clone(), to_lf(&operations::render(&table, HEADER)));
     }
     if errors.is_empty() {
         Ok(files)

@@ -1,6 +1,7 @@
 //! Workspace automation for the NOX client workspace.
 //!
 //! - [`codegen`]: `cargo xtask codegen [--check]`, specs → generated client crates.
+//! - [`operations`]: the operation table of every spec (`Operation` in `nox-auth-runtime`).
 //! - [`spec`]: loading, patching and validating one OpenAPI spec.
 //! - [`rules`]: how every spec is read for a client (open enums in responses, any 2xx a success).
 //! - [`CodegenError`]: what can go wrong, naming the file and the operation.
@@ -9,6 +10,7 @@
 
 pub mod codegen;
 mod error;
+pub mod operations;
 pub mod rules;
 pub mod spec;
 

@@ -19,7 +19,7 @@ fn temp_root() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let src = workspace();
     copy_dir(&src.join("specs"), &dir.path().join("specs"));
-    for krate in ["nox-auth-v1", "nox-auth-v2"] {
+    for krate in ["nox-auth-v1", "nox-auth-v2", "nox-auth-runtime"] {
         let rel = Path::new("crates").join(krate).join("src");
         copy_dir(&src.join(&rel), &dir.path().join(&rel));
     }
@@ -84,8 +84,8 @@ fn generation_is_deterministic_and_lf_only() {
     assert_eq!(first, second);
     assert_eq!(
         first.len(),
-        10,
-        "2 crates × (lib.rs + 2 modules) + 4 effective specs"
+        11,
+        "2 crates × (lib.rs + 2 modules) + 4 effective specs + the operation table"
     );
     for (path, text) in &first {
         assert!(!text.contains('\r'), "{} has CR characters", path.display());

@@ -10,7 +10,14 @@
 //! Every `Client` holds a [`nox_auth_runtime::Runtime`], which adds the API key,
 //! retries and tracing to each request. Most users want the `nox-auth` facade instead.
 
-pub use nox_auth_runtime::Runtime;
+pub use nox_auth_runtime::{Operation, Runtime};
+
+/// The operations of this crate's clients, from the operation table.
+pub const OPERATIONS: [Operation; 3] = [
+    Operation::CreateSupplierLinkSession,
+    Operation::CreateManufacturerLinkSession,
+    Operation::CreateManufacturerDeviceConnection,
+];
 
 /// Client for NOX Authenticator API — Supplier, generated from `specs/v2/openapi-supplier-auth-v2.json`.
 #[rustfmt::skip]

@@ -1,0 +1,146 @@
+//! Untrusted text made safe to show, one rule for the whole workspace.
+//!
+//! Whatever came from outside (a server's error body, a callback field, a URL, a JSON
+//! field name) is shown only through these functions: in the facade's errors, the mock's
+//! request log, the contract check's findings and the CLI's output.
+//!
+//! - [`escape`]: every control character (C0, DEL, C1) and every bidirectional control
+//!   (Trojan Source, CVE-2021-42574) written as an escape (`\n`, `\u{1b}`, `\u{202e}`),
+//!   so that the text cannot move a terminal's cursor, rewrite a log line or reorder what
+//!   the reader sees. Everything else is kept.
+//! - [`excerpt`]: at most `limit` characters of the text, cut on a character boundary,
+//!   `…` appended when cut, then escaped: what an error or report shows of a long text.
+//! - [`error_chain`]: an error and its sources as one line.
+//!
+//! ```
+//! use nox_auth_runtime::text;
+//!
+//! assert_eq!(text::escape("ok\u{1b}[2K\rverified"), "ok\\u{1b}[2K\\rverified");
+//! assert_eq!(text::excerpt("héllo wörld", 5), "héllo…");
+//! assert_eq!(text::excerpt("abc\u{202e}fed", 80), "abc\\u{202e}fed");
+//! ```
+
+use std::fmt::Write as _;
+
+/// The text with every control and bidirectional-control character escaped.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    push_escaped(&mut out, text);
+    out
+}
+
+/// At most `limit` characters of `text` (counted before escaping), `…` appended when it
+/// was cut, control and bidirectional-control characters escaped as by [`escape`].
+pub fn excerpt(text: &str, limit: usize) -> String {
+    let cut = text.char_indices().nth(limit).map(|(i, _)| i);
+    let shown = cut.map_or(text, |i| &text[..i]);
+    let mut out = String::with_capacity(shown.len() + 3);
+    push_escaped(&mut out, shown);
+    if cut.is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// The messages of an error and all its sources, joined by `: `, each once (a source
+/// whose text the line already holds is skipped). Not escaped: pass the result through
+/// [`escape`] or [`excerpt`] where it is shown.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = error.to_string();
+    let mut next = error.source();
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        next = e.source();
+    }
+    out
+}
+
+/// Characters that reorder text on a terminal or in an editor (Trojan Source,
+/// CVE-2021-42574): the Arabic letter mark, LRM/RLM, the embeddings and overrides, the
+/// isolates.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Whether [`escape`] would change `text` (no allocation when it would not).
+pub fn needs_escape(text: &str) -> bool {
+    text.chars().any(|c| c.is_control() || is_bidi_control(c))
+}
+
+fn push_escaped(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() || is_bidi_control(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_and_bidi_characters_are_escaped() {
+        assert_eq!(escape("plain ünïcode"), "plain ünïcode");
+        assert_eq!(
+            escape("u1\u{1b}[2K\rverified: yes"),
+            "u1\\u{1b}[2K\\rverified: yes"
+        );
+        assert_eq!(escape("a\nb\tc\u{7}\u{7f}"), "a\\nb\\tc\\u{7}\\u{7f}");
+        assert_eq!(escape("abc\u{202e}fed"), "abc\\u{202e}fed");
+        assert_eq!(escape("\u{2066}x\u{2069}"), "\\u{2066}x\\u{2069}");
+        assert_eq!(escape("\u{9b}31m"), "\\u{9b}31m", "C1 CSI");
+        assert!(!needs_escape("plain ünïcode"));
+        assert!(needs_escape("a\u{200f}"));
+    }
+
+    #[test]
+    fn excerpts_cut_on_characters_and_escape() {
+        assert_eq!(excerpt("hello", 10), "hello");
+        assert_eq!(excerpt("hello world", 5), "hello…");
+        assert_eq!(excerpt("héllo", 2), "hé…");
+        assert_eq!(excerpt("日本語テキスト", 3), "日本語…");
+        assert_eq!(excerpt("a\nb\tc", 10), "a\\nb\\tc");
+        assert_eq!(excerpt("", 10), "");
+        assert_eq!(excerpt("abc", 0), "…");
+        // An escape is never cut in half: the limit counts the original characters.
+        assert_eq!(excerpt("\u{1b}\u{1b}\u{1b}", 2), "\\u{1b}\\u{1b}…");
+    }
+
+    #[test]
+    fn error_chains_name_each_cause_once() {
+        #[derive(Debug)]
+        struct E(&'static str, Option<Box<E>>);
+        impl std::fmt::Display for E {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.0)
+            }
+        }
+        impl std::error::Error for E {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                self.1.as_deref().map(|e| e as _)
+            }
+        }
+        let e = E(
+            "sending failed: connection refused",
+            Some(Box::new(E(
+                "connection refused",
+                Some(Box::new(E("os error 111", None))),
+            ))),
+        );
+        assert_eq!(
+            error_chain(&e),
+            "sending failed: connection refused: os error 111"
+        );
+    }
+}
