@@ -8,7 +8,9 @@ use url::{Host, Url};
 
 use nox_auth_runtime::{RetryPolicy, Runtime};
 
-use crate::error::{ConfigError, Error, excerpt};
+use nox_auth_runtime::text::excerpt;
+
+use crate::error::{ConfigError, Error};
 
 /// NOX's production Authenticator. v1 lives at its root, v2 under `/v2`.
 pub const DEFAULT_BASE_URL: &str = "https://auth.nox.energy";

@@ -9,9 +9,12 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
+use nox_auth_runtime::Operation;
+
 use crate::brand::{AssetType, Brand};
 
-/// How many bytes of an unexpected response body an error keeps.
+/// How many characters of an unexpected response body an error shows (at most this
+/// many bytes are read).
 pub const BODY_EXCERPT_LIMIT: usize = 256;
 
 /// Anything that can go wrong when calling NOX.
@@ -40,7 +43,7 @@ pub enum Error {
     #[error("NOX rejected {operation} ({status}): {message}{}", code.as_ref().map(|c| format!(" [{c}]")).unwrap_or_default())]
     Api {
         /// The operation, e.g. `create_supplier_link_session`.
-        operation: &'static str,
+        operation: Operation,
         /// The HTTP status.
         status: StatusCode,
         /// NOX's message (`error`, or v1's `message`).
@@ -52,7 +55,7 @@ pub enum Error {
     #[error("NOX refused the API key for {operation} ({status}): {message}")]
     Unauthorized {
         /// The operation.
-        operation: &'static str,
+        operation: Operation,
         /// 401 or 403.
         status: StatusCode,
         /// NOX's message, or a short excerpt of the body.
@@ -68,11 +71,11 @@ pub enum Error {
     /// The message names the innermost cause (e.g. `Connection refused`).
     #[error(
         "{operation}: {kind} talking to NOX: {}",
-        crate::send::error_chain(source)
+        nox_auth_runtime::text::error_chain(source)
     )]
     Transport {
         /// The operation.
-        operation: &'static str,
+        operation: Operation,
         /// What kind of failure.
         kind: TransportKind,
         /// The underlying reqwest error (its text names the URL, never headers).
@@ -85,12 +88,13 @@ pub enum Error {
         if body_excerpt.is_empty() { String::new() } else { format!(": {body_excerpt}") })]
     UnexpectedStatus {
         /// The operation.
-        operation: &'static str,
+        operation: Operation,
         /// The HTTP status.
         status: StatusCode,
         /// The `Retry-After` NOX sent, if any.
         retry_after: Option<Duration>,
-        /// At most [`BODY_EXCERPT_LIMIT`] bytes of the body, control characters removed.
+        /// At most [`BODY_EXCERPT_LIMIT`] characters of the body, control characters escaped
+        /// ([`nox_auth_runtime::text::excerpt`]).
         body_excerpt: String,
     },
     /// NOX answered with a redirect. Redirects are never followed: the API key goes only
@@ -98,7 +102,7 @@ pub enum Error {
     #[error("{operation}: {}", redirect_message(*status, target.as_deref(), *followed))]
     Redirect {
         /// The operation.
-        operation: &'static str,
+        operation: Operation,
         /// The redirect status (301, 302, 303, 307, 308…), or, when a caller-supplied
         /// `reqwest::Client` followed it, the status the other origin answered with.
         status: StatusCode,
@@ -113,7 +117,7 @@ pub enum Error {
     #[error("{operation}: NOX's answer could not be read: {reason}")]
     InvalidResponse {
         /// The operation.
-        operation: &'static str,
+        operation: Operation,
         /// What did not match, naming the field (the parser's message, truncated; never
         /// the whole body).
         reason: String,
@@ -305,42 +309,14 @@ fn join(brands: &[Brand]) -> String {
         .join(", ")
 }
 
-/// At most `limit` bytes of `s` (cut at a character boundary), control characters
-/// replaced by spaces, `…` appended when cut.
-pub(crate) fn excerpt(s: &str, limit: usize) -> String {
-    let mut end = s.len().min(limit);
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    let mut out: String = s[..end]
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    let trimmed = out.trim_end().len();
-    out.truncate(trimmed);
-    if end < s.len() {
-        out.push('…');
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn excerpt_cuts_at_char_boundaries_and_strips_controls() {
-        assert_eq!(excerpt("hello", 10), "hello");
-        assert_eq!(excerpt("hello world", 5), "hello…");
-        assert_eq!(excerpt("héllo", 2), "h…");
-        assert_eq!(excerpt("a\nb\tc", 10), "a b c");
-        assert_eq!(excerpt("", 10), "");
-    }
-
-    #[test]
     fn retryable() {
         let e = Error::UnexpectedStatus {
-            operation: "x",
+            operation: Operation::CreateSupplierLinkSession,
             status: StatusCode::SERVICE_UNAVAILABLE,
             retry_after: None,
             body_excerpt: String::new(),
@@ -348,7 +324,7 @@ mod tests {
         assert!(e.is_retryable());
         assert_eq!(e.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
         let e = Error::UnexpectedStatus {
-            operation: "x",
+            operation: Operation::CreateSupplierLinkSession,
             status: StatusCode::INTERNAL_SERVER_ERROR,
             retry_after: None,
             body_excerpt: String::new(),

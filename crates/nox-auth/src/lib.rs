@@ -11,6 +11,7 @@ mod client;
 mod error;
 mod manufacturer;
 mod open;
+mod parse;
 mod send;
 mod session;
 mod supplier;
@@ -24,7 +25,7 @@ pub use client::{
 };
 pub use error::{BODY_EXCERPT_LIMIT, ConfigError, Error, TransportKind, ValidationError};
 pub use manufacturer::ManufacturerLinkRequest;
-pub use nox_auth_runtime::RetryPolicy;
+pub use nox_auth_runtime::{Operation, RetryPolicy, UnknownOperation};
 pub use open::{Open, OpenValue};
 pub use session::{DeviceConnection, LinkSession, ManufacturerLinkSession};
 pub use supplier::SupplierLinkRequest;

@@ -1,6 +1,8 @@
 //! Manufacturer operations: v2 link sessions and device connections, and the two
 //! deprecated v1 operations.
 
+use nox_auth_runtime::Operation;
+
 use crate::Client;
 use crate::brand::Language;
 use crate::error::{Error, ValidationError};
@@ -65,7 +67,7 @@ impl Client {
         &self,
         req: ManufacturerLinkRequest,
     ) -> Result<ManufacturerLinkSession, Error> {
-        const OP: &str = "create_manufacturer_link_session";
+        const OP: Operation = Operation::CreateManufacturerLinkSession;
         req.validate()?;
         let user_id = req.user_id.clone();
         let body = nox_auth_v2::manufacturer::types::CreateManufacturerLinkSessionRequest {
@@ -91,7 +93,7 @@ impl Client {
         &self,
         user_id: impl Into<String>,
     ) -> Result<DeviceConnection, Error> {
-        const OP: &str = "create_manufacturer_device_connection";
+        const OP: Operation = Operation::CreateManufacturerDeviceConnection;
         let user_id = user_id.into();
         non_empty("user_id", &user_id)?;
         let body = nox_auth_v2::manufacturer::types::CreateManufacturerDeviceConnectionRequest {
@@ -122,7 +124,7 @@ impl Client {
         user_id: &str,
         device_ids: Vec<String>,
     ) -> Result<nox_auth_v1::manufacturer::types::NoxManufacturerConnectionResponse, Error> {
-        const OP: &str = "connect_nox_manufacturer";
+        const OP: Operation = Operation::ConnectNoxManufacturer;
         non_empty("manufacturer_user_id", user_id)?;
         let body = nox_auth_v1::manufacturer::types::NoxManufacturerConnectionRequest {
             manufacturer_user_id: user_id.to_owned(),
@@ -147,7 +149,7 @@ impl Client {
         device_ids: Vec<String>,
     ) -> Result<nox_auth_v1::manufacturer::types::SupplierManufacturerConnectionResponse, Error>
     {
-        const OP: &str = "connect_supplier_manufacturer";
+        const OP: Operation = Operation::ConnectSupplierManufacturer;
         non_empty("manufacturer_user_id", user_id)?;
         redirect_url("redirect_url", redirect)?;
         let body = nox_auth_v1::manufacturer::types::SupplierManufacturerConnectionRequest {

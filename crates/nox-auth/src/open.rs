@@ -4,6 +4,8 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::brand::{AssetType, Brand, Language};
+
 /// An enum-typed value from a NOX *answer*: one this SDK knows, or the text of one it
 /// does not (NOX adds brands, and may add languages or asset types).
 ///
@@ -106,6 +108,46 @@ impl<T> schemars::JsonSchema for Open<T> {
 
     fn json_schema(generator: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
         String::json_schema(generator)
+    }
+}
+
+// The vocabulary's codes, as answers carry them.
+
+impl OpenValue for AssetType {
+    fn code(self) -> &'static str {
+        self.as_str()
+    }
+
+    /// `hp` or `pv`, case-insensitive, surrounding spaces ignored.
+    fn from_code(text: &str) -> Option<Self> {
+        let text = text.trim();
+        AssetType::ALL
+            .into_iter()
+            .find(|a| a.as_str().eq_ignore_ascii_case(text))
+    }
+}
+
+impl OpenValue for Language {
+    fn code(self) -> &'static str {
+        self.as_str()
+    }
+
+    /// `nl`, `en`, `fr` or `es`, case-insensitive, surrounding spaces ignored.
+    fn from_code(text: &str) -> Option<Self> {
+        let text = text.trim();
+        Language::ALL
+            .into_iter()
+            .find(|l| l.as_str().eq_ignore_ascii_case(text))
+    }
+}
+
+impl OpenValue for Brand {
+    fn code(self) -> &'static str {
+        self.slug()
+    }
+
+    fn from_code(text: &str) -> Option<Self> {
+        Brand::lookup(text)
     }
 }
 

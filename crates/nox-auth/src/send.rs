@@ -7,11 +7,14 @@ use nox_auth_runtime::CrossOriginResponse;
 use progenitor_client::ResponseValue;
 use serde::de::DeserializeOwned;
 
-use crate::error::{BODY_EXCERPT_LIMIT, Error, TransportKind, excerpt};
+use nox_auth_runtime::Operation;
+use nox_auth_runtime::text::excerpt;
+
+use crate::error::{BODY_EXCERPT_LIMIT, Error, TransportKind};
 
 /// Awaits a generated call and returns its body, or the one [`Error`] for what failed.
 pub(crate) async fn send<T: DeserializeOwned, E: ErrorBody>(
-    operation: &'static str,
+    operation: Operation,
     call: impl Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
 ) -> Result<T, Error> {
     match call.await {
@@ -35,21 +38,6 @@ fn unreadable<T: DeserializeOwned>(body: &[u8], first: serde_json::Error) -> Str
         Err(e) if e.path().iter().next().is_some() => format!("`{}`: {}", e.path(), e.inner()),
         _ => first.to_string(),
     }
-}
-
-/// The messages of an error and all its sources, joined by `: `, each once.
-pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = error.to_string();
-    let mut next = error.source();
-    while let Some(e) = next {
-        let text = e.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        next = e.source();
-    }
-    out
 }
 
 /// A generated error body: the fields an [`Error::Api`] is built from.
@@ -88,7 +76,7 @@ v1_error_body!(
 
 /// The one conversion from the generated clients' error into [`Error`].
 async fn from_progenitor<E: ErrorBody>(
-    operation: &'static str,
+    operation: Operation,
     err: progenitor_client::Error<E>,
 ) -> Error {
     use progenitor_client::Error as P;
@@ -139,12 +127,12 @@ fn is_unauthorized(status: reqwest::StatusCode) -> bool {
 /// The message of an error answer that carried none.
 const NO_MESSAGE: &str = "(no message)";
 
-fn transport(operation: &'static str, source: reqwest::Error) -> Error {
+fn transport(operation: Operation, source: reqwest::Error) -> Error {
     let kind = if source.is_timeout() {
         TransportKind::Timeout
     } else if source.is_connect() {
         // reqwest says "connect" for DNS, TCP and TLS alike; its sources say which.
-        let chain = error_chain(&source).to_ascii_lowercase();
+        let chain = nox_auth_runtime::text::error_chain(&source).to_ascii_lowercase();
         if chain.contains("dns error") || chain.contains("failed to lookup address") {
             TransportKind::Dns
         } else if chain.contains("certificate")
@@ -183,7 +171,7 @@ impl WithoutUrlQuery for reqwest::Error {
 
 /// Reads at most [`BODY_EXCERPT_LIMIT`] bytes of an undocumented answer. A redirect is
 /// an error of its own: it is never followed, so the key stays with the configured origin.
-async fn unexpected(operation: &'static str, mut resp: reqwest::Response) -> Error {
+async fn unexpected(operation: Operation, mut resp: reqwest::Response) -> Error {
     if let Some(hop) = resp.extensions().get::<CrossOriginResponse>() {
         return Error::Redirect {
             operation,

@@ -9,7 +9,10 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 
 use crate::brand::{AssetType, Brand, Language};
-use crate::error::{Error, excerpt};
+use nox_auth_runtime::Operation;
+use nox_auth_runtime::text::excerpt;
+
+use crate::error::Error;
 use crate::open::Open;
 use crate::time::SessionTimes;
 
@@ -90,7 +93,7 @@ pub struct DeviceConnection {
 }
 
 /// Unix seconds from NOX → `SystemTime`; a negative value is an invalid answer.
-fn from_unix(operation: &'static str, field: &str, secs: i64) -> Result<SystemTime, Error> {
+fn from_unix(operation: Operation, field: &str, secs: i64) -> Result<SystemTime, Error> {
     u64::try_from(secs)
         .ok()
         .and_then(crate::time::from_unix_secs)
@@ -102,7 +105,7 @@ fn from_unix(operation: &'static str, field: &str, secs: i64) -> Result<SystemTi
 
 /// Reads a session's timestamps and refuses an expiry before the creation.
 fn session_times(
-    operation: &'static str,
+    operation: Operation,
     created_at: i64,
     expires_at: i64,
     completed_at: Option<i64>,
@@ -127,7 +130,7 @@ fn session_times(
 /// Refuses an answer for another user than the one the request named: verifying its
 /// callback later would fail, or worse, succeed for the wrong user.
 pub(crate) fn same_user(
-    operation: &'static str,
+    operation: Operation,
     field: &str,
     sent: &str,
     answered: String,
@@ -150,7 +153,7 @@ impl LinkSession {
     /// `asset_type`, refusing an answer that contradicts it (another user, a known asset
     /// type other than the one sent) or itself (expiry before creation).
     pub(crate) fn from_generated(
-        operation: &'static str,
+        operation: Operation,
         user_id: &str,
         asset_type: AssetType,
         r: nox_auth_v2::supplier::types::CreateSupplierLinkSessionResponse,
@@ -185,7 +188,7 @@ impl ManufacturerLinkSession {
     /// Builds the session from NOX's answer to a request for `user_id` (see
     /// [`LinkSession`]'s checks).
     pub(crate) fn from_generated(
-        operation: &'static str,
+        operation: Operation,
         user_id: &str,
         r: nox_auth_v2::manufacturer::types::CreateManufacturerLinkSessionResponse,
     ) -> Result<Self, Error> {

@@ -1,5 +1,7 @@
 //! Supplier operations: v2 link sessions, and the deprecated v1 `POST /users/{userId}/link`.
 
+use nox_auth_runtime::Operation;
+
 use crate::Client;
 use crate::brand::{AssetType, Brand, Language};
 use crate::error::{Error, ValidationError};
@@ -111,7 +113,7 @@ impl Client {
         &self,
         req: SupplierLinkRequest,
     ) -> Result<LinkSession, Error> {
-        const OP: &str = "create_supplier_link_session";
+        const OP: Operation = Operation::CreateSupplierLinkSession;
         req.validate()?;
         let (user_id, asset_type) = (req.user_id.clone(), req.asset_type);
         let body = nox_auth_v2::supplier::types::CreateSupplierLinkSessionRequest {
@@ -139,7 +141,7 @@ impl Client {
         user_id: &str,
         req: V1LinkRequest,
     ) -> Result<nox_auth_v1::supplier::types::LinkSessionResponse, Error> {
-        const OP: &str = "create_link_session";
+        const OP: Operation = Operation::CreateLinkSession;
         non_empty("user_id", user_id)?;
         redirect_url("redirect_uri", &req.redirect_uri)?;
         let brand = req.brand.map(TryInto::try_into).transpose()?;

@@ -1,6 +1,8 @@
 //! Field checks shared by the request types.
 
-use crate::error::{ValidationError, excerpt};
+use nox_auth_runtime::text::excerpt;
+
+use crate::error::ValidationError;
 
 /// Refuses an empty (or all-whitespace) value.
 pub(crate) fn non_empty(field: &'static str, value: &str) -> Result<(), ValidationError> {

@@ -150,7 +150,7 @@ async fn status_400_with_error_body_is_an_api_error() {
                 "redirect_url must be one of the allowed redirect URLs"
             );
             assert_eq!(code, &None);
-            assert_eq!(*operation, "create_supplier_link_session");
+            assert_eq!(*operation, nox_auth::Operation::CreateSupplierLinkSession);
         }
         other => panic!("{other:?}"),
     }
@@ -385,7 +385,7 @@ async fn html_error_page_is_an_unexpected_status_with_excerpt() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&e, Error::UnexpectedStatus { body_excerpt, .. } if body_excerpt == "<html>gateway down</html>"),
+        matches!(&e, Error::UnexpectedStatus { body_excerpt, .. } if body_excerpt == "<html>gateway\\u{0}down</html>"),
         "{e:?}"
     );
 }

@@ -142,5 +142,5 @@ pub(crate) fn json_message(e: &serde_json::Error) -> String {
         Some(i) => &full[..i],
         None => &full,
     };
-    crate::error::excerpt(msg, 120)
+    nox_auth_runtime::text::excerpt(msg, 120)
 }

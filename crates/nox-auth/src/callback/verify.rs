@@ -163,7 +163,7 @@ impl CallbackPayload {
         if self.supplier_user_id != user_id {
             return Err(VerifyError::UserMismatch {
                 expected: user_id.to_owned(),
-                found: crate::error::excerpt(&self.supplier_user_id, 128),
+                found: nox_auth_runtime::text::excerpt(&self.supplier_user_id, 128),
             });
         }
         let skew = options.clock_skew;
@@ -311,8 +311,8 @@ impl CallbackPayload {
             && !brand_matches(expected)
         {
             return Err(VerifyError::BrandMismatch {
-                expected: crate::error::excerpt(expected.as_str(), 64),
-                found: crate::error::excerpt(&self.brand, 64),
+                expected: nox_auth_runtime::text::excerpt(expected.as_str(), 64),
+                found: nox_auth_runtime::text::excerpt(&self.brand, 64),
             });
         }
         match (known, session.asset_type.known()) {
@@ -321,7 +321,7 @@ impl CallbackPayload {
             }
             (None, _) if options.reject_unknown_brands => {
                 return Err(VerifyError::UnknownBrand {
-                    brand: crate::error::excerpt(&self.brand, 64),
+                    brand: nox_auth_runtime::text::excerpt(&self.brand, 64),
                 });
             }
             _ => {}
