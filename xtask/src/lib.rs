@@ -10,6 +10,7 @@
 
 pub mod codegen;
 mod error;
+mod openapi;
 pub mod operations;
 pub mod rules;
 pub mod spec;

@@ -7,11 +7,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::CodegenError;
-
-/// HTTP methods an OpenAPI path item can hold, in the order we report them.
-pub(crate) const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+use crate::openapi::{METHODS, resolve_ref};
 
 /// A spec after its patch was applied and every check passed.
 #[derive(Debug)]
@@ -224,12 +220,4 @@ fn body_schema(response: &Value) -> Option<&Value> {
         .iter()
         .find(|(media, _)| media.starts_with("application/json"))
         .and_then(|(_, m)| m.get("schema"))
-}
-
-/// Follows a local `$ref` (`#/components/...`); anything else is returned as is.
-fn resolve_ref<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
-    match value.get("$ref").and_then(Value::as_str) {
-        Some(r) if r.starts_with("#/") => doc.pointer(&r[1..]).unwrap_or(value),
-        _ => value,
-    }
 }

@@ -1,0 +1,123 @@
+//! Tests of the generator rules (`cargo test -p xtask --lib rules`).
+
+use super::client_view;
+use serde_json::{Value, json};
+
+fn spec() -> Value {
+    json!({
+        "openapi": "3.0.3",
+        "paths": {"/x": {"post": {
+            "operationId": "x",
+            "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Req"}}}},
+            "responses": {
+                "201": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Resp"}}}},
+                "400": {"description": "bad", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Err"}}}}
+            }
+        }}},
+        "components": {"schemas": {
+            "Color": {"type": "string", "enum": ["red", "green"], "description": "A color."},
+            "Req": {"type": "object", "properties": {"color": {"$ref": "#/components/schemas/Color"}}},
+            "Resp": {"type": "object", "properties": {
+                "color": {"allOf": [{"$ref": "#/components/schemas/Color"}], "nullable": true, "description": "Its color."},
+                "shape": {"type": "string", "enum": ["round", "square"]},
+                "tags": {"type": "array", "items": {"type": "string", "enum": ["a"]}}
+            }},
+            "Err": {"type": "object", "properties": {"kind": {"type": "string", "enum": ["x", "y"]}}}
+        }}
+    })
+}
+
+#[test]
+fn response_enums_are_opened_and_requests_stay_strict() {
+    let out = client_view(&spec());
+    let s = &out["components"]["schemas"];
+    assert_eq!(
+        s["Color"]["enum"],
+        json!(["red", "green"]),
+        "request enum kept"
+    );
+    let color = &s["Resp"]["properties"]["color"];
+    assert!(color.get("allOf").is_none(), "{color}");
+    assert_eq!(color["type"], "string");
+    assert_eq!(color["nullable"], true);
+    let d = color["description"].as_str().unwrap();
+    assert!(
+        d.starts_with("Its color.") && d.contains("`red`, `green`"),
+        "{d}"
+    );
+    assert!(s["Resp"]["properties"]["shape"].get("enum").is_none());
+    assert!(
+        s["Resp"]["properties"]["tags"]["items"]
+            .get("enum")
+            .is_none()
+    );
+    assert!(
+        s["Err"]["properties"]["kind"].get("enum").is_none(),
+        "error bodies too"
+    );
+}
+
+#[test]
+fn a_shared_object_gets_an_open_copy() {
+    let mut doc = spec();
+    doc["paths"]["/x"]["post"]["responses"]["201"]["content"]["application/json"]["schema"] =
+        json!({"$ref": "#/components/schemas/Req"});
+    let out = client_view(&doc);
+    let s = &out["components"]["schemas"];
+    assert_eq!(
+        out["paths"]["/x"]["post"]["responses"]["2XX"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/ReqInResponse"
+    );
+    assert_eq!(
+        s["Req"]["properties"]["color"]["$ref"],
+        "#/components/schemas/Color"
+    );
+    assert_eq!(s["ReqInResponse"]["properties"]["color"]["type"], "string");
+    assert!(
+        s["ReqInResponse"]["properties"]["color"]
+            .get("enum")
+            .is_none()
+    );
+}
+
+#[test]
+fn success_codes_widen_to_2xx() {
+    let out = client_view(&spec());
+    let r = &out["paths"]["/x"]["post"]["responses"];
+    assert!(r.get("201").is_none() && r.get("2XX").is_some() && r.get("400").is_some());
+    // A 204 beside a typed 200 keeps both as they are.
+    let mut doc = spec();
+    doc["paths"]["/x"]["post"]["responses"]["204"] = json!({"description": "none"});
+    let out = client_view(&doc);
+    let r = &out["paths"]["/x"]["post"]["responses"];
+    assert!(r.get("201").is_some() && r.get("204").is_some() && r.get("2XX").is_none());
+}
+
+#[test]
+fn nullable_enums_become_optional_references() {
+    let mut doc = spec();
+    doc["components"]["schemas"]["Color"] =
+        json!({"type": "string", "nullable": true, "enum": ["red", "green", null]});
+    doc["components"]["schemas"]["Req"]["properties"]["other"] =
+        json!({"allOf": [{"$ref": "#/components/schemas/Color"}], "description": "d"});
+    let out = client_view(&doc);
+    let s = &out["components"]["schemas"];
+    assert_eq!(
+        s["Color"],
+        json!({"type": "string", "enum": ["red", "green"]})
+    );
+    assert_eq!(
+        s["Req"]["properties"]["color"],
+        json!({"allOf": [{"$ref": "#/components/schemas/Color"}], "nullable": true})
+    );
+    assert_eq!(s["Req"]["properties"]["other"]["nullable"], true);
+    assert_eq!(s["Req"]["properties"]["other"]["description"], "d");
+}
+
+#[test]
+fn the_effective_spec_is_not_changed() {
+    let doc = spec();
+    let before = doc.clone();
+    let _ = client_view(&doc);
+    assert_eq!(doc, before);
+}

@@ -1,0 +1,75 @@
+//! Helpers shared by the codegen test files (`codegen.rs`, `codegen_errors.rs`): a temporary
+//! copy of the workspace's specs and generated sources to run codegen on, and small edits.
+// Each test file uses its own subset of these helpers.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
+}
+
+/// Copies `specs/` and the generated crates' sources into a fresh temporary root.
+pub fn temp_root() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let src = workspace();
+    copy_dir(&src.join("specs"), &dir.path().join("specs"));
+    for krate in ["nox-auth-v1", "nox-auth-v2", "nox-auth-runtime"] {
+        let rel = Path::new("crates").join(krate).join("src");
+        copy_dir(&src.join(&rel), &dir.path().join(&rel));
+    }
+    let effective = Path::new("crates/nox-contract/specs");
+    copy_dir(&src.join(effective), &dir.path().join(effective));
+    dir
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Every file under `crates/` of `root`, with its bytes.
+pub fn generated_files(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    fn walk(dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else {
+                out.insert(path.clone(), std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(&root.join("crates"), &mut out);
+    out
+}
+
+pub fn edit(root: &Path, rel: &str, from: &str, to: &str) {
+    let path = root.join(rel);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{rel} does not contain {from:?}");
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+}
+
+pub fn use_yaml_file(root: &Path, json_name: &str, yaml_name: &str, yaml: &str) {
+    let manifest = root.join("specs/codegen.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    assert!(text.contains(json_name));
+    std::fs::write(&manifest, text.replace(json_name, yaml_name)).unwrap();
+    std::fs::write(root.join("specs").join(yaml_name), yaml).unwrap();
+}
+
+pub const V2_SUPPLIER: &str = "specs/v2/openapi-supplier-auth-v2.json";
