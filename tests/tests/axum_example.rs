@@ -178,7 +178,7 @@ async fn two_instances_sharing_postgres_start_on_one_and_finish_on_the_other() {
     );
     let token = nox_mock::link_token(&to).unwrap();
     let callback = nox
-        .complete(&token, "daikin", vec!["hp-77".into()])
+        .complete(&token, nox_auth::Brand::Daikin, vec!["hp-77".into()])
         .unwrap();
     let path = callback.strip_prefix(public).unwrap();
 
@@ -224,7 +224,7 @@ async fn the_example_escapes_what_it_shows_and_refuses_bad_logins() {
     let callback = nox
         .complete(
             &token,
-            "daikin",
+            nox_auth::Brand::Daikin,
             vec!["<img src=x onerror=alert(1)>".into()],
         )
         .unwrap();

@@ -170,7 +170,8 @@ async fn start_and_complete(
         "{to}"
     );
     let token = nox_mock::link_token(&to).unwrap();
-    nox.complete(&token, "daikin", vec!["hp-1".into()]).unwrap()
+    nox.complete(&token, nox_auth::Brand::Daikin, vec!["hp-1".into()])
+        .unwrap()
 }
 
 fn temp_db(name: &str) -> std::path::PathBuf {
@@ -287,7 +288,9 @@ async fn the_manufacturer_flow_is_single_use_too() {
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let to = resp.headers()["location"].to_str().unwrap().to_owned();
     let token = nox_mock::link_token(&to).unwrap();
-    let callback = nox.complete(&token, "Acme", vec!["inv-9".into()]).unwrap();
+    let callback = nox
+        .complete_manufacturer(&token, "Acme", vec!["inv-9".into()])
+        .unwrap();
     assert!(
         callback.starts_with(&format!("{base}/nox/manufacturer-callback?data=")),
         "{callback}"

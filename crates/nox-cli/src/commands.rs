@@ -349,12 +349,12 @@ async fn link_inner(cmd: LinkCommand) -> Result<(), nox_auth::Error> {
 pub(crate) async fn serve(args: nox_mock::cli::ServeArgs) -> u8 {
     let mock = match args.start().await {
         Ok(m) => m,
-        Err(message) => {
+        Err(e) => {
             return report(
                 false,
                 &Failure {
                     kind: "io",
-                    message,
+                    message: e.to_string(),
                     exit: EXIT_API,
                 },
             );

@@ -469,7 +469,11 @@ async fn link_create_against_the_mock_then_verify_the_callback() {
     std::fs::write(&session_file, &session_json).unwrap();
 
     let redirect = mock
-        .complete(&session.link_token, "sma", vec!["inv-1".into()])
+        .complete(
+            &session.link_token,
+            nox_auth::Brand::Sma,
+            vec!["inv-1".into()],
+        )
         .unwrap();
     nox()
         .args(["callback", "decode", &redirect, "--session"])

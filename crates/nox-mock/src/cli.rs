@@ -4,7 +4,9 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use crate::{DEFAULT_HEADER_TIMEOUT, DEFAULT_SESSION_TTL, MockConfig, MockServer};
+use crate::config::{DEFAULT_HEADER_TIMEOUT, DEFAULT_SESSION_TTL, MockConfig};
+use crate::error::Error;
+use crate::server::MockServer;
 
 /// Options to serve the mock.
 #[derive(Debug, Clone, clap::Args)]
@@ -34,18 +36,22 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
-    /// The mock's configuration from these options.
-    pub fn config(&self) -> Result<MockConfig, String> {
+    /// The mock's configuration from these options ([`Error::Config`] names the option
+    /// refused).
+    pub fn config(&self) -> Result<MockConfig, Error> {
         if let Some(url) = &self.public_url {
-            let parsed = url::Url::parse(url).map_err(|e| format!("--public-url `{url}`: {e}"))?;
+            let parsed = url::Url::parse(url)
+                .map_err(|e| Error::Config(format!("--public-url `{url}`: {e}")))?;
             if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
-                return Err(format!(
+                return Err(Error::Config(format!(
                     "--public-url `{url}`: not an http(s) URL with a host"
-                ));
+                )));
             }
         }
         if self.session_ttl.is_zero() || self.header_timeout.is_zero() {
-            return Err("--session-ttl and --header-timeout must be greater than zero".into());
+            return Err(Error::Config(
+                "--session-ttl and --header-timeout must be greater than zero".into(),
+            ));
         }
         Ok(MockConfig {
             addr: SocketAddr::new(self.host, self.port),
@@ -57,12 +63,10 @@ impl ServeArgs {
         })
     }
 
-    /// Starts the mock; `Err` names what went wrong.
-    pub async fn start(&self) -> Result<MockServer, String> {
-        let config = self.config()?;
-        MockServer::start_with(config)
-            .await
-            .map_err(|e| format!("cannot listen on {}:{}: {e}", self.host, self.port))
+    /// Starts the mock; the error names the option refused or the address it could not
+    /// listen on.
+    pub async fn start(&self) -> Result<MockServer, Error> {
+        MockServer::start_with(self.config()?).await
     }
 }
 

@@ -22,10 +22,10 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::app::App;
 use crate::faults::Fault;
-use crate::store::Session;
+use crate::session::{CompleteError, Session};
 use crate::ui::escape;
-use crate::{App, CompleteError};
 
 /// The control routes, all under `/_mock`.
 pub(crate) fn routes() -> Router<App> {
@@ -154,7 +154,7 @@ async fn reset(State(app): State<App>) -> StatusCode {
 }
 
 async fn faults(State(app): State<App>) -> Json<Vec<Fault>> {
-    crate::faults::listing(&app.faults)
+    Json(app.faults.list())
 }
 
 async fn arm(State(app): State<App>, body: axum::body::Bytes) -> Response {
@@ -163,7 +163,7 @@ async fn arm(State(app): State<App>, body: axum::body::Bytes) -> Response {
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("not a fault: {e}")),
     };
     match app.faults.arm(fault) {
-        Ok(()) => (StatusCode::CREATED, crate::faults::listing(&app.faults)).into_response(),
+        Ok(()) => (StatusCode::CREATED, Json(app.faults.list())).into_response(),
         Err(why) => error(StatusCode::BAD_REQUEST, why),
     }
 }

@@ -5,24 +5,25 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use axum::Json;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use nox_auth::Operation;
 use serde::{Deserialize, Serialize};
 
-use crate::api::{ApiError, Version};
+use crate::error::Error;
 
 /// One armed fault. Build it with [`Fault::status`], [`Fault::malformed`] or
 /// [`Fault::delay`], then narrow it with [`Fault::on`] and [`Fault::times`].
 ///
 /// Over the control API it is JSON (`POST /_mock/faults`):
-/// `{"operation": "createSupplierLinkSession", "times": 2, "delay_ms": 0, "kind": "status",
-/// "status": 503, "retry_after": 1}`; `kind` is `status`, `malformed` or `normal`.
+/// `{"operation": "create_supplier_link_session", "times": 2, "delay_ms": 0, "kind": "status",
+/// "status": 503, "retry_after": 1}`; `kind` is `status`, `malformed` or `normal`. The
+/// operation is an [`Operation`]'s name (the spec's operationId is accepted too); an
+/// unknown name is refused with the list of valid ones, so that a typo never arms a
+/// fault that cannot fire.
 ///
 /// ```
 /// use std::time::Duration;
-/// use nox_mock::Fault;
-/// let fault = Fault::status(429).retry_after(2).on("createSupplierLinkSession").times(3);
+/// use nox_mock::{Fault, Operation};
+/// let fault = Fault::status(429).retry_after(2).on(Operation::CreateSupplierLinkSession).times(3);
 /// assert_eq!(fault.times, 3);
 /// let slow = Fault::delay(Duration::from_millis(1500));
 /// assert_eq!(slow.operation, None, "every operation");
@@ -30,10 +31,9 @@ use crate::api::{ApiError, Version};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Fault {
-    /// The operationId it applies to (`createSupplierLinkSession`, `createLinkSession`…);
-    /// `None`: every operation.
-    #[serde(default)]
-    pub operation: Option<String>,
+    /// The operation it applies to; `None`: every operation.
+    #[serde(default, with = "operation_name")]
+    pub operation: Option<Operation>,
     /// How many calls it applies to (then it is gone). Default 1.
     #[serde(default = "one")]
     pub times: u32,
@@ -67,6 +67,27 @@ pub enum FaultAnswer {
 
 fn one() -> u32 {
     1
+}
+
+/// An operation as its name in JSON; either spelling read, an unknown one refused with
+/// the list of valid names.
+mod operation_name {
+    use nox_auth::Operation;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(op: &Option<Operation>, s: S) -> Result<S::Ok, S::Error> {
+        match op {
+            Some(op) => s.serialize_str(op.name()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Operation>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            None => Ok(None),
+            Some(name) => name.parse().map(Some).map_err(serde::de::Error::custom),
+        }
+    }
 }
 
 mod millis {
@@ -114,9 +135,9 @@ impl Fault {
         Self::new(FaultAnswer::Normal).after(delay)
     }
 
-    /// Only for this operationId.
-    pub fn on(mut self, operation_id: impl Into<String>) -> Self {
-        self.operation = Some(operation_id.into());
+    /// Only for this operation.
+    pub fn on(mut self, operation: Operation) -> Self {
+        self.operation = Some(operation);
         self
     }
 
@@ -140,13 +161,14 @@ impl Fault {
         self
     }
 
-    /// Why the mock refuses this fault, if it does.
-    pub fn check(&self) -> Result<(), String> {
+    /// Why the mock refuses this fault ([`Error::InvalidFault`]), if it does.
+    pub fn check(&self) -> Result<(), Error> {
+        let invalid = |reason: String| Err(Error::InvalidFault { reason });
         if self.times == 0 {
-            return Err("times must be at least 1".into());
+            return invalid("times must be at least 1".into());
         }
         if self.delay > MAX_FAULT_DELAY {
-            return Err(format!(
+            return invalid(format!(
                 "delay_ms must be at most {}",
                 MAX_FAULT_DELAY.as_millis()
             ));
@@ -154,42 +176,9 @@ impl Fault {
         if let FaultAnswer::Status { status, .. } = self.answer
             && !(400..=599).contains(&status)
         {
-            return Err(format!("status must be 400–599, not {status}"));
+            return invalid(format!("status must be 400–599, not {status}"));
         }
         Ok(())
-    }
-
-    /// The answer it gives in place of the normal one, if any.
-    pub(crate) fn answer(&self, version: Version, now: u64) -> Option<Response> {
-        match self.answer {
-            FaultAnswer::Normal => None,
-            FaultAnswer::Status {
-                status,
-                retry_after,
-            } => {
-                let status = StatusCode::from_u16(status).ok()?;
-                let mut resp = ApiError::new(
-                    version,
-                    status,
-                    "injected_fault",
-                    format!("injected fault: {}", status.as_u16()),
-                )
-                .into_response_at(now);
-                if let Some(secs) = retry_after {
-                    resp.headers_mut()
-                        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-                }
-                Some(resp)
-            }
-            FaultAnswer::Malformed => Some(
-                (
-                    StatusCode::CREATED,
-                    [(header::CONTENT_TYPE, "application/json")],
-                    "{\"link_url\": \"http://127.0.0.1/ui?tok",
-                )
-                    .into_response(),
-            ),
-        }
     }
 }
 
@@ -203,21 +192,21 @@ impl Faults {
     }
 
     /// Arms a checked fault.
-    pub(crate) fn arm(&self, fault: Fault) -> Result<(), String> {
+    pub(crate) fn arm(&self, fault: Fault) -> Result<(), Error> {
         fault.check()?;
         self.lock().push(fault);
         Ok(())
     }
 
-    /// The first fault armed for `operation_id` (or for every operation), counted down.
-    pub(crate) fn take(&self, operation_id: &str) -> Option<Fault> {
+    /// The first fault armed for `operation` (or for every operation), counted down.
+    pub(crate) fn take(&self, operation: Operation) -> Option<Fault> {
         let mut faults = self.lock();
         if faults.is_empty() {
             return None;
         }
         let i = faults
             .iter()
-            .position(|f| f.operation.as_deref().is_none_or(|op| op == operation_id))?;
+            .position(|f| f.operation.is_none_or(|op| op == operation))?;
         let fault = faults[i].clone();
         faults[i].times -= 1;
         if faults[i].times == 0 {
@@ -233,9 +222,4 @@ impl Faults {
     pub(crate) fn clear(&self) {
         self.lock().clear();
     }
-}
-
-/// `Json<Vec<Fault>>` for the control API.
-pub(crate) fn listing(faults: &Faults) -> Json<Vec<Fault>> {
-    Json(faults.list())
 }

@@ -8,8 +8,9 @@ use axum::response::{Html, IntoResponse, Response};
 use nox_auth::{AssetType, Brand, Language};
 use serde::Deserialize;
 
-use crate::App;
-use crate::store::{CompleteError, Session, random_token};
+use crate::app::App;
+use crate::session::{CompleteError, Session};
+use crate::store::random_token;
 
 /// The UI's texts in one language.
 struct Labels {

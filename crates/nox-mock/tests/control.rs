@@ -122,10 +122,14 @@ async fn control_api_lists_completes_expires_and_resets() {
     )
     .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    assert_eq!(
-        mock.complete(&second.link_token, "daikin", vec!["d".into()]),
-        Err(nox_mock::CompleteError::Expired)
-    );
+    assert!(matches!(
+        mock.complete(
+            &second.link_token,
+            nox_auth::Brand::Daikin,
+            vec!["d".into()]
+        ),
+        Err(nox_mock::Error::Complete(nox_mock::CompleteError::Expired))
+    ));
     let (_, list) = control(&mock, "GET", "/_mock/sessions", None).await;
     assert_eq!(list[0]["state"], "completed");
     assert!(list[0]["callback_url"].as_str().unwrap().contains("data="));
@@ -174,7 +178,7 @@ async fn faults_over_http_reach_the_sdk_as_its_typed_errors() {
         &mock,
         "POST",
         "/_mock/faults",
-        Some(json!({"operation": "createSupplierLinkSession", "times": 2, "kind": "status", "status": 429, "retry_after": 1})),
+        Some(json!({"operation": "create_supplier_link_session", "times": 2, "kind": "status", "status": 429, "retry_after": 1})),
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{armed}");
@@ -237,7 +241,7 @@ async fn faults_over_http_reach_the_sdk_as_its_typed_errors() {
         .unwrap_err();
     assert_eq!(e.status(), Some(StatusCode::INTERNAL_SERVER_ERROR));
     assert!(!e.is_retryable());
-    mock.inject(Fault::malformed().on("createSupplierLinkSession"))
+    mock.inject(Fault::malformed().on(nox_mock::Operation::CreateSupplierLinkSession))
         .unwrap();
     let e = no_retries
         .create_supplier_link_session(request("u"))
@@ -356,4 +360,61 @@ async fn the_request_log_is_a_bounded_ring_and_long_targets_are_refused() {
     );
     assert_eq!(body["success"], false, "v1's error envelope");
     assert!(mock.requests().iter().all(|r| r.path.len() < 300));
+}
+
+#[tokio::test]
+async fn a_mistyped_operation_is_refused_with_the_valid_names() {
+    let mock = MockServer::start().await.unwrap();
+    // Over HTTP: 400 naming the typo and listing every operation; nothing armed.
+    for typo in [
+        "createSupplierLinkSesion",
+        "create_supplier_link_sesion",
+        "",
+    ] {
+        let (status, body) = control(
+            &mock,
+            "POST",
+            "/_mock/faults",
+            Some(json!({"operation": typo, "kind": "status", "status": 503})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{typo}: {body}");
+        let text = body.to_string();
+        assert!(text.contains("unknown operation"), "{text}");
+        for op in nox_mock::Operation::ALL {
+            assert!(text.contains(op.name()), "{text} lacks {op}");
+        }
+    }
+    assert!(mock.faults().is_empty());
+    // The spec's operationId is read as the same operation, and listed by its one name.
+    let (status, armed) = control(
+        &mock,
+        "POST",
+        "/_mock/faults",
+        Some(
+            json!({"operation": "createManufacturerLinkSession", "kind": "status", "status": 503}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{armed}");
+    assert_eq!(armed[0]["operation"], "create_manufacturer_link_session");
+    assert_eq!(
+        mock.faults()[0].operation,
+        Some(nox_mock::Operation::CreateManufacturerLinkSession)
+    );
+    // In Rust the operation is typed; a name read from text is checked the same way.
+    let err = "createSupplierLinkSesion"
+        .parse::<nox_mock::Operation>()
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("create_supplier_link_session"),
+        "{err}"
+    );
+    // A fault the mock refuses is a typed error that `?` carries into any error type.
+    let refused: Result<(), Box<dyn std::error::Error>> = (|| {
+        mock.inject(nox_mock::Fault::status(200))?;
+        Ok(())
+    })();
+    let refused = refused.unwrap_err().to_string();
+    assert!(refused.contains("status must be 400–599"), "{refused}");
 }

@@ -389,16 +389,16 @@ async fn expiry_uses_the_injected_clock_and_ttl() {
     assert!(
         mock.complete(
             s2["link_token"].as_str().unwrap(),
-            "daikin",
+            nox_auth::Brand::Daikin,
             vec!["d".into()]
         )
         .is_ok()
     );
     clock.advance(Duration::from_secs(1));
-    assert_eq!(
-        mock.complete(token, "daikin", vec!["d".into()]),
-        Err(CompleteError::Expired)
-    );
+    assert!(matches!(
+        mock.complete(token, nox_auth::Brand::Daikin, vec!["d".into()]),
+        Err(nox_mock::Error::Complete(nox_mock::CompleteError::Expired))
+    ));
     // The UI refuses it too, with an error page and no redirect.
     let resp = http()
         .get(format!("{}/ui?token={token}&language=en", mock.base_url()))
@@ -417,21 +417,25 @@ async fn completion_rules_and_relinking() {
     let token = s["link_token"].as_str().unwrap();
     assert!(
         matches!(
-            mock.complete(token, "daikin", vec!["d".into()]),
-            Err(CompleteError::InvalidBrand(_))
+            mock.complete(token, nox_auth::Brand::Daikin, vec!["d".into()]),
+            Err(nox_mock::Error::Complete(CompleteError::InvalidBrand(_)))
         ),
         "pre-selection honoured"
     );
-    assert_eq!(
-        mock.complete(token, "vaillant", vec![]),
-        Err(CompleteError::NoDevices)
-    );
-    assert_eq!(
-        mock.complete("nope", "vaillant", vec!["d".into()]),
-        Err(CompleteError::UnknownToken)
-    );
+    assert!(matches!(
+        mock.complete(token, nox_auth::Brand::Vaillant, vec![]),
+        Err(nox_mock::Error::Complete(
+            nox_mock::CompleteError::NoDevices
+        ))
+    ));
+    assert!(matches!(
+        mock.complete("nope", nox_auth::Brand::Vaillant, vec!["d".into()]),
+        Err(nox_mock::Error::Complete(
+            nox_mock::CompleteError::UnknownToken
+        ))
+    ));
     let url = mock
-        .complete(token, "vaillant", vec!["dev-A".into()])
+        .complete(token, nox_auth::Brand::Vaillant, vec!["dev-A".into()])
         .unwrap();
     assert!(
         url.starts_with("https://example.com/cb?state=abc&data="),
@@ -439,10 +443,12 @@ async fn completion_rules_and_relinking() {
     );
     let first = callback::decode(&url).unwrap();
     assert_eq!(first.device_ids, vec!["dev-A"]);
-    assert_eq!(
-        mock.complete(token, "vaillant", vec!["dev-A".into()]),
-        Err(CompleteError::AlreadyCompleted)
-    );
+    assert!(matches!(
+        mock.complete(token, nox_auth::Brand::Vaillant, vec!["dev-A".into()]),
+        Err(nox_mock::Error::Complete(
+            nox_mock::CompleteError::AlreadyCompleted
+        ))
+    ));
     assert!(mock.session(token).unwrap().completed_at.is_some());
 
     // Re-link with the same user id: same NOX user, the new device replaces the old.
@@ -450,7 +456,7 @@ async fn completion_rules_and_relinking() {
     let url = mock
         .complete(
             s2["link_token"].as_str().unwrap(),
-            "daikin",
+            nox_auth::Brand::Daikin,
             vec!["dev-B".into()],
         )
         .unwrap();
@@ -465,15 +471,22 @@ async fn completion_rules_and_relinking() {
     .await;
     let pv_brand_on_hp = mock.complete(
         s3["link_token"].as_str().unwrap(),
-        "daikin",
+        nox_auth::Brand::Daikin,
         vec!["x".into()],
     );
     assert!(
-        matches!(pv_brand_on_hp, Err(CompleteError::InvalidBrand(_))),
+        matches!(
+            pv_brand_on_hp,
+            Err(nox_mock::Error::Complete(CompleteError::InvalidBrand(_)))
+        ),
         "asset type checked on completion"
     );
     let url = mock
-        .complete(s3["link_token"].as_str().unwrap(), "sma", vec!["x".into()])
+        .complete(
+            s3["link_token"].as_str().unwrap(),
+            nox_auth::Brand::Sma,
+            vec!["x".into()],
+        )
         .unwrap();
     assert_ne!(
         callback::decode(&url).unwrap().nox_user_id,
@@ -497,7 +510,7 @@ async fn v1_sessions_redirect_with_plain_parameters() {
     let url = mock
         .complete(
             resp["data"]["link_token"].as_str().unwrap(),
-            "saunier-duval",
+            nox_auth::Brand::SaunierDuval,
             vec!["d1".into()],
         )
         .unwrap();
@@ -702,7 +715,8 @@ async fn concurrent_creation_loses_nothing_and_each_session_completes_once() {
             let mock = mock.clone();
             let token = token.clone();
             racers.push(tokio::spawn(async move {
-                mock.complete(&token, "daikin", vec!["d".into()]).is_ok()
+                mock.complete(&token, nox_auth::Brand::Daikin, vec!["d".into()])
+                    .is_ok()
             }));
         }
     }

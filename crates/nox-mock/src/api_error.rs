@@ -1,0 +1,123 @@
+//! The API's error shape: v2 `{"error": …}`, v1's envelope, and what an armed fault
+//! answers in their place.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use nox_auth::Operation;
+use serde_json::json;
+
+use crate::faults::{Fault, FaultAnswer};
+
+/// Which error body shape to answer with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Version {
+    V1,
+    V2,
+}
+
+impl Version {
+    /// The error shape of an operation's API version.
+    pub(crate) fn of_operation(op: Operation) -> Version {
+        if op.version() == "v2" {
+            Version::V2
+        } else {
+            Version::V1
+        }
+    }
+
+    /// The API version a path belongs to: `/v2/…` is v2, everything else v1's root.
+    pub(crate) fn of(path: &str) -> Version {
+        if path.starts_with("/v2/") {
+            Version::V2
+        } else {
+            Version::V1
+        }
+    }
+}
+
+/// An error answer: v2 `{"error": …}`, v1 `{success: false, timestamp, error, error_code, message}`.
+#[derive(Debug)]
+pub(crate) struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub version: Version,
+}
+
+impl ApiError {
+    pub(crate) fn new(
+        version: Version,
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            version,
+        }
+    }
+
+    pub(crate) fn bad_request(version: Version, message: impl Into<String>) -> Self {
+        Self::new(
+            version,
+            StatusCode::BAD_REQUEST,
+            "validation_error",
+            message,
+        )
+    }
+}
+
+impl ApiError {
+    /// The answer, in the version's error shape; v1's envelope carries `now` (the
+    /// mock's clock, Unix seconds) as its `timestamp`.
+    pub(crate) fn into_response_at(self, now: u64) -> Response {
+        let body = match self.version {
+            Version::V2 => json!({ "error": self.message }),
+            Version::V1 => json!({
+                "success": false,
+                "timestamp": now,
+                "error": self.message,
+                "error_code": self.code,
+                "message": self.message,
+            }),
+        };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+/// The answer an armed fault gives in place of the normal one, if any: a status fault in
+/// the version's error shape (with `Retry-After` when asked), or a malformed body.
+pub(crate) fn fault_answer(fault: &Fault, version: Version, now: u64) -> Option<Response> {
+    match fault.answer {
+        FaultAnswer::Normal => None,
+        FaultAnswer::Status {
+            status,
+            retry_after,
+        } => {
+            let status = StatusCode::from_u16(status).ok()?;
+            let mut resp = ApiError::new(
+                version,
+                status,
+                "injected_fault",
+                format!("injected fault: {}", status.as_u16()),
+            )
+            .into_response_at(now);
+            if let Some(secs) = retry_after {
+                resp.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            }
+            Some(resp)
+        }
+        FaultAnswer::Malformed => Some(
+            (
+                StatusCode::CREATED,
+                [(header::CONTENT_TYPE, "application/json")],
+                "{\"link_url\": \"http://127.0.0.1/ui?tok",
+            )
+                .into_response(),
+        ),
+    }
+}

@@ -1,0 +1,197 @@
+//! How every API operation reads its request: an armed fault first, then the API key,
+//! then the JSON object body, then the fields, in NOX's wording.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use nox_auth::{Language, Operation};
+use serde_json::{Map, Value};
+
+use crate::api_error::{ApiError, Version, fault_answer};
+use crate::app::App;
+
+/// Checks the API key: `x-api-key`, or (v1 only) `Authorization: ApiKey <key>`.
+fn authorize(app: &App, headers: &HeaderMap, version: Version) -> Result<(), ApiError> {
+    let given = headers
+        .get("x-api-key")
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| {
+            (version == Version::V1)
+                .then(|| headers.get(header::AUTHORIZATION))
+                .flatten()
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("ApiKey "))
+        });
+    match given {
+        Some(key) if constant_time_eq(key.trim().as_bytes(), app.api_key.as_bytes()) => Ok(()),
+        Some(_) => Err(ApiError::new(
+            version,
+            StatusCode::UNAUTHORIZED,
+            "invalid_api_key",
+            "Invalid API key",
+        )),
+        None => Err(ApiError::new(
+            version,
+            StatusCode::UNAUTHORIZED,
+            "missing_api_key",
+            "Missing API key",
+        )),
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The JSON object of a request body, or a 4xx with an error body.
+fn read_object(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    version: Version,
+) -> Result<Map<String, Value>, ApiError> {
+    let body = body.map_err(|rejection| {
+        let status = rejection.status();
+        let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            format!(
+                "request body is larger than {} bytes",
+                crate::config::MAX_BODY_BYTES
+            )
+        } else {
+            "could not read the request body".to_owned()
+        };
+        ApiError::new(version, status, "invalid_body", message)
+    })?;
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        // 400, not 415: NOX documents 400 for a request it cannot read, and no operation
+        // documents 415 (specs/README.md, decision 18).
+        return Err(ApiError::bad_request(
+            version,
+            "Content-Type must be application/json",
+        ));
+    }
+    match serde_json::from_slice::<Value>(&body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(ApiError::bad_request(
+            version,
+            "request body must be a JSON object",
+        )),
+        Err(e) => Err(ApiError::new(
+            version,
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("request body is not valid JSON: {e}"),
+        )),
+    }
+}
+
+/// One API operation, the way every one runs: an injected fault first (if one is armed
+/// for `operation`), then the key, then the JSON object body, then `op`; any error
+/// answered in the version's shape with the mock clock's timestamp.
+pub(crate) async fn operation(
+    app: &App,
+    operation: Operation,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    op: impl FnOnce(&Fields<'_>) -> Result<Response, ApiError>,
+) -> Response {
+    let version = Version::of_operation(operation);
+    let now = || app.store.now();
+    if let Some(fault) = app.faults.take(operation) {
+        if !fault.delay.is_zero() {
+            tokio::time::sleep(fault.delay).await;
+        }
+        if let Some(answer) = fault_answer(&fault, version, now()) {
+            return answer;
+        }
+    }
+    let result = authorize(app, headers, version)
+        .and_then(|()| read_object(headers, body, version))
+        .and_then(|map| op(&Fields { map: &map, version }));
+    result.unwrap_or_else(|e| e.into_response_at(now()))
+}
+
+/// The checks of one request body, in NOX's wording ("user_id is required and must be a string").
+pub(crate) struct Fields<'a> {
+    pub(crate) map: &'a Map<String, Value>,
+    pub(crate) version: Version,
+}
+
+impl Fields<'_> {
+    /// Present and a string. An empty string passes, as the spec allows it (no
+    /// `minLength`; NOX's message names only presence and type: decision 19).
+    pub(crate) fn required_string(&self, field: &str) -> Result<String, ApiError> {
+        match self.map.get(field) {
+            Some(Value::String(s)) => Ok(s.clone()),
+            _ => Err(ApiError::bad_request(
+                self.version,
+                format!("{field} is required and must be a string"),
+            )),
+        }
+    }
+
+    /// A redirect URL by the SDK's one rule: absolute, and never a scheme a browser
+    /// would run (`javascript:`, `data:`, `file:`…) or an http(s) URL without a host.
+    pub(crate) fn required_url(&self, field: &str) -> Result<String, ApiError> {
+        let value = self.required_string(field)?;
+        match nox_auth::validate_redirect_url(&value) {
+            Ok(()) => Ok(value),
+            Err(_) => Err(ApiError::bad_request(
+                self.version,
+                format!("{field} must be a valid URL"),
+            )),
+        }
+    }
+
+    /// Absent, or a string. `null` is refused: the spec says which fields are nullable
+    /// (see [`Fields::nullable_string`]).
+    pub(crate) fn optional_string(&self, field: &str) -> Result<Option<String>, ApiError> {
+        match self.map.get(field) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(ApiError::bad_request(
+                self.version,
+                format!("{field} must be a string"),
+            )),
+        }
+    }
+
+    /// Absent, `null` or a string: a field the spec marks nullable (v2 `brand`).
+    pub(crate) fn nullable_string(&self, field: &str) -> Result<Option<String>, ApiError> {
+        match self.map.get(field) {
+            Some(Value::Null) => Ok(None),
+            _ => self.optional_string(field),
+        }
+    }
+
+    pub(crate) fn optional_string_array(&self, field: &str) -> Result<Vec<String>, ApiError> {
+        let invalid =
+            || ApiError::bad_request(self.version, format!("{field} must be an array of strings"));
+        match self.map.get(field) {
+            None => Ok(Vec::new()),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| v.as_str().map(str::to_owned).ok_or_else(invalid))
+                .collect(),
+            Some(_) => Err(invalid()),
+        }
+    }
+
+    /// A v2 enum field: `nl|en|fr|es` with default `nl`.
+    pub(crate) fn language(&self) -> Result<Language, ApiError> {
+        match self.optional_string("language")? {
+            None => Ok(Language::Nl),
+            Some(s) => Language::ALL
+                .into_iter()
+                .find(|l| l.as_str() == s)
+                .ok_or_else(|| {
+                    ApiError::bad_request(self.version, "language must be one of nl, en, fr, es")
+                }),
+        }
+    }
+}

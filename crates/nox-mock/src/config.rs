@@ -1,0 +1,158 @@
+//! How a mock is started ([`MockConfig`]) and the bounds it keeps by default.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::clock::{Clock, SystemClock};
+
+/// The largest request body the API accepts (413 above it).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// How long a link session lives by default: 10 minutes, as NOX documents.
+pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(600);
+
+/// How long a session is kept after it expires (completed sessions expire too), by
+/// default: 10 minutes. Then it is evicted and its token is unknown.
+pub const DEFAULT_SESSION_RETENTION: Duration = Duration::from_secs(600);
+
+/// The most sessions kept at once by default; past it the oldest is evicted first.
+pub const DEFAULT_MAX_SESSIONS: usize = 100_000;
+
+/// How many answered requests the log keeps by default (a ring: the oldest goes first).
+pub const DEFAULT_REQUEST_LOG_CAPACITY: usize = 1_000;
+
+/// How long a connection may take to send a request's headers, and how long a
+/// keep-alive connection may sit idle before its next request, by default: 5 seconds.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The longest request target (path and query) accepted, in bytes; longer ones get
+/// a 400 with the version's error body.
+pub const MAX_URI_BYTES: usize = 2048;
+
+/// How to start a [`MockServer`]: the defaults, changed with the chainable setters.
+///
+/// ```
+/// use std::time::Duration;
+/// let config = nox_mock::MockConfig::default()
+///     .api_key("test-key")
+///     .session_ttl(Duration::from_secs(120))
+///     .request_log_capacity(100);
+/// assert_eq!(config.session_ttl, Duration::from_secs(120));
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct MockConfig {
+    /// Address to listen on; default `127.0.0.1:0` (an ephemeral port).
+    pub addr: SocketAddr,
+    /// The API key to accept; default a random one.
+    pub api_key: Option<String>,
+    /// Link session lifetime; default [`DEFAULT_SESSION_TTL`].
+    pub session_ttl: Duration,
+    /// The clock; default the system clock.
+    pub clock: Arc<dyn Clock>,
+    /// The supplier name answered for any supplier key.
+    pub supplier_name: String,
+    /// The manufacturer name answered for any manufacturer key.
+    pub manufacturer_name: String,
+    /// How long a session is kept after it expires; default [`DEFAULT_SESSION_RETENTION`].
+    pub session_retention: Duration,
+    /// The most sessions kept at once; default [`DEFAULT_MAX_SESSIONS`].
+    pub max_sessions: usize,
+    /// How many answered requests [`MockServer::requests`] keeps; default
+    /// [`DEFAULT_REQUEST_LOG_CAPACITY`].
+    pub request_log_capacity: usize,
+    /// Time to send a request's headers, and the longest idle time of a keep-alive
+    /// connection; default [`DEFAULT_HEADER_TIMEOUT`].
+    pub header_timeout: Duration,
+    /// The base URL put into `link_url`s, when it is not the address listened on (a
+    /// mock behind a proxy, or listening on `0.0.0.0`); default `http://<addr>`, with a
+    /// wildcard address replaced by `127.0.0.1`.
+    pub public_url: Option<String>,
+}
+
+impl Default for MockConfig {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            api_key: None,
+            session_ttl: DEFAULT_SESSION_TTL,
+            clock: Arc::new(SystemClock),
+            supplier_name: "Mock Energy".into(),
+            manufacturer_name: "Mock Manufacturing".into(),
+            session_retention: DEFAULT_SESSION_RETENTION,
+            max_sessions: DEFAULT_MAX_SESSIONS,
+            request_log_capacity: DEFAULT_REQUEST_LOG_CAPACITY,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            public_url: None,
+        }
+    }
+}
+
+impl MockConfig {
+    /// Listen on `addr` (`127.0.0.1:0` by default).
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Accept this API key (a random one by default).
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// The link session lifetime.
+    pub fn session_ttl(mut self, ttl: Duration) -> Self {
+        self.session_ttl = ttl;
+        self
+    }
+
+    /// Read the time from `clock` (a [`ManualClock`] to test expiry).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Keep a session this long after it expires.
+    pub fn session_retention(mut self, retention: Duration) -> Self {
+        self.session_retention = retention;
+        self
+    }
+
+    /// Keep at most this many sessions (and NOX users).
+    pub fn max_sessions(mut self, n: usize) -> Self {
+        self.max_sessions = n;
+        self
+    }
+
+    /// Keep this many answered requests.
+    pub fn request_log_capacity(mut self, n: usize) -> Self {
+        self.request_log_capacity = n;
+        self
+    }
+
+    /// The header and idle timeout of connections.
+    pub fn header_timeout(mut self, timeout: Duration) -> Self {
+        self.header_timeout = timeout;
+        self
+    }
+
+    /// The base URL put into `link_url`s.
+    pub fn public_url(mut self, url: impl Into<String>) -> Self {
+        self.public_url = Some(url.into());
+        self
+    }
+
+    /// The supplier name answered for supplier keys.
+    pub fn supplier_name(mut self, name: impl Into<String>) -> Self {
+        self.supplier_name = name.into();
+        self
+    }
+
+    /// The manufacturer name answered for manufacturer keys.
+    pub fn manufacturer_name(mut self, name: impl Into<String>) -> Self {
+        self.manufacturer_name = name.into();
+        self
+    }
+}

@@ -1,0 +1,73 @@
+//! The routes: every API operation at the path of its [`Operation`], the UI, the
+//! control API, the fallbacks, and the layers that bound each request.
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use nox_auth::Operation;
+
+use crate::api;
+use crate::api_error::{ApiError, Version};
+use crate::app::App;
+use crate::config::{MAX_BODY_BYTES, MAX_URI_BYTES};
+use crate::request_log::record;
+use crate::{control, ui};
+
+/// The whole mock: each operation at its [`Operation::path`], the UI, the control API,
+/// and the bounds every request goes through.
+pub(crate) fn router(app: App) -> Router {
+    Router::new()
+        .route(
+            Operation::CreateLinkSession.path(),
+            post(api::v1_supplier_link_session),
+        )
+        .route(
+            Operation::ConnectNoxManufacturer.path(),
+            post(api::v1_connect_nox_manufacturer),
+        )
+        .route(
+            Operation::ConnectSupplierManufacturer.path(),
+            post(api::v1_connect_supplier_manufacturer),
+        )
+        .route(
+            Operation::CreateSupplierLinkSession.path(),
+            post(api::v2_supplier_link_session),
+        )
+        .route(
+            Operation::CreateManufacturerLinkSession.path(),
+            post(api::v2_manufacturer_link_session),
+        )
+        .route(
+            Operation::CreateManufacturerDeviceConnection.path(),
+            post(api::v2_manufacturer_device_connection),
+        )
+        .route("/ui", get(ui::show))
+        .route("/ui/connect", post(ui::connect))
+        .merge(control::routes())
+        .fallback(api::not_found)
+        .method_not_allowed_fallback(api::method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(app.clone(), record))
+        .layer(axum::middleware::from_fn_with_state(app.clone(), limit_uri))
+        .with_state(app)
+}
+
+/// A request target longer than [`MAX_URI_BYTES`]: 400 with the version's error
+/// body, before routing (a documented status of every operation).
+pub(crate) async fn limit_uri(
+    State(app): State<App>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let uri = request.uri();
+    let len = uri.path().len() + uri.query().map_or(0, |q| q.len() + 1);
+    if len > MAX_URI_BYTES {
+        return ApiError::bad_request(
+            Version::of(uri.path()),
+            format!("the request target is longer than {} bytes", MAX_URI_BYTES),
+        )
+        .into_response_at(app.store.now());
+    }
+    next.run(request).await
+}

@@ -1,0 +1,238 @@
+//! [`MockServer`]: a running mock, and what a test does with it.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use nox_auth::Brand;
+use tokio::sync::oneshot;
+
+use crate::app::{App, AppInner};
+use crate::config::MockConfig;
+use crate::error::Error;
+use crate::faults::{Fault, Faults};
+use crate::request_log::RecordedRequest;
+use crate::router::router;
+use crate::serve;
+use crate::session::{NoxUser, Session};
+use crate::store::{Limits, Store, random_token};
+
+/// A running mock. Stops when dropped.
+pub struct MockServer {
+    app: App,
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for MockServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockServer")
+            .field("base_url", &self.app.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MockServer {
+    /// Starts a mock on an ephemeral port of 127.0.0.1 with a random API key.
+    pub async fn start() -> Result<MockServer, Error> {
+        Self::start_with(MockConfig::default()).await
+    }
+
+    /// Starts a mock with `config`.
+    pub async fn start_with(config: MockConfig) -> Result<MockServer, Error> {
+        let listen = |source| Error::Listen {
+            addr: config.addr,
+            source,
+        };
+        let listener = tokio::net::TcpListener::bind(config.addr)
+            .await
+            .map_err(listen)?;
+        let addr = listener.local_addr().map_err(listen)?;
+        let base_url = match &config.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None if addr.ip().is_unspecified() => format!("http://127.0.0.1:{}", addr.port()),
+            None => format!("http://{addr}"),
+        };
+        let limits = Limits {
+            session_ttl: config.session_ttl,
+            retention: config.session_retention,
+            max_sessions: config.max_sessions.max(1),
+            request_log_capacity: config.request_log_capacity,
+        };
+        let app = App(Arc::new(AppInner {
+            store: Store::new(config.clock, limits),
+            api_key: config
+                .api_key
+                .unwrap_or_else(|| format!("mock_{}", random_token(16))),
+            base_url,
+            supplier_name: config.supplier_name,
+            supplier_id: "supplier_mock".into(),
+            manufacturer_name: config.manufacturer_name,
+            faults: Faults::default(),
+        }));
+        let (tx, rx) = oneshot::channel::<()>();
+        let router = router(app.clone());
+        let task = tokio::spawn(serve::run(listener, router, config.header_timeout, rx));
+        Ok(MockServer {
+            app,
+            addr,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    /// `http://127.0.0.1:<port>` (or the configured public URL): the base URL for
+    /// `nox_auth::Client::builder().base_url(…)`, and the base of every `link_url`.
+    pub fn base_url(&self) -> &str {
+        &self.app.base_url
+    }
+
+    /// The socket address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The API key it accepts.
+    pub fn api_key(&self) -> &str {
+        &self.app.api_key
+    }
+
+    /// A `nox_auth::Client` for this mock: its base URL and API key, the default retry
+    /// policy and timeouts.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// use nox_auth::{AssetType, SupplierLinkRequest};
+    ///
+    /// let mock = nox_mock::MockServer::start().await?;
+    /// let session = mock
+    ///     .client()?
+    ///     .create_supplier_link_session(SupplierLinkRequest::new("u1", AssetType::Hp, "https://example.com/cb"))
+    ///     .await?;
+    /// assert_eq!(mock.session(&session.link_token).map(|s| s.user_id), Some("u1".to_owned()));
+    /// # Ok(()) }
+    /// ```
+    pub fn client(&self) -> Result<nox_auth::Client, Error> {
+        nox_auth::Client::builder()
+            .api_key(self.api_key())
+            .base_url(self.base_url())
+            .build()
+            .map_err(|e| Error::Client(Box::new(e)))
+    }
+
+    /// Completes a link session as the user would in the UI, choosing `brand`, and
+    /// returns the URL NOX redirects to (the session's `redirect_url` with `?data=…`;
+    /// v1 sessions get plain query parameters). The brand is checked against the
+    /// session for supplier sessions ([`CompleteError::InvalidBrand`]).
+    pub fn complete(
+        &self,
+        link_token: &str,
+        brand: Brand,
+        device_ids: Vec<String>,
+    ) -> Result<String, Error> {
+        Ok(self
+            .app
+            .store
+            .complete(link_token, brand.slug(), device_ids)?)
+    }
+
+    /// Completes a manufacturer link session: as [`MockServer::complete`], with the
+    /// manufacturer's own name as the callback's brand (lowercased, as NOX sends it).
+    pub fn complete_manufacturer(
+        &self,
+        link_token: &str,
+        manufacturer: &str,
+        device_ids: Vec<String>,
+    ) -> Result<String, Error> {
+        Ok(self
+            .app
+            .store
+            .complete(link_token, manufacturer, device_ids)?)
+    }
+
+    /// Every link session created so far, oldest first.
+    pub fn sessions(&self) -> Vec<Session> {
+        self.app.store.sessions()
+    }
+
+    /// One session by token.
+    pub fn session(&self, link_token: &str) -> Option<Session> {
+        self.app.store.session(link_token)
+    }
+
+    /// The NOX user linked to a caller's user id.
+    pub fn user(&self, user_id: &str) -> Option<NoxUser> {
+        self.app.store.user(user_id)
+    }
+
+    /// The last requests answered (method, path, status, JSON body answered), oldest
+    /// first: at most [`MockConfig::request_log_capacity`]. The control API is not logged.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.app.store.requests()
+    }
+
+    /// Expires a session now (as `POST /_mock/sessions/{token}/expire`); `false` for an
+    /// unknown token.
+    pub fn expire(&self, link_token: &str) -> bool {
+        self.app.store.expire(link_token)
+    }
+
+    /// Forgets every session, NOX user, logged request and armed fault (as
+    /// `POST /_mock/reset`).
+    pub fn reset(&self) {
+        self.app.store.reset();
+        self.app.faults.clear();
+    }
+
+    /// Arms a fault (as `POST /_mock/faults`): the next calls it matches answer as it
+    /// says. Refused with [`Error::InvalidFault`] when out of range (status 400–599,
+    /// delay at most [`MAX_FAULT_DELAY`], times at least 1).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// use nox_auth::{AssetType, SupplierLinkRequest};
+    /// use nox_mock::{Fault, MockServer, Operation};
+    ///
+    /// let mock = MockServer::start().await?;
+    /// mock.inject(Fault::status(500).on(Operation::CreateSupplierLinkSession))?;
+    /// let client = mock.client()?;
+    /// let req = SupplierLinkRequest::new("u1", AssetType::Hp, "https://example.com/cb");
+    /// let err = client.create_supplier_link_session(req.clone()).await.unwrap_err();
+    /// assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
+    /// assert!(client.create_supplier_link_session(req).await.is_ok(), "only once");
+    /// # Ok(()) }
+    /// ```
+    pub fn inject(&self, fault: Fault) -> Result<(), Error> {
+        self.app.faults.arm(fault)
+    }
+
+    /// The faults still armed, in the order they were armed.
+    pub fn faults(&self) -> Vec<Fault> {
+        self.app.faults.list()
+    }
+
+    /// Disarms every fault.
+    pub fn clear_faults(&self) {
+        self.app.faults.clear();
+    }
+
+    /// Stops the server and waits for it to finish.
+    pub async fn stop(mut self) {
+        self.shutdown_now();
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    fn shutdown_now(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        self.shutdown_now();
+    }
+}
