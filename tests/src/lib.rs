@@ -2,6 +2,11 @@
 
 pub mod webdriver;
 
+/// The workspace README's runnable blocks, as doc tests (the others are `ignore`).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 /// `found`, or `None` with a `SKIPPED` note when an outside part of a test (a browser, a
 /// database server) is missing. Where `require_var` or `CI` is set (as `scripts/test.sh`
 /// does), a missing part fails the test instead: `what` names it, the panic says so.

@@ -791,7 +791,7 @@ async fn mock_proxy_forwards_and_serves_its_findings() {
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("request [info] createSupplierLinkSession $.extra"),
+        stderr.contains("request [info] create_supplier_link_session $.extra"),
         "{stderr}"
     );
     assert!(!stderr.contains(mock.api_key()));

@@ -6,6 +6,9 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use nox_auth::Operation;
+use nox_auth::nox_auth_runtime::text;
+
 use crate::validate::{Finding, FindingKind, Validator};
 
 /// Calls that create lasting records at NOX; each runs only when named.
@@ -104,8 +107,7 @@ impl Report {
 /// One planned call.
 struct Call {
     name: &'static str,
-    method: &'static str,
-    path: String,
+    op: Operation,
     body: Value,
     key: KeyHeader,
     /// The outcome the specs lead us to expect; another is a finding.
@@ -146,60 +148,52 @@ fn plan(options: &CheckOptions, user: &str) -> Vec<Call> {
         }
         body
     };
-    let v2s = "/v2/supplier/link-sessions".to_owned();
     let mut calls = vec![
         Call {
             name: "v2 supplier link session",
-            method: "POST",
-            path: v2s.clone(),
+            op: Operation::CreateSupplierLinkSession,
             body: supplier(json!({})),
             key: KeyHeader::Right,
             expect: Expect::Success,
         },
         Call {
             name: "v2 manufacturer link session",
-            method: "POST",
-            path: "/v2/manufacturer/link-sessions".into(),
+            op: Operation::CreateManufacturerLinkSession,
             body: json!({"user_id": user, "redirect_url": cb, "language": "en"}),
             key: KeyHeader::Right,
             expect: Expect::Success,
         },
         Call {
             name: "missing required field (redirect_url) → 400",
-            method: "POST",
-            path: v2s.clone(),
+            op: Operation::CreateSupplierLinkSession,
             body: supplier(json!({"redirect_url": null})),
             key: KeyHeader::Right,
             expect: Expect::Status(400),
         },
         Call {
             name: "wrong key → 401",
-            method: "POST",
-            path: v2s.clone(),
+            op: Operation::CreateSupplierLinkSession,
             body: supplier(json!({})),
             key: KeyHeader::Wrong,
             expect: Expect::Status(401),
         },
         Call {
             name: "brand not valid for the asset type (hp + sma) → 400",
-            method: "POST",
-            path: v2s.clone(),
+            op: Operation::CreateSupplierLinkSession,
             body: supplier(json!({"brand": "sma"})),
             key: KeyHeader::Right,
             expect: Expect::Status(400),
         },
         Call {
             name: "question: does v2 accept `Authorization: ApiKey <key>`?",
-            method: "POST",
-            path: v2s.clone(),
+            op: Operation::CreateSupplierLinkSession,
             body: supplier(json!({})),
             key: KeyHeader::Authorization,
             expect: Expect::Question,
         },
         Call {
             name: "question: is asset_type required?",
-            method: "POST",
-            path: v2s,
+            op: Operation::CreateSupplierLinkSession,
             body: supplier(json!({"asset_type": null})),
             key: KeyHeader::Right,
             expect: Expect::Question,
@@ -208,8 +202,7 @@ fn plan(options: &CheckOptions, user: &str) -> Vec<Call> {
     if options.v1 {
         calls.push(Call {
             name: "v1 supplier link session",
-            method: "POST",
-            path: format!("/users/{user}/link"),
+            op: Operation::CreateLinkSession,
             body: json!({"redirect_uri": cb, "language": "en"}),
             key: KeyHeader::Right,
             expect: Expect::Success,
@@ -218,8 +211,7 @@ fn plan(options: &CheckOptions, user: &str) -> Vec<Call> {
     if options.lasting.contains(&LastingCall::DeviceConnections) {
         calls.push(Call {
             name: "v2 manufacturer device connection (creates a NOX user)",
-            method: "POST",
-            path: "/v2/manufacturer/device-connections".into(),
+            op: Operation::CreateManufacturerDeviceConnection,
             body: json!({"user_id": user}),
             key: KeyHeader::Right,
             expect: Expect::Success,
@@ -228,16 +220,14 @@ fn plan(options: &CheckOptions, user: &str) -> Vec<Call> {
     if options.lasting.contains(&LastingCall::V1Manufacturer) {
         calls.push(Call {
             name: "v1 manufacturer connection to NOX (creates a NOX user)",
-            method: "POST",
-            path: "/manufacturers/nox".into(),
+            op: Operation::ConnectNoxManufacturer,
             body: json!({"manufacturer_user_id": user, "device_ids": []}),
             key: KeyHeader::Right,
             expect: Expect::Success,
         });
         calls.push(Call {
             name: "v1 manufacturer supplier flow",
-            method: "POST",
-            path: "/manufacturers/suppliers".into(),
+            op: Operation::ConnectSupplierManufacturer,
             body: json!({"manufacturer_user_id": user, "redirect_url": cb, "language": "en", "device_ids": []}),
             key: KeyHeader::Right,
             expect: Expect::Success,
@@ -289,10 +279,15 @@ pub async fn check(options: CheckOptions) -> Result<Report, CheckSetupError> {
     let validator = Validator::embedded();
     let mut checks = Vec::new();
     for call in plan(&options, &user) {
+        // The user id is the check's own (`nox-contract-check-<hex>`): nothing to escape.
+        let path = call.op.path().replace("{userId}", &user);
+        let method = call.op.method();
         let mut req = http
             .request(
-                call.method.parse().expect("a valid method"),
-                format!("{base}{}", call.path),
+                method
+                    .parse()
+                    .expect("the operation table holds HTTP methods"),
+                format!("{base}{path}"),
             )
             .json(&call.body);
         req = match call.key {
@@ -302,7 +297,7 @@ pub async fn check(options: CheckOptions) -> Result<Report, CheckSetupError> {
                 req.header("authorization", format!("ApiKey {}", options.api_key))
             }
         };
-        let call_text = format!("{} {}", call.method, call.path);
+        let call_text = format!("{method} {path}");
         let result = match req.send().await {
             Err(e) => CheckResult {
                 name: call.name.into(),
@@ -319,13 +314,8 @@ pub async fn check(options: CheckOptions) -> Result<Report, CheckSetupError> {
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_owned);
                 let body = read_limited(resp).await;
-                let mut findings = validator.check_response(
-                    call.method,
-                    &call.path,
-                    status,
-                    content_type.as_deref(),
-                    &body,
-                );
+                let mut findings =
+                    validator.check_response(method, &path, status, content_type.as_deref(), &body);
                 if let Some(f) = outcome(&call, status) {
                     findings.push(f);
                 }
@@ -349,7 +339,7 @@ pub async fn check(options: CheckOptions) -> Result<Report, CheckSetupError> {
 /// A finding for an outcome other than the one the specs lead us to expect, or the
 /// answer to an open question.
 fn outcome(call: &Call, status: u16) -> Option<Finding> {
-    let operation = format!("{} {}", call.method, call.path);
+    let operation = call.op.name().to_owned();
     match call.expect {
         Expect::Success if (200..300).contains(&status) => None,
         Expect::Success => Some(Finding {
@@ -400,15 +390,6 @@ async fn read_limited(mut resp: reqwest::Response) -> Vec<u8> {
 /// A transport error named by its causes (`tcp connect error: Connection refused`, a DNS
 /// or TLS error), not by reqwest's "error sending request for url (…)".
 fn transport_cause(e: &reqwest::Error) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        let t = s.to_string();
-        if !parts.iter().any(|p| p.contains(&t)) {
-            parts.push(t);
-        }
-        source = s.source();
-    }
     let kind = if e.is_timeout() {
         "timeout"
     } else if e.is_connect() {
@@ -416,12 +397,11 @@ fn transport_cause(e: &reqwest::Error) -> String {
     } else {
         "no answer"
     };
-    let text = if parts.is_empty() {
-        format!("{kind}: {e}")
-    } else {
-        format!("{kind}: {}", parts.join(": "))
+    let causes = match std::error::Error::source(e) {
+        Some(source) => text::error_chain(source),
+        None => e.to_string(),
     };
-    text.chars().filter(|c| !c.is_control()).take(300).collect()
+    text::excerpt(&format!("{kind}: {causes}"), 300)
 }
 
 /// The key, wherever a server echoed it, replaced. (A key shorter than 8 characters is

@@ -55,7 +55,8 @@ impl fmt::Display for FindingKind {
 pub struct Finding {
     /// What kind of difference.
     pub kind: FindingKind,
-    /// The operation (`createSupplierLinkSession`), or `METHOD /path` when unknown.
+    /// The operation's one name ([`nox_auth::Operation::name`]:
+    /// `create_supplier_link_session`), or `METHOD /path` when unknown.
     pub operation: String,
     /// The JSON path in the body (`$.brand`, `$` for the whole body), or `status`.
     pub path: String,
@@ -83,22 +84,11 @@ impl fmt::Display for Finding {
     }
 }
 
-/// `text` cut at [`OBSERVED_LIMIT`] characters, `…` appended when cut, control
-/// characters escaped (it is shown on terminals and in logs).
+/// `text` as a finding shows it: at most [`OBSERVED_LIMIT`] characters, `…` appended when
+/// cut, control and bidirectional-control characters escaped (it is shown on terminals
+/// and in logs). The workspace's one rule, [`nox_auth::nox_auth_runtime::text::excerpt`].
 pub fn observed(text: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in text.chars().enumerate() {
-        if i == OBSERVED_LIMIT {
-            out.push('…');
-            break;
-        }
-        if c.is_control() {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    nox_auth::nox_auth_runtime::text::excerpt(text, OBSERVED_LIMIT)
 }
 
 fn value_text(v: &Value) -> String {
@@ -112,7 +102,8 @@ pub struct Operation<'a> {
     pub spec: &'static EmbeddedSpec,
     /// The document.
     pub doc: &'a Value,
-    /// Its operationId.
+    /// Its one name ([`nox_auth::Operation::name`]), or the spec's operationId for an
+    /// operation the table does not know.
     pub id: &'a str,
     /// Its path template (`/users/{userId}/link`), without the version prefix.
     pub template: &'a str,
@@ -169,6 +160,7 @@ impl Validator {
                         id: op
                             .get("operationId")
                             .and_then(Value::as_str)
+                            .map(|id| nox_auth::Operation::from_name(id).map_or(id, |o| o.name()))
                             .unwrap_or(template),
                         template,
                         op,
