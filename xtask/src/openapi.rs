@@ -54,3 +54,32 @@ pub(crate) fn resolve_ref<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
         _ => value,
     }
 }
+
+/// Calls `f` on every JSON object of a document that can be a schema (and on the other
+/// objects around them), parents before children; never inside data: `enum`, `example`,
+/// `examples`, `default`. A property that happens to be named like one of those is still
+/// visited.
+pub(crate) fn visit_objects(value: &mut Value, f: &mut dyn FnMut(&mut Map<String, Value>)) {
+    match value {
+        Value::Object(obj) => {
+            f(obj);
+            for (key, child) in obj.iter_mut() {
+                match (key.as_str(), child) {
+                    ("properties" | "patternProperties", Value::Object(props)) => {
+                        for prop in props.values_mut() {
+                            visit_objects(prop, f);
+                        }
+                    }
+                    ("enum" | "example" | "examples" | "default", _) => {}
+                    (_, child) => visit_objects(child, f),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                visit_objects(item, f);
+            }
+        }
+        _ => {}
+    }
+}

@@ -16,8 +16,9 @@ pub struct LoadedSpec {
     pub path: PathBuf,
     /// The patch file that was applied, if there is one.
     pub patch: Option<PathBuf>,
-    /// The effective document as JSON: NOX's file with its patch applied. This is what
-    /// `cargo xtask spec` prints and what linters and validators judge.
+    /// The effective document as JSON: NOX's file with its patch and the spelling rule of
+    /// [`crate::rules::effective`] applied. This is what `cargo xtask spec` prints and what
+    /// linters, validators and Prism judge.
     pub json: Value,
     /// What the generator reads: the effective document with the generator rules of
     /// [`crate::rules`] applied (open enums in responses, any 2xx a success), typed.
@@ -33,7 +34,8 @@ pub fn patch_path(spec: &Path) -> PathBuf {
     spec.with_file_name(format!("{stem}.patch.yaml"))
 }
 
-/// Reads, patches and validates one spec.
+/// Reads, patches and validates one spec, and applies the spelling rule
+/// ([`crate::rules::effective`]).
 pub fn load(path: &Path) -> Result<LoadedSpec, CodegenError> {
     let text = std::fs::read_to_string(path).map_err(|e| CodegenError::io(path, e))?;
     let mut json = parse_document(path, &text)?;
@@ -45,6 +47,7 @@ pub fn load(path: &Path) -> Result<LoadedSpec, CodegenError> {
         None
     };
     check_version(path, &json)?;
+    crate::rules::effective(&mut json);
     check_operations(path, &json)?;
     let openapi: openapiv3::OpenAPI = serde_json::from_value(crate::rules::client_view(&json))
         .map_err(|e| CodegenError::InvalidDocument {

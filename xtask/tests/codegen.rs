@@ -191,3 +191,60 @@ fn patches_are_applied() {
         ["completed_at"]["example"];
     assert!(example.is_null());
 }
+
+/// The spelling rule (specs/README.md, decision 22): in every effective spec an enum that
+/// allows null lists it, with neither `nullable` (Prism 5 then validates nothing) nor `type`
+/// (null would be refused); and the generated field is still an `Option` of the enum.
+#[test]
+fn nullable_enums_have_one_spelling_in_every_effective_spec() {
+    fn walk(v: &serde_json::Value, at: &str, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(obj) => {
+                if let Some(serde_json::Value::Array(values)) = obj.get("enum") {
+                    if obj.get("nullable") == Some(&serde_json::Value::Bool(true)) {
+                        out.push(format!("{at}: `nullable` beside an enum"));
+                    }
+                    if values.iter().any(|v| v.is_null()) && obj.contains_key("type") {
+                        out.push(format!("{at}: `type` beside an enum that lists null"));
+                    }
+                }
+                for (k, child) in obj {
+                    if !matches!(k.as_str(), "enum" | "example" | "examples" | "default") {
+                        walk(child, &format!("{at}/{k}"), out);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    walk(child, &format!("{at}/{i}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let files = codegen::render_all(&workspace()).unwrap();
+    let mut problems = Vec::new();
+    for (path, text) in &files {
+        if path.extension().is_some_and(|e| e == "json") {
+            let doc: serde_json::Value = serde_json::from_str(text).unwrap();
+            walk(&doc, &path.display().to_string(), &mut problems);
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+
+    let spec = xtask::spec::load(&workspace().join(V2_SUPPLIER)).unwrap();
+    let brand = &spec.json["components"]["schemas"]["Brand"];
+    assert_eq!(
+        brand["enum"].as_array().unwrap().last(),
+        Some(&serde_json::Value::Null)
+    );
+    assert!(
+        brand.get("type").is_none() && brand.get("nullable").is_none(),
+        "{brand}"
+    );
+    let generated = &files[Path::new("crates/nox-auth-v2/src/supplier.rs")];
+    assert!(
+        generated.contains("pub brand: ::std::option::Option<Brand>,"),
+        "the request's brand is an optional Brand"
+    );
+}

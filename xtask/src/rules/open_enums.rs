@@ -122,6 +122,11 @@ impl Opener {
             if values.iter().any(Value::is_null) {
                 obj.insert("nullable".into(), Value::Bool(true));
             }
+            if !obj.contains_key("type")
+                && let Some(t) = super::nullable::enum_type(&values)
+            {
+                obj.insert("type".into(), Value::String(t.into()));
+            }
             let note = format!(
                 "Known values: {}. Any other value NOX sends is kept as it is.",
                 known.join(", ")

@@ -1,6 +1,6 @@
 //! Tests of the generator rules (`cargo test -p xtask --lib rules`).
 
-use super::client_view;
+use super::{client_view, effective};
 use serde_json::{Value, json};
 
 fn spec() -> Value {
@@ -93,25 +93,100 @@ fn success_codes_widen_to_2xx() {
     assert!(r.get("201").is_some() && r.get("204").is_some() && r.get("2XX").is_none());
 }
 
+/// `spec()` after the spelling rule, as `spec::load` hands it to `client_view`.
+fn effective_of(mut doc: Value) -> Value {
+    effective(&mut doc);
+    doc
+}
+
+#[test]
+fn every_spelling_of_a_nullable_enum_becomes_one() {
+    let one = json!({"enum": ["red", "green", null], "description": "A color."});
+    // The OpenAPI 3.0.3 spelling (what the supplier patch writes for `Brand`), `nullable`
+    // without `null` listed, and `null` listed without `nullable`.
+    for spelling in [
+        json!({"type": "string", "nullable": true, "enum": ["red", "green", null], "description": "A color."}),
+        json!({"type": "string", "nullable": true, "enum": ["red", "green"], "description": "A color."}),
+        json!({"type": "string", "enum": ["red", "green", null], "description": "A color."}),
+        one.clone(),
+    ] {
+        let mut doc = spec();
+        let s = &mut doc["components"]["schemas"];
+        s["Color"] = spelling.clone();
+        s["Resp"]["properties"]["tags"]["items"] = spelling.clone();
+        // A property named like a keyword is still a schema.
+        s["Resp"]["properties"]["default"] = spelling;
+        let out = effective_of(doc);
+        let o = &out["components"]["schemas"];
+        assert_eq!(o["Color"], one);
+        assert_eq!(o["Resp"]["properties"]["tags"]["items"], one);
+        assert_eq!(o["Resp"]["properties"]["default"], one);
+        assert_eq!(effective_of(out.clone()), out, "the rule is idempotent");
+    }
+}
+
+#[test]
+fn the_spelling_rule_leaves_everything_else_alone() {
+    let mut doc = spec();
+    let s = &mut doc["components"]["schemas"];
+    s["Req"]["properties"]["at"] = json!({"type": "integer", "nullable": true});
+    // Data that looks like a nullable enum is data.
+    s["Req"]["example"] = json!({"x": {"type": "string", "nullable": true, "enum": ["a"]}});
+    s["Req"]["properties"]["mode"] =
+        json!({"type": "string", "nullable": false, "enum": ["a"], "default": "a"});
+    let before = doc.clone();
+    assert_eq!(effective_of(doc), before);
+}
+
 #[test]
 fn nullable_enums_become_optional_references() {
+    for color in [
+        json!({"enum": ["red", "green", null]}),
+        json!({"type": "string", "nullable": true, "enum": ["red", "green", null]}),
+    ] {
+        let mut doc = spec();
+        doc["components"]["schemas"]["Color"] = color;
+        doc["components"]["schemas"]["Req"]["properties"]["other"] =
+            json!({"allOf": [{"$ref": "#/components/schemas/Color"}], "description": "d"});
+        let out = client_view(&effective_of(doc));
+        let s = &out["components"]["schemas"];
+        assert_eq!(
+            s["Color"],
+            json!({"type": "string", "enum": ["red", "green"]}),
+            "the type comes back from the values"
+        );
+        assert_eq!(
+            s["Req"]["properties"]["color"],
+            json!({"allOf": [{"$ref": "#/components/schemas/Color"}], "nullable": true})
+        );
+        assert_eq!(s["Req"]["properties"]["other"]["nullable"], true);
+        assert_eq!(s["Req"]["properties"]["other"]["description"], "d");
+        // The response side: an open, optional string.
+        let color = &s["Resp"]["properties"]["color"];
+        assert_eq!(color["type"], "string");
+        assert_eq!(color["nullable"], true);
+        assert!(color.get("enum").is_none() && color.get("allOf").is_none());
+    }
+}
+
+#[test]
+fn inline_nullable_enums_become_optional_values() {
     let mut doc = spec();
-    doc["components"]["schemas"]["Color"] =
-        json!({"type": "string", "nullable": true, "enum": ["red", "green", null]});
-    doc["components"]["schemas"]["Req"]["properties"]["other"] =
-        json!({"allOf": [{"$ref": "#/components/schemas/Color"}], "description": "d"});
-    let out = client_view(&doc);
+    let s = &mut doc["components"]["schemas"];
+    s["Req"]["properties"]["size"] = json!({"enum": [1, 2, null]});
+    s["Resp"]["properties"]["shape"] = json!({"enum": ["round", "square", null]});
+    let out = client_view(&effective_of(doc));
     let s = &out["components"]["schemas"];
     assert_eq!(
-        s["Color"],
-        json!({"type": "string", "enum": ["red", "green"]})
+        s["Req"]["properties"]["size"],
+        json!({"enum": [1, 2], "type": "integer", "nullable": true})
     );
+    let shape = &s["Resp"]["properties"]["shape"];
     assert_eq!(
-        s["Req"]["properties"]["color"],
-        json!({"allOf": [{"$ref": "#/components/schemas/Color"}], "nullable": true})
+        (&shape["type"], &shape["nullable"]),
+        (&json!("string"), &json!(true))
     );
-    assert_eq!(s["Req"]["properties"]["other"]["nullable"], true);
-    assert_eq!(s["Req"]["properties"]["other"]["description"], "d");
+    assert!(shape.get("enum").is_none());
 }
 
 #[test]
