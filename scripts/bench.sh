@@ -5,6 +5,7 @@
 # Installs Prism (@stoplight/prism-cli, from npm) into target/prism for the load test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 what="${1:-all}"
 
 median_ns() { # criterion group/function → median in ns
@@ -40,24 +41,16 @@ fi
 
 if [ "$what" = all ] || [ "$what" = load ]; then
   echo "== 4. mock load (64 clients): trivial handler, nox-mock, Prism"
-  prism=target/prism/node_modules/.bin/prism
-  if [ ! -x "$prism" ]; then
-    echo "installing @stoplight/prism-cli into target/prism"
-    mkdir -p target/prism
-    npm install --prefix target/prism --no-audit --no-fund --silent @stoplight/prism-cli@5
-  fi
-  # Prism gets the spec as our generator sees it (patch applied).
-  cargo xtask spec specs/v2/openapi-supplier-auth-v2.json > target/prism/supplier-v2.json
-  port=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])")
-  "$prism" mock -h 127.0.0.1 -p "$port" target/prism/supplier-v2.json > target/prism/prism.log 2>&1 &
-  prism_pid=$!
-  trap 'kill $prism_pid 2>/dev/null || true' EXIT
-  for _ in $(seq 1 100); do
-    curl -s -o /dev/null "http://127.0.0.1:$port/" && break
-    sleep 0.2
-  done
+  prism=$(npm_tool prism @stoplight/prism-cli@5 prism)
+  port=$(free_port)
+  # Prism gets the effective spec (patch applied, as `cargo xtask codegen` checks it in).
+  start_bg target/prism/prism.log \
+    "$prism" mock -h 127.0.0.1 -p "$port" crates/nox-contract/specs/openapi-supplier-auth-v2.json
+  prism_pid=$BG_PID
+  wait_for_url "http://127.0.0.1:$port/" 20 "$prism_pid" \
+    || { echo "bench: Prism did not start:"; cat target/prism/prism.log; exit 1; }
   cargo bench -q -p nox-mock --bench mock_load -- --clients 64 --seconds "${LOAD_SECONDS:-10}" --prism "http://127.0.0.1:$port"
-  kill $prism_pid 2>/dev/null || true
+  stop_pid "$prism_pid"
 fi
 
 if [ "$what" = all ] || [ "$what" = build ]; then

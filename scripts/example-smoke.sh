@@ -5,22 +5,19 @@
 # (The flow itself is tested in Chromium by tests/tests/axum_example.rs.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+# Compiled first, so that the 2 minutes the example gets to start are not spent compiling;
+# the run below is then the documented command itself, with nothing left to build.
+cargo build -q --locked -p nox-auth-axum --example axum_backend
 
 dir=$(mktemp -d)
+on_exit "rm -rf '$dir'"
 log="$dir/log"
-LISTEN=127.0.0.1:0 DATABASE_URL="sqlite://$dir/sessions.db?mode=rwc" \
-  cargo run -q --locked -p nox-auth-axum --example axum_backend >"$log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
-
-base=""
-for _ in $(seq 1 600); do
-  base=$(sed -n 's/^open \(http[^ ]*\)$/\1/p' "$log")
-  [ -n "$base" ] && break
-  kill -0 $pid 2>/dev/null || break
-  sleep 0.2
-done
-[ -n "$base" ] || { echo "example-smoke: the example did not start:"; cat "$log"; exit 1; }
+LISTEN=127.0.0.1:0 DATABASE_URL="sqlite://$dir/sessions.db?mode=rwc" start_bg "$log" \
+  cargo run -q --locked -p nox-auth-axum --example axum_backend
+base=$(wait_for_line "$log" '^open \(http[^ ]*\)$' 120 "$BG_PID") \
+  || { echo "example-smoke: the example did not start:"; cat "$log"; exit 1; }
 grep -q '^NOX: the embedded nox-mock at http://127.0.0.1:' "$log" \
   || { echo "example-smoke: no embedded mock:"; cat "$log"; exit 1; }
 

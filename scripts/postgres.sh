@@ -9,20 +9,13 @@
 # Run directly (`bash scripts/postgres.sh`), it starts the server, prints the export line
 # and waits until Ctrl-C, for running the tests by hand.
 set -euo pipefail
-
-pg_bin() {
-  local dir
-  dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
-  [ -n "$dir" ] && [ -x "$dir/initdb" ] && echo "$dir"
-}
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 if [ -z "$(pg_bin)" ]; then
   echo "== installing postgresql (the shared-store test)"
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
   # The package's own cluster is not used (and not started: there is no init system).
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
+  apt_install postgresql
 fi
 nox_pg_bin=$(pg_bin)
 [ -n "$nox_pg_bin" ] || { echo "postgres.sh: initdb not found after installing postgresql"; exit 1; }
@@ -35,7 +28,7 @@ if [ "$(id -u)" -eq 0 ]; then
   chown postgres: "$nox_pg_dir"
   as_pg=(runuser -u postgres --)
 fi
-nox_pg_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+nox_pg_port=$(free_port)
 "${as_pg[@]}" "$nox_pg_bin/initdb" -D "$nox_pg_dir/data" -U nox --auth=trust -E UTF8 >/dev/null
 "${as_pg[@]}" "$nox_pg_bin/pg_ctl" -D "$nox_pg_dir/data" -l "$nox_pg_dir/log" -w -t 60 start \
   -o "-h 127.0.0.1 -p $nox_pg_port -k $nox_pg_dir -c fsync=off" >/dev/null \
@@ -45,7 +38,7 @@ nox_pg_stop() {
   "${as_pg[@]}" "$nox_pg_bin/pg_ctl" -D "$nox_pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$nox_pg_dir"
 }
-trap nox_pg_stop EXIT
+on_exit nox_pg_stop
 
 export NOX_TEST_DATABASE_URL="postgres://nox@127.0.0.1:$nox_pg_port/postgres"
 # The shared-store test fails (instead of skipping) when no server is given.
