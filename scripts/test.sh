@@ -4,31 +4,52 @@
 # Chromium + ChromeDriver from Debian for the browser tests, PostgreSQL from Debian
 # for the shared-store test), lints the specs, judges the
 # mock with schemathesis, then runs every test of the workspace.
+#
+# The installs wait on the network and the disk, the compile on the CPU: they overlap.
+# The installs start in the background, the workspace's tests compile meanwhile (one
+# build: the scripts below run the programs it built), then the installs are waited for.
+# At the end it prints the time of each phase.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 
-if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
-  echo "== installing chromium and chromium-driver (browser test)"
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+phase "start the installs in the background (what is missing)"
+apt_packages=()
+have_browser || apt_packages+=(chromium chromium-driver)
+[ -n "$(pg_bin)" ] || apt_packages+=(postgresql)
+if [ ${#apt_packages[@]} -gt 0 ]; then
+  echo "apt: ${apt_packages[*]}"
+  bg_job apt apt_install "${apt_packages[@]}"
 fi
+bg_job pip pip_tools "$NOX_VENV" "$NOX_SPEC_VALIDATOR" "$NOX_SCHEMATHESIS"
+bg_job npm npm_tool redocly "$NOX_REDOCLY" redocly
+
+phase "compile the workspace's tests (cargo test --workspace --no-run)"
+cargo test --workspace --locked --no-run
+# lint-specs.sh and conformance.sh run xtask, nox and nox-mock from this build.
+export NOX_TESTS_BUILT=1
+
+phase "wait for the installs"
+[ ${#apt_packages[@]} -eq 0 ] || bg_wait apt
+bg_wait pip
+bg_wait npm
+have_browser || { echo "test.sh: chromium or chromedriver still missing"; exit 1; }
 # The browser test fails (instead of skipping) when the browser is missing.
 export NOX_REQUIRE_BROWSER=1
 
-# A PostgreSQL server for the shared-store test (installed from Debian when missing),
-# stopped when this script exits.
+# A PostgreSQL server for the shared-store test, stopped when this script exits.
 source scripts/postgres.sh
 
-echo "== lint the OpenAPI specs (openapi-spec-validator, redocly)"
+phase "lint the OpenAPI specs (openapi-spec-validator, redocly)"
 bash scripts/lint-specs.sh
 
-echo "== the mock against the effective specs (schemathesis, all checks)"
+phase "the mock against the effective specs (schemathesis, all checks)"
 bash scripts/conformance.sh
 
-echo "== cargo test --workspace"
+phase "cargo test --workspace"
 cargo test --workspace --locked
 
-echo "== the example backend runs with its one command"
+phase "the example backend runs with its one command"
 bash scripts/example-smoke.sh
+
+phase_summary
