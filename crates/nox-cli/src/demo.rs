@@ -19,8 +19,8 @@ use clap::Args;
 use nox_auth::{AssetType, Brand, Client, Language, SupplierLinkRequest, callback};
 use tokio::sync::mpsc;
 
-use crate::out::{Failure, outln, report, safe};
-use crate::{EXIT_API, EXIT_INPUT, EXIT_OK, parse_arg};
+use crate::arg::parse_arg;
+use crate::out::{EXIT_API, EXIT_INPUT, EXIT_OK, Failure, outln, report, safe};
 
 const STEPS: usize = 6;
 

@@ -1,26 +1,16 @@
 //! `nox`: the NOX Authenticator from the command line. See `nox --help`.
 
+mod arg;
 mod commands;
 mod demo;
 mod out;
 
 use std::process::ExitCode;
-use std::str::FromStr;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
-use crate::out::Failure;
-
-/// Exit status: success.
-pub const EXIT_OK: u8 = 0;
-/// Exit status: NOX answered with an error, or the network failed.
-pub const EXIT_API: u8 = 1;
-/// Exit status: the input was invalid (nothing was sent), or the command line was.
-pub const EXIT_INPUT: u8 = 2;
-/// Exit status: a callback decoded but failed verification against its link session.
-pub const EXIT_VERIFY: u8 = 3;
-/// Exit status of `nox contract check`: something breaks the generated client.
-pub const EXIT_BREAKING: u8 = 4;
+use crate::arg::parse_arg;
+use crate::out::{EXIT_INPUT, EXIT_OK, Failure};
 
 /// The NOX Authenticator from the command line: decode callbacks, list brands, create
 /// link sessions, run the local mock, or watch the whole link flow in one command.
@@ -65,7 +55,7 @@ enum Command {
     },
     /// Create link sessions and device connections on NOX (or a mock).
     #[command(subcommand)]
-    Link(commands::LinkCommand),
+    Link(commands::link::LinkCommand),
     /// Run the local NOX mock, or a validating proxy in front of a real NOX.
     #[command(subcommand)]
     Mock(MockCommand),
@@ -93,7 +83,7 @@ enum CallbackCommand {
                             nox link create … --json > session.json && nox callback decode '<url>' --session session.json\n\n\
                       Exit status: 0 decoded (and verified), 2 malformed input, 3 decoded but failed verification."
     )]
-    Decode(commands::DecodeArgs),
+    Decode(commands::callback::DecodeArgs),
 }
 
 #[derive(Subcommand)]
@@ -113,7 +103,7 @@ enum MockCommand {
                       # then point your app's NOX base URL at http://127.0.0.1:8081\n  \
                       curl -s http://127.0.0.1:8081/_proxy/findings"
     )]
-    Proxy(commands::ProxyArgs),
+    Proxy(commands::mock::ProxyArgs),
 }
 
 #[derive(Subcommand)]
@@ -129,17 +119,7 @@ enum ContractCommand {
                       leave records at NOX (device-connections, v1-manufacturer).\n\n\
                       Exit status: 0 nothing breaking, 4 something breaks the generated client, 1 a call got no\n\
                       answer, 2 bad input.")]
-    Check(commands::ContractArgs),
-}
-
-/// The one way the command line reads NOX's values (asset type, brand, language): the
-/// SDK's own `FromStr`, so the messages (and the "did you mean" hints) are the SDK's.
-pub(crate) fn parse_arg<T>(s: &str) -> Result<T, String>
-where
-    T: FromStr,
-    T::Err: std::fmt::Display,
-{
-    s.parse().map_err(|e: T::Err| e.to_string())
+    Check(commands::contract::ContractArgs),
 }
 
 /// Whether the command line asks for JSON output (errors included).
@@ -192,12 +172,14 @@ async fn main() -> ExitCode {
     init_tracing(cli.verbose);
     let code = match cli.command {
         Command::Demo(args) => demo::run(args).await,
-        Command::Callback(CallbackCommand::Decode(args)) => commands::decode(args),
-        Command::Brands { asset_type, json } => commands::brands(asset_type, json),
-        Command::Link(cmd) => commands::link(cmd).await,
-        Command::Mock(MockCommand::Serve(args)) => commands::serve(args).await,
-        Command::Mock(MockCommand::Proxy(args)) => commands::proxy(args).await,
-        Command::Contract(ContractCommand::Check(args)) => commands::contract_check(args).await,
+        Command::Callback(CallbackCommand::Decode(args)) => commands::callback::decode(args),
+        Command::Brands { asset_type, json } => commands::brands::brands(asset_type, json),
+        Command::Link(cmd) => commands::link::link(cmd).await,
+        Command::Mock(MockCommand::Serve(args)) => commands::mock::serve(args).await,
+        Command::Mock(MockCommand::Proxy(args)) => commands::mock::proxy(args).await,
+        Command::Contract(ContractCommand::Check(args)) => {
+            commands::contract::contract_check(args).await
+        }
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "nox", &mut script);

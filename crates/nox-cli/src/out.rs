@@ -3,32 +3,23 @@
 
 use std::fmt;
 use std::io::Write as _;
+use std::time::SystemTime;
 
-use crate::{EXIT_API, EXIT_INPUT, EXIT_VERIFY};
+/// Exit status: success.
+pub const EXIT_OK: u8 = 0;
+/// Exit status: NOX answered with an error, or the network failed.
+pub const EXIT_API: u8 = 1;
+/// Exit status: the input was invalid (nothing was sent), or the command line was.
+pub const EXIT_INPUT: u8 = 2;
+/// Exit status: a callback decoded but failed verification against its link session.
+pub const EXIT_VERIFY: u8 = 3;
+/// Exit status of `nox contract check`: something breaks the generated client.
+pub const EXIT_BREAKING: u8 = 4;
 
-/// Untrusted text (callback fields, server messages, URLs NOX sent) with every control
-/// character and bidirectional-override character escaped (`\u{1b}`, `\n`…), so that it
-/// cannot move the cursor, rewrite a line or reorder what the reader sees.
-pub(crate) fn safe(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() || is_bidi_control(c) => {
-                out.push_str(&format!("\\u{{{:x}}}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Characters that reorder text on a terminal (Trojan Source, CVE-2021-42574).
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
+/// Untrusted text (callback fields, server messages, URLs NOX sent) made safe for a
+/// terminal: the workspace's one rule, [`nox_auth::nox_auth_runtime::text::escape`]
+/// (control and bidirectional-control characters escaped).
+pub(crate) use nox_auth::nox_auth_runtime::text::escape as safe;
 
 /// `println!` for stdout that may be closed early (`nox brands | head -1`): a broken
 /// pipe ends the program quietly with exit 0 instead of a panic.
@@ -126,19 +117,8 @@ pub(crate) fn report(json: bool, failure: &Failure) -> u8 {
     failure.exit
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn control_and_bidi_characters_are_escaped() {
-        assert_eq!(safe("plain ünïcode"), "plain ünïcode");
-        assert_eq!(
-            safe("u1\u{1b}[2K\rverified: yes"),
-            "u1\\u{1b}[2K\\rverified: yes"
-        );
-        assert_eq!(safe("a\nb\tc\u{7}"), "a\\nb\\tc\\u{7}");
-        assert_eq!(safe("abc\u{202e}fed"), "abc\\u{202e}fed");
-        assert_eq!(safe("\u{9b}31m"), "\\u{9b}31m", "C1 CSI");
-    }
+/// A time as `nox` prints it: Unix seconds, said so.
+pub(crate) fn fmt_time(t: SystemTime) -> String {
+    let secs = nox_auth::time::to_unix_secs(t).unwrap_or(0);
+    format!("{secs} (Unix seconds)")
 }
