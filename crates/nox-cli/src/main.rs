@@ -170,6 +170,9 @@ async fn main() -> ExitCode {
         }
     };
     init_tracing(cli.verbose);
+    // rustls with ring for every HTTP client of the process (the contract check's and the
+    // proxy's build their own). Only fails when a provider is installed already: fine.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let code = match cli.command {
         Command::Demo(args) => demo::run(args).await,
         Command::Callback(CallbackCommand::Decode(args)) => commands::callback::decode(args),
