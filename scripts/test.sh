@@ -18,8 +18,14 @@ apt_packages=()
 have_browser || apt_packages+=(chromium chromium-driver)
 [ -n "$(pg_bin)" ] || apt_packages+=(postgresql)
 if [ ${#apt_packages[@]} -gt 0 ]; then
-  echo "apt: ${apt_packages[*]}"
-  bg_job apt apt_install "${apt_packages[@]}"
+  if [ "$(id -u)" -eq 0 ] || sudo -n true 2>/dev/null; then
+    echo "apt: ${apt_packages[*]}"
+    bg_job apt apt_install "${apt_packages[@]}"
+  else
+    # sudo wants a password: asked here, in the foreground (a background job has no terminal).
+    apt_install "${apt_packages[@]}"
+    apt_packages=()
+  fi
 fi
 bg_job pip pip_tools "$NOX_VENV" "$NOX_SPEC_VALIDATOR" "$NOX_SCHEMATHESIS"
 bg_job npm npm_tool redocly "$NOX_REDOCLY" redocly
