@@ -52,6 +52,9 @@ bash scripts/lint-specs.sh
 phase "the mock against the effective specs (schemathesis, all checks)"
 bash scripts/conformance.sh
 
+phase "the SDK's calls through Prism's validating proxy (every effective spec)"
+bash scripts/prism.sh
+
 phase "cargo test --workspace"
 cargo test --workspace --locked
 
