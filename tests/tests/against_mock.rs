@@ -60,7 +60,7 @@ async fn facade_v2_supplier_flow_over_http() {
     assert_eq!(resp.status(), 303);
     let location = resp.headers()["location"].to_str().unwrap();
     let payload = callback::decode(location).unwrap();
-    let verified = payload.verify(&session).unwrap();
+    let verified = payload.verify_supplier(&session).unwrap();
     assert_eq!(verified.user_id, "user-42");
     assert_eq!(verified.known_brand, Some(Brand::Sma));
     assert_eq!(verified.device_ids, vec!["inv-1"]);
@@ -105,11 +105,9 @@ async fn facade_v1_operations() {
     let resp = client
         .create_link_session_v1(
             "user_123",
-            V1LinkRequest {
-                redirect_uri: "https://e.com/cb".into(),
-                language: Some("en".into()),
-                brand: Some(Brand::SaunierDuval),
-            },
+            V1LinkRequest::new("https://e.com/cb")
+                .language("en")
+                .brand(Brand::SaunierDuval),
         )
         .await
         .unwrap();
@@ -119,11 +117,7 @@ async fn facade_v1_operations() {
     let e = client
         .create_link_session_v1(
             "u",
-            V1LinkRequest {
-                redirect_uri: "https://e.com/cb".into(),
-                language: None,
-                brand: Some(Brand::Sma),
-            },
+            V1LinkRequest::new("https://e.com/cb").brand(Brand::Sma),
         )
         .await
         .unwrap_err();

@@ -97,7 +97,7 @@ async fn link_flow_in_headless_chromium() {
     driver.quit().await;
 
     let payload = callback::decode(&target).unwrap();
-    let verified = payload.verify(&session).unwrap();
+    let verified = payload.verify_supplier(&session).unwrap();
     assert_eq!(verified.known_brand, Some(Brand::Vaillant));
     assert_eq!(verified.user_id, "browser-user");
     assert_eq!(verified.device_ids.len(), 1);
@@ -165,7 +165,7 @@ async fn the_mock_inspector_completes_and_expires_sessions_in_chromium() {
     // What the page did is what the mock holds: the callback verifies for its session.
     let done = mock.session(&sessions[0].link_token).unwrap();
     let payload = callback::decode(done.callback_url.as_deref().unwrap()).unwrap();
-    payload.verify(&sessions[0]).unwrap();
+    payload.verify_supplier(&sessions[0]).unwrap();
     assert!(matches!(
         mock.complete(
             &sessions[1].link_token,

@@ -111,6 +111,9 @@ fn pascal_case(snake: &str) -> String {
     heck::ToUpperCamelCase::to_upper_camel_case(snake)
 }
 
+/// One `const fn` of the table: its name, its doc, and the column it returns.
+type Accessor = (&'static str, &'static str, fn(&OperationRow) -> &str);
+
 /// The Rust source of the table.
 pub fn render(rows: &[OperationRow], header: &str) -> String {
     let mut out = String::new();
@@ -153,7 +156,7 @@ pub fn render(rows: &[OperationRow], header: &str) -> String {
         let _ = writeln!(out, "        Operation::{},", r.variant);
     }
     out.push_str("    ];\n");
-    let accessors: [(&str, &str, fn(&OperationRow) -> &str); 8] = [
+    let accessors: [Accessor; 8] = [
         (
             "name",
             "The one name the workspace uses: the generated client's method name\n    /// (`create_supplier_link_session`), also in errors, tracing and faults.",

@@ -62,14 +62,19 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use nox_auth::callback::{self, CallbackError, VerifiedConnection, VerifyError, VerifyOptions};
 use nox_auth::{
-    Client, LinkSession, ManufacturerLinkRequest, ManufacturerLinkSession, SupplierLinkRequest,
+    Client, ManufacturerLinkRequest, ManufacturerLinkSession, SupplierLinkRequest,
+    SupplierLinkSession,
 };
 use tower_sessions::Session;
 
 /// The key under which a pending supplier link session is kept in the user's session.
-pub const PENDING_KEY: &str = "nox_auth.pending_supplier_link";
+pub const PENDING_SUPPLIER_KEY: &str = "nox_auth.pending_supplier_link";
 /// The key under which a pending manufacturer link session is kept.
 pub const PENDING_MANUFACTURER_KEY: &str = "nox_auth.pending_manufacturer_link";
+
+/// The old name of [`PENDING_SUPPLIER_KEY`], kept until 0.2.
+#[deprecated(since = "0.1.1", note = "renamed to `PENDING_SUPPLIER_KEY`")]
+pub const PENDING_KEY: &str = PENDING_SUPPLIER_KEY;
 
 /// Why a link could not be started or finished. Converts into an HTTP answer that says
 /// what to do, never the details: those are in `Display`, which `into_response` logs
@@ -189,7 +194,7 @@ pub async fn start_supplier_link(
     request: SupplierLinkRequest,
 ) -> Result<Redirect, LinkError> {
     let link = client.create_supplier_link_session(request).await?;
-    session.insert(PENDING_KEY, &link).await?;
+    session.insert(PENDING_SUPPLIER_KEY, &link).await?;
     Ok(Redirect::to(&link.link_url))
 }
 
@@ -220,13 +225,15 @@ pub async fn finish_supplier_link_at(
     now: SystemTime,
     options: &VerifyOptions,
 ) -> Result<VerifiedConnection, LinkError> {
-    let pending: LinkSession =
-        take_pending(session, PENDING_KEY, logged_in_user, |p: &LinkSession| {
-            &p.user_id
-        })
-        .await?;
+    let pending: SupplierLinkSession = take_pending(
+        session,
+        PENDING_SUPPLIER_KEY,
+        logged_in_user,
+        |p: &SupplierLinkSession| &p.user_id,
+    )
+    .await?;
     let payload = callback::decode(callback_url)?;
-    Ok(payload.verify_with(&pending, now, options)?)
+    Ok(payload.verify_supplier_with(&pending, now, options)?)
 }
 
 /// Takes the pending link session out of `session` and saves the removal at once (a

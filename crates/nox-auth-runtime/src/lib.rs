@@ -62,6 +62,7 @@ pub const DEFAULT_USER_AGENT: &str = concat!("nox-auth/", env!("CARGO_PKG_VERSIO
 /// another origin than the request went to (a redirect that a caller-supplied
 /// `reqwest::Client` followed). Read it with `response.extensions().get::<CrossOriginResponse>()`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CrossOriginResponse {
     /// The status the other origin answered with.
     pub status: reqwest::StatusCode,

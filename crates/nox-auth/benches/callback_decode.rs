@@ -23,15 +23,15 @@ struct Plain {
 }
 
 fn payload(devices: usize) -> String {
-    CallbackPayload {
-        nox_user_id: "550e8400-e29b-41d4-a716-446655440000".into(),
-        supplier_user_id: "supplier_user_id_123".into(),
-        brand: "saunier-duval".into(),
-        device_ids: (0..devices)
+    CallbackPayload::new(
+        "550e8400-e29b-41d4-a716-446655440000",
+        "supplier_user_id_123",
+        "saunier-duval",
+        (0..devices)
             .map(|i| format!("7c9e6679-7425-40de-944b-e07fc1f9{i:04}"))
             .collect(),
-        connected_at: UNIX_EPOCH + Duration::from_secs(1_703_123_500),
-    }
+        UNIX_EPOCH + Duration::from_secs(1_703_123_500),
+    )
     .encode()
 }
 

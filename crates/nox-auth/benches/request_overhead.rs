@@ -95,7 +95,7 @@ fn setup() -> Setup {
 
 impl Setup {
     /// One link session through the facade.
-    async fn facade_call(&self) -> nox_auth::LinkSession {
+    async fn facade_call(&self) -> nox_auth::SupplierLinkSession {
         let req = SupplierLinkRequest::new("user-42", AssetType::Hp, "https://example.com/cb")
             .brand(Brand::Daikin);
         self.facade.create_supplier_link_session(req).await.unwrap()

@@ -27,11 +27,12 @@ pub use error::{BODY_EXCERPT_LIMIT, ConfigError, Error, TransportKind, Validatio
 pub use manufacturer::ManufacturerLinkRequest;
 pub use nox_auth_runtime::{Operation, RetryPolicy, UnknownOperation};
 pub use open::{Open, OpenValue};
-pub use session::{DeviceConnection, LinkSession, ManufacturerLinkSession};
+#[allow(deprecated)]
+pub use session::LinkSession;
+pub use session::{DeviceConnection, ManufacturerLinkSession, SupplierLinkSession};
 pub use supplier::SupplierLinkRequest;
 #[cfg(feature = "v1")]
 pub use supplier::V1LinkRequest;
-pub use time::SessionTimes;
 pub use validate::{REFUSED_REDIRECT_SCHEMES, validate_redirect_url};
 
 /// The request runtime (API key, retries, tracing) the generated clients run through.

@@ -18,6 +18,7 @@ use crate::validate::{non_empty, redirect_url};
 /// assert!(req.validate().is_ok());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ManufacturerLinkRequest {
     /// Your id for the end-user.
     pub user_id: String,

@@ -1,7 +1,7 @@
 //! What the create operations return: link sessions and device connections, with
 //! timestamps as [`SystemTime`].
 //!
-//! A [`LinkSession`] serializes to JSON (timestamps as Unix seconds), so it can be stored
+//! A [`SupplierLinkSession`] serializes to JSON (timestamps as Unix seconds), so it can be stored
 //! between creating it and verifying the callback that comes back.
 
 use std::time::SystemTime;
@@ -20,7 +20,7 @@ use crate::time::SessionTimes;
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
-/// # let session: nox_auth::LinkSession = serde_json::from_value(serde_json::json!({
+/// # let session: nox_auth::SupplierLinkSession = serde_json::from_value(serde_json::json!({
 /// #   "link_url": "https://auth.nox.energy/ui?token=abc&language=nl", "link_token": "abc",
 /// #   "user_id": "u1", "asset_type": "hp", "brand": null, "language": "nl",
 /// #   "redirect_url": "https://example.com/cb", "supplier": "Acme",
@@ -33,7 +33,7 @@ use crate::time::SessionTimes;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct LinkSession {
+pub struct SupplierLinkSession {
     /// Send the end-user here (NOX's Authenticator UI).
     pub link_url: String,
     /// The session's token.
@@ -148,7 +148,12 @@ pub(crate) fn same_user(
     }
 }
 
-impl LinkSession {
+/// The old name of [`SupplierLinkSession`], kept until 0.2 (it pairs with
+/// [`crate::SupplierLinkRequest`] and [`ManufacturerLinkSession`] now).
+#[deprecated(since = "0.1.1", note = "renamed to `SupplierLinkSession`")]
+pub type LinkSession = SupplierLinkSession;
+
+impl SupplierLinkSession {
     /// Builds the session from NOX's answer to a request for `user_id` and
     /// `asset_type`, refusing an answer that contradicts it (another user, a known asset
     /// type other than the one sent) or itself (expiry before creation).
@@ -170,7 +175,7 @@ impl LinkSession {
                 reason: format!("`asset_type` is `{answered}`, not the `{sent}` that was sent"),
             });
         }
-        Ok(LinkSession {
+        Ok(SupplierLinkSession {
             times,
             link_url: r.link_url,
             link_token: r.link_token,
@@ -186,7 +191,7 @@ impl LinkSession {
 
 impl ManufacturerLinkSession {
     /// Builds the session from NOX's answer to a request for `user_id` (see
-    /// [`LinkSession`]'s checks).
+    /// [`SupplierLinkSession`]'s checks).
     pub(crate) fn from_generated(
         operation: Operation,
         user_id: &str,

@@ -6,7 +6,7 @@ use crate::Client;
 use crate::brand::{AssetType, Brand, Language};
 use crate::error::{Error, ValidationError};
 use crate::send::send;
-use crate::session::LinkSession;
+use crate::session::SupplierLinkSession;
 use crate::validate::{non_empty, redirect_url};
 
 /// What to create a v2 supplier link session for.
@@ -24,6 +24,7 @@ use crate::validate::{non_empty, redirect_url};
 /// assert!(bad.validate().unwrap_err().to_string().contains("not available for asset type `pv`"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SupplierLinkRequest {
     /// Your id for the end-user (NOX's `user_id`, echoed back as `supplier_user_id`).
     pub user_id: String,
@@ -80,6 +81,7 @@ impl SupplierLinkRequest {
 /// The v1 request body of `POST /users/{userId}/link` (feature `v1`).
 #[cfg(feature = "v1")]
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct V1LinkRequest {
     /// v1's `redirect_uri`.
     pub redirect_uri: String,
@@ -87,6 +89,30 @@ pub struct V1LinkRequest {
     pub language: Option<String>,
     /// One of the 13 v1 brands.
     pub brand: Option<Brand>,
+}
+
+#[cfg(feature = "v1")]
+impl V1LinkRequest {
+    /// A request with no language (v1's default `en`) and no brand.
+    pub fn new(redirect_uri: impl Into<String>) -> Self {
+        V1LinkRequest {
+            redirect_uri: redirect_uri.into(),
+            language: None,
+            brand: None,
+        }
+    }
+
+    /// Sets v1's free-form language code.
+    pub fn language(mut self, language: impl Into<String>) -> Self {
+        self.language = Some(language.into());
+        self
+    }
+
+    /// Pre-selects one of the 13 v1 brands.
+    pub fn brand(mut self, brand: Brand) -> Self {
+        self.brand = Some(brand);
+        self
+    }
 }
 
 impl Client {
@@ -112,7 +138,7 @@ impl Client {
     pub async fn create_supplier_link_session(
         &self,
         req: SupplierLinkRequest,
-    ) -> Result<LinkSession, Error> {
+    ) -> Result<SupplierLinkSession, Error> {
         const OP: Operation = Operation::CreateSupplierLinkSession;
         req.validate()?;
         let (user_id, asset_type) = (req.user_id.clone(), req.asset_type);
@@ -125,7 +151,7 @@ impl Client {
         };
         let call = self.v2_supplier.create_supplier_link_session().body(body);
         let answer = send(OP, call.send()).await?;
-        LinkSession::from_generated(OP, &user_id, asset_type, answer)
+        SupplierLinkSession::from_generated(OP, &user_id, asset_type, answer)
     }
 
     /// Creates a v1 link session (`POST /users/{userId}/link`; feature `v1`).

@@ -74,7 +74,7 @@ pub mod unix_seconds {
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
-/// use nox_auth::SessionTimes;
+/// use nox_auth::time::SessionTimes;
 ///
 /// let created = UNIX_EPOCH + Duration::from_secs(1_703_123_456);
 /// let times = SessionTimes::new(created, created + Duration::from_secs(600));

@@ -7,7 +7,7 @@ use base64::Engine as _;
 use nox_auth::callback::{
     self, CallbackError, CallbackPayload, MAX_DATA_LEN, MAX_INPUT_LEN, VerifyError, VerifyOptions,
 };
-use nox_auth::{AssetType, Brand, Language, LinkSession, Open};
+use nox_auth::{AssetType, Brand, Language, Open, SupplierLinkSession};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -18,13 +18,13 @@ fn at(secs: u64) -> SystemTime {
 }
 
 fn payload() -> CallbackPayload {
-    CallbackPayload {
-        nox_user_id: "nox-123".into(),
-        supplier_user_id: "user-42".into(),
-        brand: "saunier-duval".into(),
-        device_ids: vec!["dev-1".into(), "dev-2".into(), "dev-3".into()],
-        connected_at: at(1_703_123_500),
-    }
+    CallbackPayload::new(
+        "nox-123",
+        "user-42",
+        "saunier-duval",
+        vec!["dev-1".into(), "dev-2".into(), "dev-3".into()],
+        at(1_703_123_500),
+    )
 }
 
 fn raw(v: &Value) -> String {
@@ -432,9 +432,9 @@ fn v1_redirect_parameters() {
 // ------------------------------------------------------------------ verification
 
 /// A session as a backend stores it (JSON), with the brand and asset type given; a
-/// `LinkSession` is `#[non_exhaustive]`, so outside the crate it comes from NOX or from JSON.
-fn session(brand: Option<Brand>, asset_type: AssetType) -> LinkSession {
-    let mut s: LinkSession = serde_json::from_value(json!({
+/// `SupplierLinkSession` is `#[non_exhaustive]`, so outside the crate it comes from NOX or from JSON.
+fn session(brand: Option<Brand>, asset_type: AssetType) -> SupplierLinkSession {
+    let mut s: SupplierLinkSession = serde_json::from_value(json!({
         "link_url": "https://auth.nox.energy/ui?token=tok", "link_token": "tok", "user_id": "user-42",
         "asset_type": "hp", "brand": null, "language": "nl", "redirect_url": "https://example.com/cb",
         "supplier": "Acme", "created_at": 1_703_123_456, "expires_at": 1_703_124_056, "completed_at": null
@@ -448,9 +448,9 @@ fn session(brand: Option<Brand>, asset_type: AssetType) -> LinkSession {
 
 fn verify(
     p: &CallbackPayload,
-    s: &LinkSession,
+    s: &SupplierLinkSession,
 ) -> Result<callback::VerifiedConnection, VerifyError> {
-    p.verify_with(s, at(1_703_123_600), &VerifyOptions::default())
+    p.verify_supplier_with(s, at(1_703_123_600), &VerifyOptions::default())
 }
 
 #[test]
@@ -495,7 +495,7 @@ fn each_rule_fails_with_its_error() {
     messages.push_str(&format!("{e}\n"));
     p.connected_at = at(1_703_124_056 + 60);
     assert!(
-        p.verify_with(&s, at(1_703_124_056 + 60), &VerifyOptions::default())
+        p.verify_supplier_with(&s, at(1_703_124_056 + 60), &VerifyOptions::default())
             .is_ok(),
         "within skew"
     );
@@ -508,7 +508,7 @@ fn each_rule_fails_with_its_error() {
     let mut p = payload();
     p.connected_at = at(1_703_123_900);
     let e = p
-        .verify_with(&s, at(1_703_123_700), &VerifyOptions::default())
+        .verify_supplier_with(&s, at(1_703_123_700), &VerifyOptions::default())
         .unwrap_err();
     assert!(matches!(e, VerifyError::InTheFuture { .. }), "{e:?}");
     messages.push_str(&format!("{e}\n"));
@@ -545,7 +545,7 @@ fn each_rule_fails_with_its_error() {
     );
     let strict = VerifyOptions::default().reject_unknown_brands(true);
     let e = p
-        .verify_with(&session(None, AssetType::Pv), at(1_703_123_600), &strict)
+        .verify_supplier_with(&session(None, AssetType::Pv), at(1_703_123_600), &strict)
         .unwrap_err();
     assert_eq!(
         e,
@@ -559,7 +559,7 @@ fn each_rule_fails_with_its_error() {
     // when everything in it is consistent: a day-old callback URL must not verify.
     let p = payload();
     let e = p
-        .verify_with(&s, at(1_703_124_056 + 61), &VerifyOptions::default())
+        .verify_supplier_with(&s, at(1_703_124_056 + 61), &VerifyOptions::default())
         .unwrap_err();
     assert_eq!(
         e,
@@ -572,7 +572,7 @@ fn each_rule_fails_with_its_error() {
     messages.push_str(&format!("{e}\n"));
     let a_day_later = at(1_703_124_056 + 86_400);
     assert!(matches!(
-        p.verify_with(&s, a_day_later, &VerifyOptions::default()),
+        p.verify_supplier_with(&s, a_day_later, &VerifyOptions::default()),
         Err(VerifyError::SessionExpired { .. })
     ));
 
@@ -607,7 +607,10 @@ fn stored_session_json_round_trips() {
     let s = session(Some(Brand::Daikin), AssetType::Hp);
     let text = serde_json::to_string(&s).unwrap();
     assert!(text.contains("\"created_at\":1703123456"), "{text}");
-    assert_eq!(serde_json::from_str::<LinkSession>(&text).unwrap(), s);
+    assert_eq!(
+        serde_json::from_str::<SupplierLinkSession>(&text).unwrap(),
+        s
+    );
 }
 
 // ------------------------------------------------------------------ properties
@@ -623,15 +626,9 @@ fn arb_payload() -> impl Strategy<Value = CallbackPayload> {
         .prop_filter("text fields are not blank", |(a, b, c, _, _)| {
             !a.trim().is_empty() && !b.trim().is_empty() && !c.trim().is_empty()
         })
-        .prop_map(
-            |(nox_user_id, supplier_user_id, brand, device_ids, t)| CallbackPayload {
-                nox_user_id,
-                supplier_user_id,
-                brand,
-                device_ids,
-                connected_at: at(t),
-            },
-        )
+        .prop_map(|(nox_user_id, supplier_user_id, brand, device_ids, t)| {
+            CallbackPayload::new(nox_user_id, supplier_user_id, brand, device_ids, at(t))
+        })
 }
 
 proptest! {
@@ -733,7 +730,11 @@ fn edge_skew() -> impl Strategy<Value = Duration> {
 
 /// A time the way the SDK gets one: Unix seconds from JSON (NOX's answer or a stored
 /// session); `None` where the value cannot be a `SystemTime` or an `i64`.
-fn session_from_json(created: u64, expires: u64, completed: Option<u64>) -> Option<LinkSession> {
+fn session_from_json(
+    created: u64,
+    expires: u64,
+    completed: Option<u64>,
+) -> Option<SupplierLinkSession> {
     serde_json::from_value(json!({
         "link_url": "https://auth.nox.energy/ui?token=t", "link_token": "t", "user_id": "user-42",
         "asset_type": "hp", "brand": null, "language": "nl", "redirect_url": "https://example.com/cb",
@@ -769,7 +770,7 @@ proptest! {
             return Ok(());
         };
         let options = VerifyOptions::default().clock_skew(skew);
-        if let Ok(v) = p.verify_with(&session, now_t, &options) {
+        if let Ok(v) = p.verify_supplier_with(&session, now_t, &options) {
             prop_assert_eq!(v.user_id, "user-42");
             // Passed, so the session had not expired beyond the skew.
             if let Some(latest) = session.times.expires_at.checked_add(skew) {
@@ -777,7 +778,7 @@ proptest! {
             }
         }
         // The error texts too (they format the seconds).
-        if let Err(e) = p.verify_with(&session, now_t, &options) {
+        if let Err(e) = p.verify_supplier_with(&session, now_t, &options) {
             prop_assert!(!e.to_string().is_empty());
         }
     }
@@ -792,11 +793,15 @@ fn the_named_extremes_each_give_a_result() {
     // `clock_skew = Duration::MAX`.
     let huge = VerifyOptions::default().clock_skew(Duration::MAX);
     let s = session(Some(Brand::SaunierDuval), AssetType::Hp);
-    assert!(payload().verify_with(&s, at(1_703_123_600), &huge).is_ok());
+    assert!(
+        payload()
+            .verify_supplier_with(&s, at(1_703_123_600), &huge)
+            .is_ok()
+    );
     // `now` at the end of what the clock can hold.
     let end = UNIX_EPOCH + Duration::from_secs(i64::MAX as u64);
     assert!(matches!(
-        payload().verify_with(&s, end, &VerifyOptions::default()),
+        payload().verify_supplier_with(&s, end, &VerifyOptions::default()),
         Err(VerifyError::SessionExpired { .. })
     ));
     // Seconds past what a session can hold are refused when read, not later.

@@ -83,7 +83,7 @@ async fn counting(
     count
 }
 
-async fn call(server: &MockServer) -> Result<nox_auth::LinkSession, Error> {
+async fn call(server: &MockServer) -> Result<nox_auth::SupplierLinkSession, Error> {
     client(&server.uri())
         .create_supplier_link_session(request())
         .await
@@ -776,17 +776,16 @@ trait WithAssetType {
 }
 impl WithAssetType for SupplierLinkRequest {
     fn clone_with(&self, a: AssetType) -> SupplierLinkRequest {
-        SupplierLinkRequest {
-            asset_type: a,
-            ..self.clone()
-        }
+        let mut request = self.clone();
+        request.asset_type = a;
+        request
     }
 }
 
 async fn call_with(
     server: &MockServer,
     req: SupplierLinkRequest,
-) -> Result<nox_auth::LinkSession, Error> {
+) -> Result<nox_auth::SupplierLinkSession, Error> {
     client(&server.uri())
         .create_supplier_link_session(req)
         .await

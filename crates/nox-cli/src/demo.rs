@@ -247,7 +247,9 @@ async fn flow(
         .flatten()
         .ok_or_else(|| step.fail("no request reached the callback listener"))?;
     let payload = callback::decode(&target).map_err(|e| step.fail(e))?;
-    let verified = payload.verify(&session).map_err(|e| step.fail(e))?;
+    let verified = payload
+        .verify_supplier(&session)
+        .map_err(|e| step.fail(e))?;
     step.say(format_args!(
         "Callback received and verified: NOX user {} linked to your user {}, brand {}, devices [{}]",
         safe(&verified.nox_user_id),

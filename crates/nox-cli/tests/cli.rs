@@ -16,13 +16,13 @@ fn nox() -> Command {
 }
 
 fn sample_payload() -> CallbackPayload {
-    CallbackPayload {
-        nox_user_id: "nox-1".into(),
-        supplier_user_id: "user-42".into(),
-        brand: "daikin".into(),
-        device_ids: vec!["dev-1".into(), "dev-2".into()],
-        connected_at: UNIX_EPOCH + Duration::from_secs(1_703_123_500),
-    }
+    CallbackPayload::new(
+        "nox-1",
+        "user-42",
+        "daikin",
+        vec!["dev-1".into(), "dev-2".into()],
+        UNIX_EPOCH + Duration::from_secs(1_703_123_500),
+    )
 }
 
 #[test]
@@ -462,7 +462,7 @@ async fn link_create_against_the_mock_then_verify_the_callback() {
         .assert()
         .code(0);
     let session_json = String::from_utf8(out.get_output().stdout.clone()).unwrap();
-    let session: nox_auth::LinkSession = serde_json::from_str(&session_json).unwrap();
+    let session: nox_auth::SupplierLinkSession = serde_json::from_str(&session_json).unwrap();
     let dir = std::env::temp_dir().join(format!("nox-cli-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let session_file = dir.join("session.json");

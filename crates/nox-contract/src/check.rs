@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 use nox_auth::Operation;
 use nox_auth::nox_auth_runtime::text;
 
-use crate::validate::{Finding, FindingKind, Validator};
+use crate::finding::{Finding, FindingKind};
+use crate::validate::Validator;
 
 /// Calls that create lasting records at NOX; each runs only when named.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -67,6 +68,7 @@ impl CheckOptions {
 
 /// One call and what came of it.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct CheckResult {
     /// What the call is for (`v2 supplier link session`, `wrong key → 401`…).
     pub name: String,
@@ -82,6 +84,7 @@ pub struct CheckResult {
 
 /// Every call's result.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Report {
     /// The base URL checked.
     pub base_url: String,

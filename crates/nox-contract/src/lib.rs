@@ -25,10 +25,13 @@
 #![warn(missing_docs)]
 
 mod check;
+mod finding;
 mod proxy;
+mod schema;
 pub mod specs;
 mod validate;
 
 pub use check::{CheckOptions, CheckResult, CheckSetupError, LastingCall, Report, check};
+pub use finding::{Finding, FindingKind, OBSERVED_LIMIT, observed};
 pub use proxy::{FINDINGS_PATH, KEPT_FINDINGS, MAX_BODY, OnFinding, Proxy, ProxyConfig, Seen};
-pub use validate::{Finding, FindingKind, OBSERVED_LIMIT, Operation, Validator, observed};
+pub use validate::{SpecOperation, Validator};

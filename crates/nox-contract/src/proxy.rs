@@ -14,7 +14,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use tokio::sync::oneshot;
 
-use crate::validate::{Finding, Validator};
+use crate::finding::Finding;
+use crate::validate::Validator;
 
 /// Where the proxy serves its findings (`GET`); every other path is forwarded.
 pub const FINDINGS_PATH: &str = "/_proxy/findings";
@@ -25,6 +26,7 @@ pub const KEPT_FINDINGS: usize = 1_000;
 
 /// A finding, and whether it is about the request or the answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Seen {
     /// `request` or `response`.
     pub direction: &'static str,

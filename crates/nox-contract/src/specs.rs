@@ -4,6 +4,7 @@
 
 /// One embedded spec.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct EmbeddedSpec {
     /// The file name NOX publishes it under, without extension.
     pub name: &'static str,

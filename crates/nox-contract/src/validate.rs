@@ -2,102 +2,16 @@
 //! with objects closed, each difference a [`Finding`] with its kind, JSON path, observed
 //! value and whether it breaks the generated client.
 
-use std::fmt;
+use serde_json::Value;
 
-use serde::Serialize;
-use serde_json::{Map, Value};
-
+use crate::finding::{Finding, FindingKind, observed};
+use crate::schema::{check_value, resolve};
 use crate::specs::{EMBEDDED, EmbeddedSpec};
-
-/// How long an observed value may be in a finding before it is cut.
-pub const OBSERVED_LIMIT: usize = 80;
-
-/// What kind of difference a [`Finding`] is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum FindingKind {
-    /// The status is not documented for the operation.
-    UndocumentedStatus,
-    /// The content type is not the documented one (or the body is not JSON).
-    ContentType,
-    /// A required field is missing.
-    MissingRequiredField,
-    /// A value has another type than documented (`null` where it is not nullable too).
-    TypeDiffers,
-    /// A field the spec does not name.
-    NewField,
-    /// An enum value the spec does not list.
-    NewEnumValue,
-    /// An error answer whose body is not the documented error body.
-    ErrorBodyShape,
-    /// No operation of the specs has this method and path.
-    UnknownOperation,
-    /// A question the docs leave open, answered by what the server did.
-    Question,
-    /// A call of the contract check came out otherwise than the specs lead to expect
-    /// (a valid request refused, an invalid one accepted).
-    UnexpectedOutcome,
-}
-
-impl fmt::Display for FindingKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text = serde_json::to_value(self)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
-        f.write_str(&text.replace('_', " "))
-    }
-}
-
-/// One difference between what was seen and what the spec says.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
-    /// What kind of difference.
-    pub kind: FindingKind,
-    /// The operation's one name ([`nox_auth::Operation::name`]:
-    /// `create_supplier_link_session`), or `METHOD /path` when unknown.
-    pub operation: String,
-    /// The JSON path in the body (`$.brand`, `$` for the whole body), or `status`.
-    pub path: String,
-    /// What was seen, cut at [`OBSERVED_LIMIT`] characters.
-    pub observed: String,
-    /// What the spec says, in a few words.
-    pub expected: String,
-    /// Whether it breaks the generated client (a call that should succeed fails, or a
-    /// documented error arrives as an undecodable answer); informational otherwise.
-    pub breaking: bool,
-}
-
-impl fmt::Display for Finding {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "[{}] {} {}: {}: observed {}, expected {}",
-            if self.breaking { "BREAKING" } else { "info" },
-            self.operation,
-            self.path,
-            self.kind,
-            self.observed,
-            self.expected
-        )
-    }
-}
-
-/// `text` as a finding shows it: at most [`OBSERVED_LIMIT`] characters, `…` appended when
-/// cut, control and bidirectional-control characters escaped (it is shown on terminals
-/// and in logs). The workspace's one rule, [`nox_auth::nox_auth_runtime::text::excerpt`].
-pub fn observed(text: &str) -> String {
-    nox_auth::nox_auth_runtime::text::excerpt(text, OBSERVED_LIMIT)
-}
-
-fn value_text(v: &Value) -> String {
-    observed(&v.to_string())
-}
 
 /// An operation of one of the specs.
 #[derive(Debug, Clone, Copy)]
-pub struct Operation<'a> {
+#[non_exhaustive]
+pub struct SpecOperation<'a> {
     /// The spec it is in.
     pub spec: &'static EmbeddedSpec,
     /// The document.
@@ -138,7 +52,7 @@ impl Validator {
     }
 
     /// The operation for `method` and a concrete `path` (`/v2/supplier/link-sessions`).
-    pub fn operation(&self, method: &str, path: &str) -> Option<Operation<'_>> {
+    pub fn operation(&self, method: &str, path: &str) -> Option<SpecOperation<'_>> {
         let method = method.to_ascii_lowercase();
         // Longest prefix first, so that `/v2/…` never matches a spec served at the root.
         let mut docs: Vec<_> = self.docs.iter().collect();
@@ -152,9 +66,9 @@ impl Validator {
             };
             for (template, item) in paths {
                 if let Some(op) = item.get(&method)
-                    && matches_template(template, rest)
+                    && nox_auth::nox_auth_runtime::matches_template(template, rest)
                 {
-                    return Some(Operation {
+                    return Some(SpecOperation {
                         spec,
                         doc,
                         id: op
@@ -359,7 +273,7 @@ fn unknown(method: &str, path: &str) -> Finding {
 }
 
 /// The error body schema of an operation: that of its first documented 4xx/5xx.
-fn error_schema<'a>(op: Operation<'a>) -> Option<&'a Value> {
+fn error_schema<'a>(op: SpecOperation<'a>) -> Option<&'a Value> {
     let responses = op.op.get("responses")?.as_object()?;
     let mut codes: Vec<&String> = responses
         .keys()
@@ -378,172 +292,10 @@ fn json_schema(body: &Value) -> Option<&Value> {
         .and_then(|(_, m)| m.get("schema"))
 }
 
-/// Does a concrete `path` match an OpenAPI template (`/users/{userId}/link`)?
-fn matches_template(template: &str, path: &str) -> bool {
-    let (t, p): (Vec<_>, Vec<_>) = (template.split('/').collect(), path.split('/').collect());
-    t.len() == p.len()
-        && t.iter()
-            .zip(&p)
-            .all(|(a, b)| (a.starts_with('{') && a.ends_with('}') && !b.is_empty()) || a == b)
-}
-
-/// Follows a local `$ref`.
-fn resolve<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
-    let mut v = v;
-    for _ in 0..32 {
-        match v.get("$ref").and_then(Value::as_str) {
-            Some(r) if r.starts_with("#/") => match doc.pointer(&r[1..]) {
-                Some(target) => v = target,
-                None => return v,
-            },
-            _ => return v,
-        }
-    }
-    v
-}
-
-/// One schema with its `allOf` members folded in (the specs use `allOf` to attach a
-/// description or `nullable` to a shared schema).
-fn flatten<'a>(doc: &'a Value, schema: &'a Value) -> Map<String, Value> {
-    let schema = resolve(doc, schema);
-    let mut out = schema.as_object().cloned().unwrap_or_default();
-    if let Some(Value::Array(members)) = out.remove("allOf") {
-        for member in &members {
-            for (k, v) in flatten(doc, member) {
-                match (k.as_str(), out.get_mut(&k)) {
-                    ("properties", Some(Value::Object(own))) => {
-                        if let Value::Object(more) = v {
-                            own.extend(more);
-                        }
-                    }
-                    ("required", Some(Value::Array(own))) => {
-                        if let Value::Array(more) = v {
-                            own.extend(more);
-                        }
-                    }
-                    (_, Some(_)) => {}
-                    (_, None) => {
-                        out.insert(k, v);
-                    }
-                }
-            }
-        }
-    }
-    out
-}
-
-type Issue = (FindingKind, String, String, String);
-
-fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
-
-/// Checks `value` against an OpenAPI 3.0 schema, objects closed.
-fn check_value(doc: &Value, schema: &Value, value: &Value, path: &str, out: &mut Vec<Issue>) {
-    let s = flatten(doc, schema);
-    let enum_values = s.get("enum").and_then(Value::as_array);
-    let nullable = s.get("nullable") == Some(&Value::Bool(true))
-        || enum_values.is_some_and(|e| e.iter().any(Value::is_null));
-    if value.is_null() {
-        if !nullable && (s.contains_key("type") || enum_values.is_some()) {
-            out.push((
-                FindingKind::TypeDiffers,
-                path.to_owned(),
-                "null".into(),
-                s.get("type")
-                    .and_then(Value::as_str)
-                    .unwrap_or("a value")
-                    .to_owned(),
-            ));
-        }
-        return;
-    }
-    if let Some(expected) = s.get("type").and_then(Value::as_str) {
-        let seen = type_name(value);
-        let fits = seen == expected || (expected == "number" && seen == "integer");
-        if !fits {
-            out.push((
-                FindingKind::TypeDiffers,
-                path.to_owned(),
-                format!("{seen} {}", value_text(value)),
-                expected.to_owned(),
-            ));
-            return;
-        }
-    }
-    if let Some(values) = enum_values
-        && !values.contains(value)
-    {
-        let known: Vec<String> = values
-            .iter()
-            .filter(|v| !v.is_null())
-            .take(8)
-            .map(|v| v.to_string())
-            .collect();
-        let more = if values.len() > 8 { ", …" } else { "" };
-        out.push((
-            FindingKind::NewEnumValue,
-            path.to_owned(),
-            value_text(value),
-            format!("one of {}{more}", known.join(", ")),
-        ));
-    }
-    match value {
-        Value::Object(fields) => {
-            let props = s.get("properties").and_then(Value::as_object);
-            if let Some(Value::Array(required)) = s.get("required") {
-                for name in required.iter().filter_map(Value::as_str) {
-                    if !fields.contains_key(name) {
-                        out.push((
-                            FindingKind::MissingRequiredField,
-                            format!("{path}.{name}"),
-                            "(absent)".into(),
-                            "a required field".into(),
-                        ));
-                    }
-                }
-            }
-            for (name, v) in fields {
-                let child = format!("{path}.{name}");
-                match props.and_then(|p| p.get(name)) {
-                    Some(sub) => check_value(doc, sub, v, &child, out),
-                    // Objects are closed unless the schema says otherwise.
-                    None if props.is_some()
-                        && s.get("additionalProperties") != Some(&Value::Bool(true)) =>
-                    {
-                        out.push((
-                            FindingKind::NewField,
-                            child,
-                            value_text(v),
-                            "no such field".into(),
-                        ));
-                    }
-                    None => {}
-                }
-            }
-        }
-        Value::Array(items) => {
-            if let Some(item_schema) = s.get("items") {
-                for (i, v) in items.iter().enumerate() {
-                    check_value(doc, item_schema, v, &format!("{path}[{i}]"), out);
-                }
-            }
-        }
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::OBSERVED_LIMIT;
     use serde_json::json;
 
     fn session() -> Value {
@@ -587,6 +339,19 @@ mod tests {
             (f[0].kind, f[0].breaking),
             (FindingKind::NewEnumValue, false)
         );
+        // A nullable enum has no `type` in the effective spec (decision 22): a value of
+        // another type still breaks the client; null is fine.
+        let mut s = session();
+        s["brand"] = json!(42);
+        let f = check(201, &s);
+        assert_eq!(
+            (f[0].kind, f[0].path.as_str(), f[0].breaking),
+            (FindingKind::TypeDiffers, "$.brand", true)
+        );
+        assert_eq!(f[0].expected, "string");
+        let mut s = session();
+        s["brand"] = json!(null);
+        assert_eq!(check(201, &s), vec![]);
         let mut s = session();
         s.as_object_mut().unwrap().remove("link_token");
         let f = check(201, &s);

@@ -10,6 +10,7 @@ use crate::server::MockServer;
 
 /// Options to serve the mock.
 #[derive(Debug, Clone, clap::Args)]
+#[non_exhaustive]
 pub struct ServeArgs {
     /// Address to listen on (`0.0.0.0` for every interface: the control API at /_mock
     /// has no key, so only on a network you trust).

@@ -20,7 +20,7 @@
 //! let redirect = mock.complete(&session.link_token, Brand::Daikin, vec!["dev-1".into()])?;
 //! let payload = nox_auth::callback::decode(&redirect)?;
 //! assert_eq!(payload.known_brand(), Some(Brand::Daikin));
-//! payload.verify(&session)?;
+//! payload.verify_supplier(&session)?;
 //! # Ok(()) }
 //! ```
 //!

@@ -16,6 +16,7 @@ pub(crate) const MAX_LOGGED_PATH: usize = 256;
 
 /// One request the mock answered. Never holds the API key.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct RecordedRequest {
     /// HTTP method.
     pub method: String,

@@ -8,6 +8,7 @@ use serde::Serialize;
 /// Who created a link session, and for what.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum SessionKind {
     /// v2 `POST /v2/supplier/link-sessions`.
     Supplier {
@@ -29,6 +30,7 @@ pub enum SessionKind {
 
 /// A link session as the mock holds it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Session {
     /// The unguessable token.
     pub token: String,
@@ -123,6 +125,7 @@ impl std::error::Error for CompleteError {}
 
 /// A NOX subscriber the mock knows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct NoxUser {
     /// NOX's id.
     pub nox_user_id: String,

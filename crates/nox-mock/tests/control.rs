@@ -96,7 +96,7 @@ async fn control_api_lists_completes_expires_and_resets() {
         "the pre-selected brand by default"
     );
     assert_eq!(payload.device_ids, ["hp-1", "hp-2"]);
-    payload.verify(&first).unwrap();
+    payload.verify_supplier(&first).unwrap();
     // Completing twice is a conflict.
     let (status, again) = control(
         &mock,

@@ -27,7 +27,7 @@
 //! the pre-selected brand (if any), a brand valid for the asset type.
 //!
 //! What remains your job:
-//! - bind the callback to the logged-in user: look up the [`LinkSession`](crate::LinkSession)
+//! - bind the callback to the logged-in user: look up the [`SupplierLinkSession`](crate::SupplierLinkSession)
 //!   you stored in *that user's* server-side session, never one named by the request;
 //! - accept each link session once (remember its `link_token` as used);
 //! - treat `device_ids` as untrusted until NOX's device API (Package API
@@ -80,6 +80,7 @@ const ENGINE: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::n
 /// Serializes with `connected_at` as Unix seconds, the same shape as NOX's JSON.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CallbackPayload {
     /// NOX's subscriber id for the user.
     pub nox_user_id: String,
@@ -97,6 +98,24 @@ pub struct CallbackPayload {
 }
 
 impl CallbackPayload {
+    /// A payload with these fields: what a test, or a backend that stores callbacks,
+    /// builds one from.
+    pub fn new(
+        nox_user_id: impl Into<String>,
+        supplier_user_id: impl Into<String>,
+        brand: impl Into<String>,
+        device_ids: Vec<String>,
+        connected_at: SystemTime,
+    ) -> Self {
+        CallbackPayload {
+            nox_user_id: nox_user_id.into(),
+            supplier_user_id: supplier_user_id.into(),
+            brand: brand.into(),
+            device_ids,
+            connected_at,
+        }
+    }
+
     /// The brand, if it is one this SDK knows (slug or v1 spelling).
     pub fn known_brand(&self) -> Option<Brand> {
         self.brand.parse().ok()
@@ -111,13 +130,13 @@ impl CallbackPayload {
     /// use std::time::{Duration, UNIX_EPOCH};
     /// use nox_auth::callback::{self, CallbackPayload};
     ///
-    /// let payload = CallbackPayload {
-    ///     nox_user_id: "nox-1".into(),
-    ///     supplier_user_id: "user-42".into(),
-    ///     brand: "daikin".into(),
-    ///     device_ids: vec!["dev-1".into()],
-    ///     connected_at: UNIX_EPOCH + Duration::from_secs(1703123500),
-    /// };
+    /// let payload = CallbackPayload::new(
+    ///     "nox-1",
+    ///     "user-42",
+    ///     "daikin",
+    ///     vec!["dev-1".into()],
+    ///     UNIX_EPOCH + Duration::from_secs(1703123500),
+    /// );
     /// let data = payload.encode();
     /// assert!(!data.contains('='));
     /// assert_eq!(callback::decode_data(&data)?, payload);
@@ -134,8 +153,7 @@ impl CallbackPayload {
     /// ```
     /// # use std::time::{Duration, UNIX_EPOCH};
     /// # use nox_auth::callback::{self, CallbackPayload};
-    /// # let payload = CallbackPayload { nox_user_id: "n".into(), supplier_user_id: "u".into(),
-    /// #     brand: "sma".into(), device_ids: vec![], connected_at: UNIX_EPOCH + Duration::from_secs(1) };
+    /// # let payload = CallbackPayload::new("n", "u", "sma", vec![], UNIX_EPOCH + Duration::from_secs(1));
     /// let url = payload.redirect_url("myapp://nox/callback?state=abc")?;
     /// assert!(url.starts_with("myapp://nox/callback?state=abc&data="));
     /// assert_eq!(callback::decode(&url)?, payload);

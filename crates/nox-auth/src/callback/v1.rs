@@ -12,6 +12,7 @@ use crate::time::from_unix_secs;
 /// (`?nox_user_id=…&supplier_user_id=…&manufacturer=…&connection_status=…&connected_at=…`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct V1Callback {
     /// NOX's user id.
     pub nox_user_id: String,

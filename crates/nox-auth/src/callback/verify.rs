@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::CallbackPayload;
 use crate::brand::{AssetType, Brand};
 use crate::open::Open;
-use crate::session::{LinkSession, ManufacturerLinkSession};
+use crate::session::{ManufacturerLinkSession, SupplierLinkSession};
 use crate::time::SessionTimes;
 use crate::time::to_unix_secs;
 
@@ -242,25 +242,54 @@ impl CallbackPayload {
     /// ```
     /// # use std::time::{Duration, UNIX_EPOCH};
     /// # use nox_auth::callback::{CallbackPayload, VerifyError};
-    /// # let session: nox_auth::LinkSession = serde_json::from_value(serde_json::json!({
+    /// # let session: nox_auth::SupplierLinkSession = serde_json::from_value(serde_json::json!({
     /// #   "link_url": "https://auth.nox.energy/ui?token=t", "link_token": "t", "user_id": "user-42",
     /// #   "asset_type": "hp", "brand": "daikin", "language": "nl", "redirect_url": "https://example.com/cb",
     /// #   "supplier": "Acme", "created_at": 1703123456, "expires_at": 1703124056, "completed_at": null})).unwrap();
-    /// let payload = CallbackPayload {
-    ///     nox_user_id: "nox-1".into(),
-    ///     supplier_user_id: "someone-else".into(),
-    ///     brand: "daikin".into(),
-    ///     device_ids: vec!["dev-1".into()],
-    ///     connected_at: UNIX_EPOCH + Duration::from_secs(1703123500),
-    /// };
-    /// let err = payload.verify(&session).unwrap_err();
+    /// let payload = CallbackPayload::new(
+    ///     "nox-1",
+    ///     "someone-else",
+    ///     "daikin",
+    ///     vec!["dev-1".into()],
+    ///     UNIX_EPOCH + Duration::from_secs(1703123500),
+    /// );
+    /// let err = payload.verify_supplier(&session).unwrap_err();
     /// assert!(matches!(err, VerifyError::UserMismatch { .. }));
     /// ```
-    pub fn verify(&self, session: &LinkSession) -> Result<VerifiedConnection, VerifyError> {
-        self.verify_with(session, SystemTime::now(), &VerifyOptions::default())
+    pub fn verify_supplier(
+        &self,
+        session: &SupplierLinkSession,
+    ) -> Result<VerifiedConnection, VerifyError> {
+        self.verify_supplier_with(session, SystemTime::now(), &VerifyOptions::default())
     }
 
-    /// [`CallbackPayload::verify`] with an explicit clock and options. The rules, in order:
+    /// The old name of [`CallbackPayload::verify_supplier`], kept until 0.2.
+    #[deprecated(since = "0.1.1", note = "renamed to `verify_supplier`")]
+    pub fn verify(&self, session: &SupplierLinkSession) -> Result<VerifiedConnection, VerifyError> {
+        self.verify_supplier(session)
+    }
+
+    /// The old name of [`CallbackPayload::verify_supplier_with`], kept until 0.2.
+    #[deprecated(since = "0.1.1", note = "renamed to `verify_supplier_with`")]
+    pub fn verify_with(
+        &self,
+        session: &SupplierLinkSession,
+        now: SystemTime,
+        options: &VerifyOptions,
+    ) -> Result<VerifiedConnection, VerifyError> {
+        self.verify_supplier_with(session, now, options)
+    }
+
+    /// Checks this callback against a *manufacturer* link session, with
+    /// [`VerifyOptions::default`] and the current time: [`CallbackPayload::verify_manufacturer_with`].
+    pub fn verify_manufacturer(
+        &self,
+        session: &ManufacturerLinkSession,
+    ) -> Result<VerifiedConnection, VerifyError> {
+        self.verify_manufacturer_with(session, SystemTime::now(), &VerifyOptions::default())
+    }
+
+    /// [`CallbackPayload::verify_supplier`] with an explicit clock and options. The rules, in order:
     ///
     /// 1. `supplier_user_id` equals the session's user id;
     /// 2. the session has not expired: `now ≤ expires_at + skew`;
@@ -277,27 +306,27 @@ impl CallbackPayload {
     /// ```
     /// # use std::time::{Duration, UNIX_EPOCH};
     /// use nox_auth::callback::{CallbackPayload, VerifyError, VerifyOptions};
-    /// # let session: nox_auth::LinkSession = serde_json::from_value(serde_json::json!({
+    /// # let session: nox_auth::SupplierLinkSession = serde_json::from_value(serde_json::json!({
     /// #   "link_url": "https://auth.nox.energy/ui?token=t", "link_token": "t", "user_id": "user-42",
     /// #   "asset_type": "pv", "brand": null, "language": "nl", "redirect_url": "https://example.com/cb",
     /// #   "supplier": "Acme", "created_at": 1703123456, "expires_at": 1703124056, "completed_at": null})).unwrap();
-    /// let payload = CallbackPayload {
-    ///     nox_user_id: "nox-1".into(),
-    ///     supplier_user_id: "user-42".into(),
-    ///     brand: "brand-nox-added-last-week".into(),
-    ///     device_ids: vec!["inv-1".into()],
-    ///     connected_at: UNIX_EPOCH + Duration::from_secs(1703123500),
-    /// };
+    /// let payload = CallbackPayload::new(
+    ///     "nox-1",
+    ///     "user-42",
+    ///     "brand-nox-added-last-week",
+    ///     vec!["inv-1".into()],
+    ///     UNIX_EPOCH + Duration::from_secs(1703123500),
+    /// );
     /// let now = UNIX_EPOCH + Duration::from_secs(1703123600);
     /// // Unknown brands pass by default…
-    /// assert!(payload.verify_with(&session, now, &VerifyOptions::default()).is_ok());
+    /// assert!(payload.verify_supplier_with(&session, now, &VerifyOptions::default()).is_ok());
     /// // …and can be refused.
     /// let strict = VerifyOptions::default().reject_unknown_brands(true);
-    /// assert!(matches!(payload.verify_with(&session, now, &strict), Err(VerifyError::UnknownBrand { .. })));
+    /// assert!(matches!(payload.verify_supplier_with(&session, now, &strict), Err(VerifyError::UnknownBrand { .. })));
     /// ```
-    pub fn verify_with(
+    pub fn verify_supplier_with(
         &self,
-        session: &LinkSession,
+        session: &SupplierLinkSession,
         now: SystemTime,
         options: &VerifyOptions,
     ) -> Result<VerifiedConnection, VerifyError> {

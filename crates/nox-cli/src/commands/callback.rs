@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::SystemTime;
 
 use clap::Args;
-use nox_auth::LinkSession;
+use nox_auth::SupplierLinkSession;
 use nox_auth::callback::{self, CallbackPayload, VerifiedConnection, VerifyOptions};
 
 use crate::commands::brands::asset_types;
@@ -72,7 +72,7 @@ fn callback_input(input: &str) -> Result<String, Failure> {
     Ok(text.trim().to_owned())
 }
 
-fn read_session(path: &PathBuf) -> Result<LinkSession, Failure> {
+fn read_session(path: &PathBuf) -> Result<SupplierLinkSession, Failure> {
     std::fs::read_to_string(path)
         .map_err(|e| e.to_string())
         .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()))
@@ -113,7 +113,7 @@ fn decode_inner(args: &DecodeArgs) -> Result<(), Failure> {
 
 fn verify(
     payload: &CallbackPayload,
-    session: &LinkSession,
+    session: &SupplierLinkSession,
     now: Option<u64>,
 ) -> Result<VerifiedConnection, Failure> {
     let now = match now {
@@ -126,6 +126,6 @@ fn verify(
         })?,
     };
     payload
-        .verify_with(session, now, &VerifyOptions::default())
+        .verify_supplier_with(session, now, &VerifyOptions::default())
         .map_err(|e| Failure::verification(&e))
 }

@@ -100,7 +100,7 @@ fn print_session(
     json: bool,
     session: &impl serde::Serialize,
     link: (&str, &str),
-    times: &nox_auth::SessionTimes,
+    times: &nox_auth::time::SessionTimes,
 ) {
     let (link_url, link_token) = link;
     if json {
