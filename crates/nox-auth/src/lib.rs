@@ -5,6 +5,7 @@
 // A flat root: every public item is re-exported here; only `callback` and `time` are
 // modules of their own (their names read best qualified: `callback::decode`,
 // `time::unix_seconds`).
+mod base_url;
 mod brand;
 pub mod callback;
 mod client;

@@ -3,8 +3,8 @@
 
 use nox_auth_runtime::Operation;
 
-use crate::Client;
 use crate::brand::Language;
+use crate::client::Client;
 use crate::error::{Error, ValidationError};
 use crate::send::send;
 use crate::session::{DeviceConnection, ManufacturerLinkSession};

@@ -154,7 +154,7 @@ impl OpenValue for Brand {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{AssetType, Brand, Language};
+    use crate::brand::{AssetType, Brand, Language};
 
     #[test]
     fn known_unknown_and_serde() {

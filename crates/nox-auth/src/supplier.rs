@@ -2,8 +2,8 @@
 
 use nox_auth_runtime::Operation;
 
-use crate::Client;
 use crate::brand::{AssetType, Brand, Language};
+use crate::client::Client;
 use crate::error::{Error, ValidationError};
 use crate::send::send;
 use crate::session::SupplierLinkSession;

@@ -2,16 +2,19 @@
 //! control API, the fallbacks, and the layers that bound each request.
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::header;
+use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::{get, post};
 use nox_auth::Operation;
+use nox_auth::nox_auth_runtime::text::excerpt;
 
 use crate::api;
 use crate::api_error::{ApiError, Version};
 use crate::app::App;
 use crate::config::{MAX_BODY_BYTES, MAX_URI_BYTES};
-use crate::request_log::record;
+use crate::request_log::{MAX_LOGGED_PATH, RecordedRequest};
 use crate::{control, ui};
 
 /// The whole mock: each operation at its [`Operation::path`], the UI, the control API,
@@ -70,4 +73,41 @@ pub(crate) async fn limit_uri(
         .into_response_at(app.store.now());
     }
     next.run(request).await
+}
+
+/// Logs every answer (and its JSON body) into the store, except the control API's.
+async fn record(State(app): State<App>, request: Request, next: Next) -> Response {
+    if request.uri().path().starts_with("/_mock") {
+        return next.run(request).await;
+    }
+    let method = request.method().to_string();
+    let path = excerpt(request.uri().path(), MAX_LOGGED_PATH);
+    let response = next.run(request).await;
+    let status = response.status().as_u16();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !is_json {
+        app.store.record(RecordedRequest {
+            method,
+            path,
+            status,
+            response: None,
+        });
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    // The mock's own JSON answers are small; the limit only bounds a mistake.
+    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .unwrap_or_default();
+    app.store.record(RecordedRequest {
+        method,
+        path,
+        status,
+        response: serde_json::from_slice(&bytes).ok(),
+    });
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }

@@ -4,7 +4,8 @@ use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
-use super::{CallbackError, MAX_INPUT_LEN, check_len, query_of};
+use super::decode::{MAX_INPUT_LEN, check_len, query_of};
+use super::error::CallbackError;
 use crate::time::from_unix_secs;
 
 /// The v1 redirect result. The v1 docs list these fields without saying how they are

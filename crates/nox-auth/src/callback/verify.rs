@@ -4,7 +4,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use super::CallbackPayload;
+use super::payload::CallbackPayload;
 use crate::brand::{AssetType, Brand};
 use crate::open::Open;
 use crate::session::{ManufacturerLinkSession, SupplierLinkSession};
