@@ -220,6 +220,7 @@ pub fn generate_lib(
         "//!\n\
          //! Every `Client` holds a [`nox_auth_runtime::Runtime`], which adds the API key,\n\
          //! retries and tracing to each request. Most users want the `nox-auth` facade instead.\n\n\
+         #![cfg_attr(docsrs, feature(doc_cfg))]\n\n\
          pub use nox_auth_runtime::{Operation, Runtime};\n",
     );
     let _ = writeln!(

@@ -55,6 +55,7 @@
 //! idempotently (by `link_token`).
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 use std::time::SystemTime;
 

@@ -10,6 +10,8 @@
 //! Every `Client` holds a [`nox_auth_runtime::Runtime`], which adds the API key,
 //! retries and tracing to each request. Most users want the `nox-auth` facade instead.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 pub use nox_auth_runtime::{Operation, Runtime};
 
 /// The operations of this crate's clients, from the operation table.

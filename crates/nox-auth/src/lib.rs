@@ -1,6 +1,7 @@
 //! The crate documentation is the README (one text for crates.io and docs.rs).
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 // A flat root: every public item is re-exported here; only `callback` and `time` are
 // modules of their own (their names read best qualified: `callback::decode`,

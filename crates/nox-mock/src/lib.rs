@@ -58,6 +58,7 @@
 //! of 100k sessions that is the most the sessions can take.
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod api;
 mod api_error;
