@@ -97,19 +97,19 @@ cb=https://example.com/nox/callback
 calls() {
   case "$1" in
     openapi-supplier-auth)
-      sdk_raw "$1" "createLinkSession (v1, the SDK's body)" /users/prism-u1/link \
+      sdk_raw "$1" "create_link_session (v1, the SDK's body)" /users/prism-u1/link \
         '{"brand":"vaillant","language":"en","redirect_uri":"'$cb'"}' ;;
     openapi-manufacturer-auth)
-      sdk_raw "$1" "connectNoxManufacturer (v1, the SDK's body)" /manufacturers/nox \
+      sdk_raw "$1" "connect_nox_manufacturer (v1, the SDK's body)" /manufacturers/nox \
         '{"device_ids":["dev-1"],"manufacturer_user_id":"prism-m1"}' &&
-        sdk_raw "$1" "connectSupplierManufacturer (v1, the SDK's body)" /manufacturers/suppliers \
+        sdk_raw "$1" "connect_supplier_manufacturer (v1, the SDK's body)" /manufacturers/suppliers \
           '{"device_ids":["dev-1"],"language":"en","manufacturer_user_id":"prism-m1","redirect_url":"'$cb'"}' ;;
     openapi-supplier-auth-v2)
-      sdk "$1" createSupplierLinkSession create --user-id prism-u1 --asset-type hp --redirect-url "$cb" --brand daikin --language en &&
-        sdk "$1" "createSupplierLinkSession, no brand" create --user-id prism-u2 --asset-type pv --redirect-url "$cb" ;;
+      sdk "$1" create_supplier_link_session create --user-id prism-u1 --asset-type hp --redirect-url "$cb" --brand daikin --language en &&
+        sdk "$1" "create_supplier_link_session, no brand" create --user-id prism-u2 --asset-type pv --redirect-url "$cb" ;;
     openapi-manufacturer-auth-v2)
-      sdk "$1" createManufacturerLinkSession create-manufacturer --user-id prism-m1 --redirect-url "$cb" &&
-        sdk "$1" createManufacturerDeviceConnection device-connection --user-id prism-m1 ;;
+      sdk "$1" create_manufacturer_link_session create-manufacturer --user-id prism-m1 --redirect-url "$cb" &&
+        sdk "$1" create_manufacturer_device_connection device-connection --user-id prism-m1 ;;
   esac
 }
 sanity() {

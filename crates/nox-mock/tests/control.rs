@@ -210,7 +210,7 @@ async fn faults_over_http_reach_the_sdk_as_its_typed_errors() {
         &mock,
         "POST",
         "/_mock/faults",
-        Some(json!({"operation": "createLinkSession", "kind": "status", "status": 500})),
+        Some(json!({"operation": "create_link_session", "kind": "status", "status": 500})),
     )
     .await;
     no_retries
