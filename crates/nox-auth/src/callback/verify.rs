@@ -14,7 +14,7 @@ use crate::time::to_unix_secs;
 /// The clock difference allowed between NOX and you by default: 60 seconds.
 pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(60);
 
-/// How strictly [`CallbackPayload::verify_with`] checks: the defaults, changed with the
+/// How strictly [`CallbackPayload::verify_supplier_with`] checks: the defaults, changed with the
 /// chainable setters (`VerifyOptions::default().reject_unknown_brands(true)`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -152,7 +152,7 @@ fn secs(t: SystemTime) -> u64 {
 }
 
 impl CallbackPayload {
-    /// Rules 1–4 of [`CallbackPayload::verify_with`], shared by both kinds of session.
+    /// Rules 1–4 of [`CallbackPayload::verify_supplier_with`], shared by both kinds of session.
     fn check_user_and_times(
         &self,
         user_id: &str,
