@@ -79,8 +79,9 @@ pub fn banner(mock: &MockServer) -> [String; 4] {
         format!("api key: {}", mock.api_key()),
         format!("inspector: {}/_mock", mock.base_url()),
         format!(
-            "try: curl -s -X POST {}/v2/supplier/link-sessions -H 'x-api-key: {}' -H 'content-type: application/json' -d '{{\"user_id\":\"u1\",\"asset_type\":\"hp\",\"redirect_url\":\"https://example.com/cb\"}}'",
+            "try: curl -s -X POST {}{} -H 'x-api-key: {}' -H 'content-type: application/json' -d '{{\"user_id\":\"u1\",\"asset_type\":\"hp\",\"redirect_url\":\"https://example.com/cb\"}}'",
             mock.base_url(),
+            nox_auth::Operation::CreateSupplierLinkSession.path(),
             mock.api_key()
         ),
     ]
