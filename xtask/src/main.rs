@@ -40,7 +40,8 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         root: Option<PathBuf>,
     },
-    /// Print the effective spec (patch applied, checks passed) as JSON.
+    /// Print the effective spec (patch applied, nullable enums in the one form every tool
+    /// reads, checks passed) as JSON.
     ///
     /// This is what linters, Prism and validators judge:
     /// `cargo xtask spec specs/v2/openapi-supplier-auth-v2.json`. With --client, print
