@@ -1,14 +1,20 @@
 //! Helpers shared by the integration tests of nox-auth: a client against a local HTTP
-//! server and NOX's answers (statuses.rs, payloads.rs, transport.rs).
+//! server and NOX's answers (statuses.rs, payloads.rs, transport.rs), and callback
+//! payloads and stored sessions (decoding.rs, verification.rs, properties.rs).
 
 // Each test file compiles this module and uses only its own part of it.
 #![allow(dead_code)]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use nox_auth::{AssetType, Client, Error, RetryPolicy, SupplierLinkRequest};
+use base64::Engine as _;
+use nox_auth::callback::{self, CallbackPayload, VerifyError, VerifyOptions};
+use nox_auth::{
+    AssetType, Brand, Client, Error, Language, RetryPolicy, SupplierLinkRequest,
+    SupplierLinkSession,
+};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -98,4 +104,58 @@ pub async fn answering(status: u16, body: Value) -> MockServer {
         .mount(&server)
         .await;
     server
+}
+
+// ------------------------------------------------------------------ callback payloads and sessions
+
+pub const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+pub fn at(secs: u64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(secs)
+}
+
+pub fn payload() -> CallbackPayload {
+    CallbackPayload::new(
+        "nox-123",
+        "user-42",
+        "saunier-duval",
+        vec!["dev-1".into(), "dev-2".into(), "dev-3".into()],
+        at(1_703_123_500),
+    )
+}
+
+pub fn raw(v: &Value) -> String {
+    B64.encode(v.to_string())
+}
+
+pub fn payload_json() -> Value {
+    json!({
+        "nox_user_id": "nox-123",
+        "supplier_user_id": "user-42",
+        "brand": "saunier-duval",
+        "device_ids": ["dev-1", "dev-2", "dev-3"],
+        "connected_at": 1703123500
+    })
+}
+
+/// A session as a backend stores it (JSON), with the brand and asset type given; a
+/// `SupplierLinkSession` is `#[non_exhaustive]`, so outside the crate it comes from NOX or from JSON.
+pub fn session(brand: Option<Brand>, asset_type: AssetType) -> SupplierLinkSession {
+    let mut s: SupplierLinkSession = serde_json::from_value(json!({
+        "link_url": "https://auth.nox.energy/ui?token=tok", "link_token": "tok", "user_id": "user-42",
+        "asset_type": "hp", "brand": null, "language": "nl", "redirect_url": "https://example.com/cb",
+        "supplier": "Acme", "created_at": 1_703_123_456, "expires_at": 1_703_124_056, "completed_at": null
+    }))
+    .unwrap();
+    s.asset_type = asset_type.into();
+    s.brand = brand.map(Into::into);
+    assert_eq!(s.language, Language::Nl);
+    s
+}
+
+pub fn verify(
+    p: &CallbackPayload,
+    s: &SupplierLinkSession,
+) -> Result<callback::VerifiedConnection, VerifyError> {
+    p.verify_supplier_with(s, at(1_703_123_600), &VerifyOptions::default())
 }
