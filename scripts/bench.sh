@@ -41,7 +41,7 @@ fi
 
 if [ "$what" = all ] || [ "$what" = load ]; then
   echo "== 4. mock load (64 clients): trivial handler, nox-mock, Prism"
-  prism=$(npm_tool prism @stoplight/prism-cli@5 prism)
+  prism=$(npm_tool prism "$NOX_PRISM" prism)
   port=$(free_port)
   # Prism gets the effective spec (patch applied, as `cargo xtask codegen` checks it in).
   start_bg target/prism/prism.log \

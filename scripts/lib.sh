@@ -21,6 +21,7 @@ if declare -F on_exit >/dev/null; then return 0; fi
   NOX_SPEC_VALIDATOR='openapi-spec-validator>=0.7,<0.8'
   NOX_SCHEMATHESIS='schemathesis==4.32.5'
   NOX_REDOCLY='@redocly/cli@2.77.0'
+  NOX_PRISM='@stoplight/prism-cli@5.14.2' # scripts/prism.sh, scripts/bench.sh (into target/prism)
 }
 
 # --- cleanup ----------------------------------------------------------------------------
@@ -205,7 +206,7 @@ bg_job() {
   _nox_bg_log[$name]=$(mktemp "${TMPDIR:-/tmp}/nox-$name.XXXXXX")
   # setsid: a process group of its own, so that stopping the job stops pip or npm too.
   # The job writes how long it ran to LOG.secs when it ends, for bg_wait to print.
-  # shellcheck disable=SC2016 # expanded by the inner bash
+  # shellcheck disable=SC2016,SC2094 # expanded by the inner bash; the log path is only passed
   setsid bash -c 'set -euo pipefail; source "$1"; secs="$2.secs"; shift 2
       start=$(date +%s.%N)
       trap '\''awk -v a="$start" -v b="$(date +%s.%N)" "BEGIN { printf \"%.0f\", b - a }" >"$secs"'\'' EXIT
@@ -249,7 +250,8 @@ bg_wait() {
 
 # --- phases and their times ---------------------------------------------------------------
 # phase TITLE: prints "== TITLE" and starts timing it (ending the previous phase);
-# phase_summary: ends the last phase and prints every phase's wall-clock time.
+# phase_summary: ends the last phase and prints every phase's wall-clock time. The first
+# phase registers phase_summary to run on exit too, so that a failing run prints its times.
 _nox_phases=()
 _nox_phase_start=""
 _nox_phase_end() {
@@ -258,12 +260,14 @@ _nox_phase_end() {
   fi
 }
 phase() {
+  [ ${#_nox_phases[@]} -gt 0 ] || [ -n "$_nox_phase_start" ] || on_exit phase_summary
   _nox_phase_end
   _nox_phase_title=$1
   _nox_phase_start=$(date +%s.%N)
   echo "== $1"
 }
 phase_summary() {
+  [ -n "$_nox_phase_start" ] || return 0 # already printed
   _nox_phase_end
   _nox_phase_start=""
   echo "== time per phase"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's test command (README.md): installs what the tests need when it is
-# missing (openapi-spec-validator and schemathesis from PyPI, @redocly/cli from npm,
+# missing (openapi-spec-validator and schemathesis from PyPI, @redocly/cli and Prism from npm,
 # Chromium + ChromeDriver from Debian for the browser tests, PostgreSQL from Debian
 # for the shared-store test), lints the specs, judges the
 # mock with schemathesis, then runs every test of the workspace.
@@ -28,7 +28,8 @@ if [ ${#apt_packages[@]} -gt 0 ]; then
   fi
 fi
 bg_job pip pip_tools "$NOX_VENV" "$NOX_SPEC_VALIDATOR" "$NOX_SCHEMATHESIS"
-bg_job npm npm_tool redocly "$NOX_REDOCLY" redocly
+bg_job redocly npm_tool redocly "$NOX_REDOCLY" redocly
+bg_job prism npm_tool prism "$NOX_PRISM" prism
 
 phase "compile the workspace's tests (cargo test --workspace --no-run)"
 cargo test --workspace --locked --no-run
@@ -38,7 +39,8 @@ export NOX_TESTS_BUILT=1
 phase "wait for the installs"
 [ ${#apt_packages[@]} -eq 0 ] || bg_wait apt
 bg_wait pip
-bg_wait npm
+bg_wait redocly
+bg_wait prism
 have_browser || { echo "test.sh: chromium or chromedriver still missing"; exit 1; }
 # The browser test fails (instead of skipping) when the browser is missing.
 export NOX_REQUIRE_BROWSER=1
