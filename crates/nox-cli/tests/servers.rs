@@ -129,7 +129,7 @@ async fn mock_proxy_forwards_and_serves_its_findings() {
         "{first}"
     );
     let base = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::new();
+    let http = common::http();
     let resp = http
         .post(format!("{base}/v2/supplier/link-sessions"))
         .header("x-api-key", mock.api_key())

@@ -7,3 +7,11 @@ pub fn nox() -> Command {
     cmd.env_remove("NOX_API_KEY").env_remove("NOX_BASE_URL");
     cmd
 }
+
+/// A reqwest client for the tests' own requests. `nox` builds reqwest with rustls and no
+/// built-in provider (it installs ring at start), so a test process does the same.
+#[allow(dead_code)]
+pub fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
