@@ -7,7 +7,8 @@
 #
 # The installs wait on the network and the disk, the compile on the CPU: they overlap.
 # The installs start in the background, the workspace's tests compile meanwhile (one
-# build: the scripts below run the programs it built), then the installs are waited for.
+# build: the scripts below run the programs it built), then the installs are waited for;
+# the example backend compiles while the specs and the mock are judged.
 # At the end it prints the time of each phase.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,8 +34,12 @@ bg_job prism npm_tool prism "$NOX_PRISM" prism
 
 phase "compile the workspace's tests (cargo test --workspace --no-run)"
 cargo test --workspace --locked --no-run
-# lint-specs.sh and conformance.sh run xtask, nox and nox-mock from this build.
+# lint-specs.sh, conformance.sh and prism.sh run xtask, nox and nox-mock from this build.
 export NOX_TESTS_BUILT=1
+# The example backend's documented command (example-smoke.sh) resolves the features of its
+# own package, so it compiles a few dozen crates again. That compile runs in the background
+# while the outside tools below judge the specs and the mock (they use about one core).
+bg_job example-build cargo build -q --locked -p nox-auth-axum --example axum_backend
 
 phase "wait for the installs"
 [ ${#apt_packages[@]} -eq 0 ] || bg_wait apt
@@ -45,7 +50,7 @@ have_browser || { echo "test.sh: chromium or chromedriver still missing"; exit 1
 # The browser test fails (instead of skipping) when the browser is missing.
 export NOX_REQUIRE_BROWSER=1
 
-# A PostgreSQL server for the shared-store test, stopped when this script exits.
+phase "start PostgreSQL (a throwaway server for the shared-store test, stopped on exit)"
 source scripts/postgres.sh
 
 phase "lint the OpenAPI specs (openapi-spec-validator, redocly)"
@@ -56,6 +61,9 @@ bash scripts/conformance.sh
 
 phase "the SDK's calls through Prism's validating proxy (every effective spec)"
 bash scripts/prism.sh
+
+phase "finish compiling the example backend (in the background since the tests compiled)"
+bg_wait example-build
 
 phase "cargo test --workspace"
 cargo test --workspace --locked
