@@ -15,11 +15,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-PRISM_PACKAGE='@stoplight/prism-cli@5.14.2'
 specs=(openapi-supplier-auth openapi-manufacturer-auth openapi-supplier-auth-v2 openapi-manufacturer-auth-v2)
 effective=crates/nox-contract/specs
 
-prism=$(npm_tool prism "$PRISM_PACKAGE" prism)
+prism=$(npm_tool prism "$NOX_PRISM" prism)
 build_programs -p nox-mock -p nox-cli
 dir=$(mktemp -d)
 on_exit "rm -rf '$dir'"
