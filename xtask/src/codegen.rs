@@ -223,11 +223,9 @@ pub fn generate_lib(
          #![cfg_attr(docsrs, feature(doc_cfg))]\n\n\
          pub use nox_auth_runtime::{Operation, Runtime};\n",
     );
-    let _ = writeln!(
-        out,
+    out.push_str(
         "\n/// The operations of this crate's clients, from the operation table.\n\
-         pub const OPERATIONS: [Operation; {}] = [",
-        operations.len()
+         pub const OPERATIONS: &[Operation] = &[\n",
     );
     for op in operations {
         let _ = writeln!(out, "    Operation::{},", op.variant);

@@ -11,6 +11,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+mod source_scan;
+
+use source_scan::{code_of, outside_inline_modules, paths_after};
+
 /// The longest a hand-written source file may be.
 const MAX_LINES: usize = 450;
 
@@ -30,7 +34,10 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in entries {
         let path = entry.unwrap().path();
         if path.is_dir() {
-            if path.file_name().is_some_and(|n| n == "target" || n == "snapshots") {
+            if path
+                .file_name()
+                .is_some_and(|n| n == "target" || n == "snapshots")
+            {
                 continue;
             }
             rust_files(&path, out);
@@ -89,6 +96,11 @@ fn no_hand_written_file_is_longer_than_the_limit() {
 /// The module path of a file under `src` (`a/b.rs`, `a/b/mod.rs` → `a::b`; the root → ``).
 fn module_of(src: &Path, file: &Path) -> String {
     let rel = file.strip_prefix(src).unwrap().with_extension("");
+    // Beside a lib.rs, main.rs is the root of another crate (the package's program),
+    // which reaches the library by its name, never by `crate::`: a node of its own.
+    if rel == Path::new("main") && src.join("lib.rs").exists() {
+        return "(program main.rs)".to_owned();
+    }
     let mut parts: Vec<String> = rel
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
@@ -100,169 +112,6 @@ fn module_of(src: &Path, file: &Path) -> String {
         parts.pop();
     }
     parts.join("::")
-}
-
-/// The code of a file without comments (line comments and doc comments) and without the
-/// contents of string literals, so that a path in prose or in a message is not an import.
-fn code_of(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    let mut in_string = false;
-    while let Some(c) = chars.next() {
-        if in_string {
-            match c {
-                '\\' => {
-                    chars.next();
-                }
-                '"' => {
-                    in_string = false;
-                    out.push('"');
-                }
-                '\n' => out.push('\n'),
-                _ => {}
-            }
-            continue;
-        }
-        match c {
-            '/' if chars.peek() == Some(&'/') => {
-                for c in chars.by_ref() {
-                    if c == '\n' {
-                        out.push('\n');
-                        break;
-                    }
-                }
-            }
-            '"' => {
-                in_string = true;
-                out.push('"');
-            }
-            // A char literal '"' would open a string: skip simple char literals whole.
-            '\'' => {
-                let rest: String = chars.clone().take(3).collect();
-                if rest.starts_with("\"'") || rest.starts_with("\\\"'") {
-                    let skip = if rest.starts_with('"') { 2 } else { 3 };
-                    for _ in 0..skip {
-                        chars.next();
-                    }
-                }
-                out.push('\'');
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// The code with the bodies of inline modules (`mod name { … }`) blanked out.
-fn outside_inline_modules(code: &str) -> String {
-    let mut out = code.to_owned();
-    let mut from = 0;
-    while let Some(i) = code[from..].find("mod ") {
-        let at = from + i;
-        from = at + 4;
-        let word_start = at == 0 || !code.as_bytes()[at - 1].is_ascii_alphanumeric();
-        let rest = &code[at + 4..];
-        let name_len = rest
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .count();
-        let after = rest[name_len..].trim_start();
-        if !word_start || name_len == 0 || !after.starts_with('{') {
-            continue;
-        }
-        let open = at + 4 + (rest.len() - after.len());
-        let mut depth = 0;
-        for (j, c) in code[open..].char_indices() {
-            match c {
-                '{' => depth += 1,
-                '}' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        let end = open + j;
-                        out.replace_range(open..end, &" ".repeat(end - open));
-                        from = end;
-                        break;
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    out
-}
-
-/// The paths a file names after `prefix` (`crate::`, `super::`, `child::`), each as its
-/// segments, with `{a, b::c}` groups expanded.
-fn paths_after(code: &str, prefix: &str) -> Vec<Vec<String>> {
-    let mut out = Vec::new();
-    let bytes = code.as_bytes();
-    let mut start = 0;
-    while let Some(i) = code[start..].find(prefix) {
-        let at = start + i;
-        start = at + prefix.len();
-        // A whole word: `xsuper::` or `foo_crate::` is not ours.
-        if at > 0 {
-            let b = bytes[at - 1];
-            if b.is_ascii_alphanumeric() || b == b'_' || b == b':' {
-                continue;
-            }
-        }
-        out.extend(expand(&code[start..], Vec::new()));
-    }
-    out
-}
-
-/// Reads `a::b::{c, d::e}` at the start of `rest` into full paths.
-fn expand(rest: &str, base: Vec<String>) -> Vec<Vec<String>> {
-    let rest = rest.trim_start();
-    if let Some(group) = rest.strip_prefix('{') {
-        let mut depth = 0;
-        let mut end = group.len();
-        for (i, c) in group.char_indices() {
-            match c {
-                '{' => depth += 1,
-                '}' if depth == 0 => {
-                    end = i;
-                    break;
-                }
-                '}' => depth -= 1,
-                _ => {}
-            }
-        }
-        let inner = &group[..end];
-        let mut items = Vec::new();
-        let (mut depth, mut from) = (0, 0);
-        for (i, c) in inner.char_indices() {
-            match c {
-                '{' => depth += 1,
-                '}' => depth -= 1,
-                ',' if depth == 0 => {
-                    items.push(&inner[from..i]);
-                    from = i + 1;
-                }
-                _ => {}
-            }
-        }
-        items.push(&inner[from..]);
-        return items
-            .into_iter()
-            .filter(|s| !s.trim().is_empty())
-            .flat_map(|s| expand(s, base.clone()))
-            .collect();
-    }
-    let ident: String = rest
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect();
-    if ident.is_empty() {
-        return vec![base];
-    }
-    let mut path = base;
-    path.push(ident.clone());
-    match rest[ident.len()..].strip_prefix("::") {
-        Some(more) => expand(more, path),
-        None => vec![path],
-    }
 }
 
 /// The deepest known module a path names (`a::b::Item` → `a::b` when `a::b` is a file).
@@ -309,8 +158,15 @@ fn import_graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
         let parent = &me_parts[..me_parts.len().saturating_sub(1)];
         // `super::` inside an inline module (`mod tests { use super::*; }`) names this
         // file's own module, not the parent.
-        for path in paths_after(&outside_inline_modules(&code), "super::") {
-            edges.extend(resolve(&modules, parent, &path));
+        let outside = outside_inline_modules(&code);
+        for path in paths_after(&outside, "super::") {
+            // `super::super::a` climbs once more per `super`.
+            let ups = path.iter().take_while(|s| *s == "super").count();
+            let base = &parent[..parent.len().saturating_sub(ups)];
+            edges.extend(resolve(&modules, base, &path[ups..]));
+        }
+        for path in paths_after(&outside, "self::") {
+            edges.extend(resolve(&modules, &me_parts, &path));
         }
         // Children named by a bare path (`use child::X`, `child::f()`).
         for child in modules.iter().filter(|m| {
@@ -380,10 +236,8 @@ fn no_module_imports_a_module_that_imports_it_back() {
             let detail: Vec<String> = component
                 .iter()
                 .map(|m| {
-                    let to: Vec<&String> = graph[m]
-                        .iter()
-                        .filter(|t| component.contains(t))
-                        .collect();
+                    let to: Vec<&String> =
+                        graph[m].iter().filter(|t| component.contains(t)).collect();
                     format!("  {} → {to:?}", if m.is_empty() { "(root)" } else { m })
                 })
                 .collect();
@@ -391,11 +245,7 @@ fn no_module_imports_a_module_that_imports_it_back() {
         }
     }
     assert!(checked > 50, "checked only {checked} modules");
-    assert!(
-        found.is_empty(),
-        "module loops:\n{}",
-        found.join("\n")
-    );
+    assert!(found.is_empty(), "module loops:\n{}", found.join("\n"));
 }
 
 #[test]
@@ -403,7 +253,11 @@ fn the_loop_finder_finds_loops() {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path();
     std::fs::write(src.join("lib.rs"), "mod a;\nmod b;\nmod c;\n").unwrap();
-    std::fs::write(src.join("a.rs"), "use crate::b::B;\n// use crate::c; in a comment\n").unwrap();
+    std::fs::write(
+        src.join("a.rs"),
+        "use crate::b::B;\n// use crate::c; in a comment\n",
+    )
+    .unwrap();
     std::fs::write(
         src.join("b.rs"),
         "pub struct B;\nfn f() { let _ = \"crate::c::x\"; crate::a::g(); }\n",
@@ -413,18 +267,45 @@ fn the_loop_finder_finds_loops() {
     let graph = import_graph(src);
     assert_eq!(graph["a"], BTreeSet::from(["b".to_owned()]));
     assert_eq!(graph["b"], BTreeSet::from(["a".to_owned()]));
-    assert_eq!(
-        graph["c"],
-        BTreeSet::from(["a".to_owned(), "b".to_owned()])
-    );
+    assert_eq!(graph["c"], BTreeSet::from(["a".to_owned(), "b".to_owned()]));
     assert_eq!(loops(&graph), vec![vec!["a".to_owned(), "b".to_owned()]]);
     // A child that names its parent, whose file re-exports from the child, is a loop too.
     std::fs::create_dir(src.join("d")).unwrap();
-    std::fs::write(src.join("d/mod.rs"), "mod e;\npub use e::E;\npub struct D;\n").unwrap();
+    std::fs::write(
+        src.join("d/mod.rs"),
+        "mod e;\npub use e::E;\npub struct D;\n",
+    )
+    .unwrap();
     std::fs::write(src.join("d/e.rs"), "use super::D;\npub struct E;\n").unwrap();
     std::fs::write(src.join("lib.rs"), "mod a;\nmod b;\nmod c;\nmod d;\n").unwrap();
     let graph = import_graph(src);
     assert_eq!(graph["d"], BTreeSet::from(["d::e".to_owned()]));
     assert_eq!(graph["d::e"], BTreeSet::from(["d".to_owned()]));
     assert_eq!(loops(&graph).len(), 2);
+    // What must not hide an import: a block comment or raw string with a quote in it, a
+    // char literal brace; `self::` and `super::super::` paths are followed.
+    std::fs::create_dir(src.join("d/f")).unwrap();
+    std::fs::write(
+        src.join("d/f/mod.rs"),
+        "/* \" */ const S: &str = r\"C:\\\"; const B: char = '{';\nmod g;\npub use self::g::G;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("d/f/g.rs"),
+        "use super::super::f::B as _;\npub struct G;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("d/mod.rs"),
+        "mod e;\nmod f;\npub use e::E;\npub struct D;\n",
+    )
+    .unwrap();
+    let graph = import_graph(src);
+    assert_eq!(graph["d::f"], BTreeSet::from(["d::f::g".to_owned()]));
+    assert_eq!(graph["d::f::g"], BTreeSet::from(["d::f".to_owned()]));
+    // A program's main.rs beside lib.rs is its own root, not the library's.
+    std::fs::write(src.join("main.rs"), "fn main() {}\n").unwrap();
+    let graph = import_graph(src);
+    assert!(graph.contains_key("(program main.rs)"));
+    assert_eq!(graph[""], BTreeSet::new(), "lib.rs is read as the root");
 }

@@ -12,7 +12,7 @@
 //! - refuses an answer from another origin than the request's (a caller-supplied
 //!   `reqwest::Client` that follows redirects): it is replaced by a `421 Misdirected
 //!   Request` carrying a [`CrossOriginResponse`], never decoded as NOX's answer,
-//! - records a `tracing` span `nox.request` per request with the operation id,
+//! - records a `tracing` span `nox.request` per request with the operation (its one name, `operation`),
 //!   attempt, status and duration (never headers or bodies).
 //!
 //! It also holds what every crate of the workspace shares:
@@ -218,7 +218,7 @@ impl Runtime {
             };
             let span = tracing::debug_span!(
                 "nox.request",
-                operation_id = info.operation_id,
+                operation = info.operation_id,
                 method = %request.method(),
                 path = request.url().path(),
                 attempt = attempt + 1,

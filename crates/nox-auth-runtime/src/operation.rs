@@ -23,7 +23,8 @@ impl Operation {
     /// ```
     pub fn from_name(name: &str) -> Option<Operation> {
         Operation::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|op| op.name() == name || op.operation_id() == name)
     }
 
@@ -42,7 +43,7 @@ impl Operation {
     /// assert_eq!(Operation::route("POST", "/users//link"), None);
     /// ```
     pub fn route(method: &str, path: &str) -> Option<Operation> {
-        Operation::ALL.into_iter().find(|op| {
+        Operation::ALL.iter().copied().find(|op| {
             op.method().eq_ignore_ascii_case(method) && matches_template(op.path(), path)
         })
     }
@@ -127,7 +128,7 @@ mod tests {
 
     #[test]
     fn every_operation_is_found_by_both_names_and_its_route() {
-        for op in Operation::ALL {
+        for &op in Operation::ALL {
             assert_eq!(op.name().parse::<Operation>(), Ok(op));
             assert_eq!(op.operation_id().parse::<Operation>(), Ok(op));
             let concrete = op.path().replace("{userId}", "u-1");

@@ -27,7 +27,7 @@ pub enum Operation {
 
 impl Operation {
     /// Every operation, in the order of `specs/codegen.toml`.
-    pub const ALL: [Operation; 6] = [
+    pub const ALL: &'static [Operation] = &[
         Operation::CreateLinkSession,
         Operation::ConnectNoxManufacturer,
         Operation::ConnectSupplierManufacturer,

@@ -4,10 +4,12 @@
 //! field name) is shown only through these functions: in the facade's errors, the mock's
 //! request log, the contract check's findings and the CLI's output.
 //!
-//! - [`escape`]: every control character (C0, DEL, C1) and every bidirectional control
-//!   (Trojan Source, CVE-2021-42574) written as an escape (`\n`, `\u{1b}`, `\u{202e}`),
-//!   so that the text cannot move a terminal's cursor, rewrite a log line or reorder what
-//!   the reader sees. Everything else is kept.
+//! - [`escape`]: every control character (C0, DEL, C1), every bidirectional control
+//!   (Trojan Source, CVE-2021-42574) and every invisible separator or joiner (U+2028,
+//!   U+200B, U+FEFF…) written as an escape (`\n`, `\u{1b}`, `\u{202e}`), so that the text
+//!   cannot move a terminal's cursor, rewrite or split a log line, reorder what the reader
+//!   sees or hide a character. Everything else is kept (a backslash too: readable, not
+//!   reversible).
 //! - [`excerpt`]: at most `limit` characters of the text, cut on a character boundary,
 //!   `…` appended when cut, then escaped: what an error or report shows of a long text.
 //! - [`error_chain`]: an error and its sources as one line.
@@ -30,7 +32,8 @@ pub fn escape(text: &str) -> String {
 }
 
 /// At most `limit` characters of `text` (counted before escaping), `…` appended when it
-/// was cut, control and bidirectional-control characters escaped as by [`escape`].
+/// was cut, control and bidirectional-control characters escaped as by [`escape`]. The
+/// result is at most `8 × limit + 1` characters (`\u{2069}` is among the longest escapes).
 pub fn excerpt(text: &str, limit: usize) -> String {
     let cut = text.char_indices().nth(limit).map(|(i, _)| i);
     let shown = cut.map_or(text, |i| &text[..i]);
@@ -66,9 +69,21 @@ pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// Characters that show nothing yet change what is read: line and paragraph
+/// separators (a log line split in two), zero-width space and joiners, word joiner and
+/// invisible operators, the byte order mark, the soft hyphen.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{00ad}' | '\u{200b}'..='\u{200d}' | '\u{2028}' | '\u{2029}' | '\u{2060}'..='\u{2064}' | '\u{feff}')
+}
+
+/// Whether [`escape`] changes `c`.
+fn is_escaped(c: char) -> bool {
+    c.is_control() || is_bidi_control(c) || is_invisible(c)
+}
+
 /// Whether [`escape`] would change `text` (no allocation when it would not).
 pub fn needs_escape(text: &str) -> bool {
-    text.chars().any(|c| c.is_control() || is_bidi_control(c))
+    text.chars().any(is_escaped)
 }
 
 fn push_escaped(out: &mut String, text: &str) {
@@ -77,7 +92,7 @@ fn push_escaped(out: &mut String, text: &str) {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() || is_bidi_control(c) => {
+            c if is_escaped(c) => {
                 let _ = write!(out, "\\u{{{:x}}}", c as u32);
             }
             c => out.push(c),
@@ -100,7 +115,13 @@ mod tests {
         assert_eq!(escape("abc\u{202e}fed"), "abc\\u{202e}fed");
         assert_eq!(escape("\u{2066}x\u{2069}"), "\\u{2066}x\\u{2069}");
         assert_eq!(escape("\u{9b}31m"), "\\u{9b}31m", "C1 CSI");
+        assert_eq!(
+            escape("a\u{2028}b\u{200b}c\u{feff}d\u{ad}e\u{2066}"),
+            "a\\u{2028}b\\u{200b}c\\u{feff}d\\u{ad}e\\u{2066}",
+            "invisible separators and joiners"
+        );
         assert!(!needs_escape("plain ünïcode"));
+        assert!(needs_escape("split\u{2029}line"));
         assert!(needs_escape("a\u{200f}"));
     }
 
@@ -115,6 +136,18 @@ mod tests {
         assert_eq!(excerpt("abc", 0), "…");
         // An escape is never cut in half: the limit counts the original characters.
         assert_eq!(excerpt("\u{1b}\u{1b}\u{1b}", 2), "\\u{1b}\\u{1b}…");
+        // The bound on the output: 8 × limit + 1, reached by the longest escapes.
+        for worst in ['\u{2069}', '\u{feff}', '\u{9f}'] {
+            let text = worst.to_string().repeat(1000);
+            assert!(
+                excerpt(&text, 100).chars().count() <= 8 * 100 + 1,
+                "{worst:?}"
+            );
+        }
+        assert_eq!(
+            excerpt(&"\u{2069}".repeat(1000), 100).chars().count(),
+            8 * 100 + 1
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@
 pub use nox_auth_runtime::{Operation, Runtime};
 
 /// The operations of this crate's clients, from the operation table.
-pub const OPERATIONS: [Operation; 3] = [
+pub const OPERATIONS: &[Operation] = &[
     Operation::CreateSupplierLinkSession,
     Operation::CreateManufacturerLinkSession,
     Operation::CreateManufacturerDeviceConnection,

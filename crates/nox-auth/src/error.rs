@@ -71,7 +71,7 @@ pub enum Error {
     /// The message names the innermost cause (e.g. `Connection refused`).
     #[error(
         "{operation}: {kind} talking to NOX: {}",
-        nox_auth_runtime::text::error_chain(source)
+        nox_auth_runtime::text::excerpt(&nox_auth_runtime::text::error_chain(source), 1024)
     )]
     Transport {
         /// The operation.

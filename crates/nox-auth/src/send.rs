@@ -87,6 +87,8 @@ async fn from_progenitor<E: ErrorBody>(
             let message = message
                 .map(|m| excerpt(&m, 1024))
                 .unwrap_or_else(|| NO_MESSAGE.to_owned());
+            // NOX's code is its text too: shown the same safe way.
+            let code = code.map(|c| excerpt(&c, 128));
             if is_unauthorized(status) {
                 Error::Unauthorized {
                     operation,

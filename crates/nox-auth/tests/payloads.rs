@@ -261,3 +261,37 @@ fn debug_of_client_and_builder_never_shows_the_key() {
     assert_no_key(&e);
     assert!(e.to_string().contains("loopback"));
 }
+
+/// A v1 error body's `error_code` and `message` are NOX's text: an error shows both
+/// escaped and cut, never a raw escape sequence a terminal would run.
+#[cfg(feature = "v1")]
+#[tokio::test]
+#[allow(deprecated)]
+async fn a_v1_error_code_is_shown_escaped() {
+    let server = MockServer::start().await;
+    let hostile = format!("bad\u{1b}[2J\u{202e}{}", "x".repeat(5000));
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "success": false, "timestamp": 1, "error": "e", "error_code": hostile, "message": hostile,
+        })))
+        .mount(&server)
+        .await;
+    let e = client(&server.uri())
+        .create_link_session_v1("u1", nox_auth::V1LinkRequest::new("https://e.com/cb"))
+        .await
+        .unwrap_err();
+    let Error::Api { code, message, .. } = &e else {
+        panic!("{e:?}")
+    };
+    let code = code.as_deref().unwrap();
+    assert!(
+        code.starts_with("bad\\u{1b}[2J\\u{202e}") && code.ends_with('…'),
+        "{code}"
+    );
+    assert!(code.chars().count() < 200 && message.chars().count() < 1100);
+    let text = e.to_string();
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{202e}'),
+        "{text}"
+    );
+}

@@ -321,8 +321,8 @@ async fn traces_name_the_operation_and_status_but_never_the_key() {
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(logs.contains("nox.request"), "{logs}");
     assert!(
-        logs.contains("operation_id=\"create_supplier_link_session\"")
-            || logs.contains("operation_id=create_supplier_link_session"),
+        logs.contains("operation=\"create_supplier_link_session\"")
+            || logs.contains("operation=create_supplier_link_session"),
         "{logs}"
     );
     assert!(logs.contains("status=503"), "{logs}");

@@ -34,7 +34,7 @@ async fn verbose_shows_the_request_spans_without_the_key() {
     let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
     for part in [
         "nox.request",
-        "operation_id=\"create_supplier_link_session\"",
+        "operation=\"create_supplier_link_session\"",
         "attempt=1",
         "status=201",
         "duration_ms=",

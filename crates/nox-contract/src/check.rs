@@ -31,7 +31,8 @@ impl std::str::FromStr for LastingCall {
             "device-connections" => Ok(LastingCall::DeviceConnections),
             "v1-manufacturer" => Ok(LastingCall::V1Manufacturer),
             other => Err(format!(
-                "`{other}` is not a call that creates records; use device-connections or v1-manufacturer"
+                "`{}` is not a call that creates records; use device-connections or v1-manufacturer",
+                text::excerpt(other, 64)
             )),
         }
     }

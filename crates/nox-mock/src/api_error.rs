@@ -5,9 +5,13 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use nox_auth::Operation;
+use nox_auth::nox_auth_runtime::text::excerpt;
 use serde_json::json;
 
 use crate::faults::{Fault, FaultAnswer};
+
+/// The longest message an API error answers, in characters (before escaping).
+pub(crate) const MAX_MESSAGE_CHARS: usize = 300;
 
 /// Which error body shape to answer with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +50,8 @@ pub(crate) struct ApiError {
 }
 
 impl ApiError {
+    /// An error; its message (which can quote what the caller sent, a brand or a serde
+    /// error) escaped and cut to [`MAX_MESSAGE_CHARS`], as all outside text is.
     pub(crate) fn new(
         version: Version,
         status: StatusCode,
@@ -55,7 +61,7 @@ impl ApiError {
         Self {
             status,
             code,
-            message: message.into(),
+            message: excerpt(&message.into(), MAX_MESSAGE_CHARS),
             version,
         }
     }

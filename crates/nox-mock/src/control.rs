@@ -22,6 +22,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use nox_auth::nox_auth_runtime::text::excerpt;
+
 use crate::app::App;
 use crate::faults::Fault;
 use crate::session::{CompleteError, Session};
@@ -39,9 +41,27 @@ pub(crate) fn routes() -> Router<App> {
         .route("/_mock/faults", get(faults).post(arm).delete(clear_faults))
 }
 
+/// An error answer of the control API. Its message can carry what the caller sent (a
+/// serde error quotes the input): escaped and cut, as all outside text is.
 fn error(status: StatusCode, message: impl std::fmt::Display) -> Response {
-    (status, Json(json!({"error": message.to_string()}))).into_response()
+    let message = excerpt(&message.to_string(), MAX_ERROR_CHARS);
+    (status, Json(json!({"error": message}))).into_response()
 }
+
+/// The longest error message the control API answers, in characters (before escaping).
+const MAX_ERROR_CHARS: usize = 300;
+
+/// The fields a fault has in JSON. serde's `flatten` (the fault's `kind` and its fields)
+/// cannot refuse unknown ones, so they are checked here: a misspelled key
+/// (`"opertion"`) must not arm a fault on every operation.
+const FAULT_FIELDS: [&str; 6] = [
+    "operation",
+    "times",
+    "delay_ms",
+    "kind",
+    "status",
+    "retry_after",
+];
 
 /// A session as the control API lists it: the stored fields and its state now.
 fn session_json(s: &Session, now: u64) -> Value {
@@ -158,7 +178,23 @@ async fn faults(State(app): State<App>) -> Json<Vec<Fault>> {
 }
 
 async fn arm(State(app): State<App>, body: axum::body::Bytes) -> Response {
-    let fault: Fault = match serde_json::from_slice(&body) {
+    let value: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("not a fault: {e}")),
+    };
+    if let Some(unknown) = value
+        .as_object()
+        .and_then(|o| o.keys().find(|k| !FAULT_FIELDS.contains(&k.as_str())))
+    {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "not a fault: unknown field `{unknown}`; the fields are {}",
+                FAULT_FIELDS.join(", ")
+            ),
+        );
+    }
+    let fault: Fault = match serde_json::from_value(value) {
         Ok(f) => f,
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("not a fault: {e}")),
     };
@@ -231,7 +267,7 @@ async fn inspector(State(app): State<App>) -> Html<String> {
 }
 
 fn kind_name(s: &Session) -> &'static str {
-    use crate::SessionKind as K;
+    use crate::session::SessionKind as K;
     match s.kind {
         K::Supplier { .. } => "v2 supplier",
         K::Manufacturer => "v2 manufacturer",

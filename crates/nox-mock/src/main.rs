@@ -24,7 +24,11 @@ async fn main() -> ExitCode {
     let mock = match args.serve.start().await {
         Ok(m) => m,
         Err(e) => {
-            eprintln!("nox-mock: {e}");
+            // The error can quote an option as typed (`--public-url`): shown safely.
+            eprintln!(
+                "nox-mock: {}",
+                nox_auth::nox_auth_runtime::text::excerpt(&e.to_string(), 500)
+            );
             return ExitCode::FAILURE;
         }
     };
