@@ -8,11 +8,7 @@ use nox_auth::{
 use nox_mock::MockServer;
 
 fn client(mock: &MockServer) -> Client {
-    Client::builder()
-        .api_key(mock.api_key())
-        .base_url(mock.base_url())
-        .build()
-        .unwrap()
+    mock.client().unwrap()
 }
 
 #[tokio::test]

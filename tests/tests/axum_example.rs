@@ -13,7 +13,6 @@ mod axum_backend;
 use std::sync::Arc;
 use std::time::Duration;
 
-use nox_auth::Client;
 use nox_e2e::webdriver::Driver;
 use reqwest::StatusCode;
 
@@ -22,11 +21,7 @@ use reqwest::StatusCode;
 async fn start_example(nox: &nox_mock::MockServer, public_url: Option<&str>, db: &str) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let client = Client::builder()
-        .api_key(nox.api_key())
-        .base_url(nox.base_url())
-        .build()
-        .unwrap();
+    let client = nox.client().unwrap();
     let public = public_url.unwrap_or(&base).to_owned();
     let db = db.to_owned();
     tokio::spawn(async move {

@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use nox_auth::{AssetType, Brand, Client, Language, SupplierLinkRequest, callback};
+use nox_auth::{AssetType, Brand, Language, SupplierLinkRequest, callback};
 use nox_e2e::webdriver::Driver;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -55,11 +55,7 @@ async fn link_flow_in_headless_chromium() {
 
     let mock = nox_mock::MockServer::start().await.unwrap();
     let (callback_base, mut received) = callback_server().await;
-    let client = Client::builder()
-        .api_key(mock.api_key())
-        .base_url(mock.base_url())
-        .build()
-        .unwrap();
+    let client = mock.client().unwrap();
     let session = client
         .create_supplier_link_session(
             SupplierLinkRequest::new(
@@ -110,11 +106,7 @@ async fn the_mock_inspector_completes_and_expires_sessions_in_chromium() {
         return;
     };
     let mock = nox_mock::MockServer::start().await.unwrap();
-    let client = Client::builder()
-        .api_key(mock.api_key())
-        .base_url(mock.base_url())
-        .build()
-        .unwrap();
+    let client = mock.client().unwrap();
     let mut sessions = Vec::new();
     for user in ["inspected-1", "inspected-2"] {
         let req = SupplierLinkRequest::new(user, AssetType::Pv, "https://example.com/cb");

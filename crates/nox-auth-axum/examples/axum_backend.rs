@@ -296,10 +296,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         client
     } else {
         let mock = nox_mock::MockServer::start().await?;
-        let client = Client::builder()
-            .api_key(mock.api_key())
-            .base_url(mock.base_url())
-            .build()?;
+        let client = mock.client()?;
         println!("NOX: the embedded nox-mock at {}", mock.base_url());
         _mock = Some(mock);
         client

@@ -73,8 +73,8 @@ pub const PENDING_SUPPLIER_KEY: &str = "nox_auth.pending_supplier_link";
 /// The key under which a pending manufacturer link session is kept.
 pub const PENDING_MANUFACTURER_KEY: &str = "nox_auth.pending_manufacturer_link";
 
-/// The old name of [`PENDING_SUPPLIER_KEY`], kept until 0.2.
-#[deprecated(since = "0.1.1", note = "renamed to `PENDING_SUPPLIER_KEY`")]
+/// The old name of [`PENDING_SUPPLIER_KEY`], kept until 0.3.
+#[deprecated(since = "0.2.0", note = "renamed to `PENDING_SUPPLIER_KEY`")]
 pub const PENDING_KEY: &str = PENDING_SUPPLIER_KEY;
 
 /// Why a link could not be started or finished. Converts into an HTTP answer that says

@@ -107,11 +107,7 @@ async fn backend(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let app = App {
-        nox: Client::builder()
-            .api_key(nox.api_key())
-            .base_url(nox.base_url())
-            .build()
-            .unwrap(),
+        nox: nox.client().unwrap(),
         callback_url: Arc::new(format!("{}/nox/callback", callback_base.unwrap_or(&base))),
     };
     let router = Router::new()

@@ -148,9 +148,9 @@ pub(crate) fn same_user(
     }
 }
 
-/// The old name of [`SupplierLinkSession`], kept until 0.2 (it pairs with
+/// The old name of [`SupplierLinkSession`], kept until 0.3 (it pairs with
 /// [`crate::SupplierLinkRequest`] and [`ManufacturerLinkSession`] now).
-#[deprecated(since = "0.1.1", note = "renamed to `SupplierLinkSession`")]
+#[deprecated(since = "0.2.0", note = "renamed to `SupplierLinkSession`")]
 pub type LinkSession = SupplierLinkSession;
 
 impl SupplierLinkSession {

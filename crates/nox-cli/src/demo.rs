@@ -16,7 +16,7 @@ use axum::http::Uri;
 use axum::response::Html;
 use axum::routing::get;
 use clap::Args;
-use nox_auth::{AssetType, Brand, Client, Language, SupplierLinkRequest, callback};
+use nox_auth::{AssetType, Brand, Language, SupplierLinkRequest, callback};
 use tokio::sync::mpsc;
 
 use crate::arg::parse_arg;
@@ -136,11 +136,7 @@ async fn flow(
 
     // 3. The link session, through the facade (which checks the arguments first).
     let step = step.next("create the link session");
-    let client = Client::builder()
-        .api_key(mock.api_key())
-        .base_url(mock.base_url())
-        .build()
-        .map_err(|e| step.fail(e))?;
+    let client = mock.client().map_err(|e| step.fail(e))?;
     let session = client
         .create_supplier_link_session(
             SupplierLinkRequest::new(user_id, asset_type, &redirect_url)

@@ -192,11 +192,7 @@ async fn concurrent_creation_loses_nothing_and_each_session_completes_once() {
     for t in 0..32 {
         let mock = mock.clone();
         tasks.push(tokio::spawn(async move {
-            let client = nox_auth::Client::builder()
-                .api_key(mock.api_key())
-                .base_url(mock.base_url())
-                .build()
-                .unwrap();
+            let client = mock.client().unwrap();
             let mut tokens = Vec::new();
             for i in 0..8 {
                 let req = nox_auth::SupplierLinkRequest::new(

@@ -263,14 +263,14 @@ impl CallbackPayload {
         self.verify_supplier_with(session, SystemTime::now(), &VerifyOptions::default())
     }
 
-    /// The old name of [`CallbackPayload::verify_supplier`], kept until 0.2.
-    #[deprecated(since = "0.1.1", note = "renamed to `verify_supplier`")]
+    /// The old name of [`CallbackPayload::verify_supplier`], kept until 0.3.
+    #[deprecated(since = "0.2.0", note = "renamed to `verify_supplier`")]
     pub fn verify(&self, session: &SupplierLinkSession) -> Result<VerifiedConnection, VerifyError> {
         self.verify_supplier(session)
     }
 
-    /// The old name of [`CallbackPayload::verify_supplier_with`], kept until 0.2.
-    #[deprecated(since = "0.1.1", note = "renamed to `verify_supplier_with`")]
+    /// The old name of [`CallbackPayload::verify_supplier_with`], kept until 0.3.
+    #[deprecated(since = "0.2.0", note = "renamed to `verify_supplier_with`")]
     pub fn verify_with(
         &self,
         session: &SupplierLinkSession,
