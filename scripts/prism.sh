@@ -15,8 +15,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-specs=(openapi-supplier-auth openapi-manufacturer-auth openapi-supplier-auth-v2 openapi-manufacturer-auth-v2)
 effective=crates/nox-contract/specs
+# Every effective spec `cargo xtask codegen` wrote; one without calls below fails, so a new
+# spec cannot be skipped in silence.
+specs=()
+for f in "$effective"/*.json; do specs+=("$(basename "$f" .json)"); done
+[ "${#specs[@]}" -gt 0 ] || { echo "prism: no effective specs in $effective"; exit 1; }
 
 prism=$(npm_tool prism "$NOX_PRISM" prism)
 build_programs -p nox-mock -p nox-cli
@@ -109,6 +113,7 @@ calls() {
     openapi-manufacturer-auth-v2)
       sdk "$1" create_manufacturer_link_session create-manufacturer --user-id prism-m1 --redirect-url "$cb" &&
         sdk "$1" create_manufacturer_device_connection device-connection --user-id prism-m1 ;;
+    *) echo "  no SDK calls are written for $1 in scripts/prism.sh"; return 1 ;;
   esac
 }
 sanity() {
@@ -117,6 +122,7 @@ sanity() {
     openapi-manufacturer-auth) refused "$1" /manufacturers/nox '{"device_ids":["dev-1"]}' manufacturer_user_id ;;
     openapi-supplier-auth-v2) refused "$1" /v2/supplier/link-sessions '{"asset_type":"hp","redirect_url":"'$cb'"}' user_id ;;
     openapi-manufacturer-auth-v2) refused "$1" /v2/manufacturer/link-sessions '{"redirect_url":"'$cb'"}' user_id ;;
+    *) echo "  no sanity case is written for $1 in scripts/prism.sh"; return 1 ;;
   esac
 }
 
@@ -143,6 +149,11 @@ for spec in "${specs[@]}"; do
     continue
   fi
   n=$(($(reached) - before))
+  if [ "$n" -lt 1 ]; then
+    echo "prism: $spec: FAILED, none of the SDK's calls reached the mock through Prism"
+    status=1
+    continue
+  fi
   if ! sanity "$spec"; then
     echo "prism: $spec: FAILED, Prism does not validate this spec (the SDK's calls passed, but so did an invalid body)"
     status=1
