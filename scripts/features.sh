@@ -29,6 +29,13 @@ for tls in "" rustls-ring rustls-aws-lc native-tls; do
     done
   done
 done
+# The programs build as their documented commands build them, with their own package's features
+# alone (`cargo run -p nox-mock --features cli` once failed for lack of tokio's multi-thread
+# runtime, which the workspace build had unified in).
+echo "== nox-mock --features cli, nox-cli, nox-contract alone"
+check -p nox-mock --features cli --bins
+check -p nox-cli
+check -p nox-contract --no-default-features --features rustls-ring
 for krate in nox-auth-v1 nox-auth-v2; do
   echo "== $krate, with and without schemars"
   check -p "$krate"
