@@ -30,7 +30,7 @@ pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 /// a 400 with the version's error body.
 pub const MAX_URI_BYTES: usize = 2048;
 
-/// How to start a [`MockServer`]: the defaults, changed with the chainable setters.
+/// How to start a [`MockServer`](crate::MockServer): the defaults, changed with the chainable setters.
 ///
 /// ```
 /// use std::time::Duration;
@@ -59,7 +59,7 @@ pub struct MockConfig {
     pub session_retention: Duration,
     /// The most sessions kept at once; default [`DEFAULT_MAX_SESSIONS`].
     pub max_sessions: usize,
-    /// How many answered requests [`MockServer::requests`] keeps; default
+    /// How many answered requests [`MockServer::requests`](crate::MockServer::requests) keeps; default
     /// [`DEFAULT_REQUEST_LOG_CAPACITY`].
     pub request_log_capacity: usize,
     /// Time to send a request's headers, and the longest idle time of a keep-alive
@@ -108,7 +108,7 @@ impl MockConfig {
         self
     }
 
-    /// Read the time from `clock` (a [`ManualClock`] to test expiry).
+    /// Read the time from `clock` (a [`ManualClock`](crate::ManualClock) to test expiry).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self

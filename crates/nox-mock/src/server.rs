@@ -123,7 +123,7 @@ impl MockServer {
     /// Completes a link session as the user would in the UI, choosing `brand`, and
     /// returns the URL NOX redirects to (the session's `redirect_url` with `?data=…`;
     /// v1 sessions get plain query parameters). The brand is checked against the
-    /// session for supplier sessions ([`CompleteError::InvalidBrand`]).
+    /// session for supplier sessions ([`CompleteError::InvalidBrand`](crate::CompleteError::InvalidBrand)).
     pub fn complete(
         &self,
         link_token: &str,
@@ -186,7 +186,7 @@ impl MockServer {
 
     /// Arms a fault (as `POST /_mock/faults`): the next calls it matches answer as it
     /// says. Refused with [`Error::InvalidFault`] when out of range (status 400–599,
-    /// delay at most [`MAX_FAULT_DELAY`], times at least 1).
+    /// delay at most [`MAX_FAULT_DELAY`](crate::MAX_FAULT_DELAY), times at least 1).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
