@@ -5,8 +5,8 @@
 #   - the SDK's calls: the `nox` CLI (`nox link create`, with and without a brand,
 #     `create-manufacturer`, `device-connection`); the v1 operations have no CLI command, so
 #     curl sends the bodies the SDK's v1 methods serialize (field for field);
-#   - a sanity case: a body without a required field, which Prism must refuse (422 naming
-#     the field) before the mock sees it. This proves Prism really validates that spec:
+#   - a sanity case for every operation: a body without a required field, which Prism must
+#     refuse (422 naming the field) before the mock sees it. This proves Prism really validates that spec:
 #     Prism 5 once let everything through on the v2 supplier spec (specs/README.md,
 #     decision 22).
 # Any violation Prism reports (a non-2xx answer, or a violation or error line in its log)
@@ -119,9 +119,11 @@ calls() {
 sanity() {
   case "$1" in
     openapi-supplier-auth) refused "$1" /users/prism-u1/link '{"language":"en"}' redirect_uri ;;
-    openapi-manufacturer-auth) refused "$1" /manufacturers/nox '{"device_ids":["dev-1"]}' manufacturer_user_id ;;
+    openapi-manufacturer-auth) refused "$1" /manufacturers/nox '{"device_ids":["dev-1"]}' manufacturer_user_id &&
+      refused "$1" /manufacturers/suppliers '{"redirect_url":"'$cb'"}' manufacturer_user_id ;;
     openapi-supplier-auth-v2) refused "$1" /v2/supplier/link-sessions '{"asset_type":"hp","redirect_url":"'$cb'"}' user_id ;;
-    openapi-manufacturer-auth-v2) refused "$1" /v2/manufacturer/link-sessions '{"redirect_url":"'$cb'"}' user_id ;;
+    openapi-manufacturer-auth-v2) refused "$1" /v2/manufacturer/link-sessions '{"redirect_url":"'$cb'"}' user_id &&
+      refused "$1" /v2/manufacturer/device-connections '{}' user_id ;;
     *) echo "  no sanity case is written for $1 in scripts/prism.sh"; return 1 ;;
   esac
 }
