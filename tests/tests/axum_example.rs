@@ -95,10 +95,12 @@ async fn the_example_links_a_heat_pump_in_chromium_and_refuses_the_replay() {
         "Heat pump linked"
     );
     let callback = driver.current_url().await;
+    // The state nonce the flow put into the redirect URL comes back, `data` after it.
     assert!(
-        callback.starts_with(&format!("{base}/nox/callback?data=")),
+        callback.starts_with(&format!("{base}/nox/callback?nox_state=")),
         "{callback}"
     );
+    assert!(callback.contains("&data="), "{callback}");
     let devices = driver.text("#devices").await;
     let token = nox_mock::link_token(&at_nox).unwrap();
     let linked = nox.session(&token).unwrap().device_ids;
@@ -213,7 +215,28 @@ async fn the_example_escapes_what_it_shows_and_refuses_bad_logins() {
         .send()
         .await
         .unwrap();
-    let resp = browser.post(format!("{base}/link")).send().await.unwrap();
+    // A cross-site POST to start linking (a form on another site; the Lax cookie would not
+    // be sent by a browser, but the server refuses it too): 403, nothing asked of NOX.
+    for (name, value) in [
+        ("sec-fetch-site", "cross-site"),
+        ("origin", "https://evil.example"),
+    ] {
+        let resp = browser
+            .post(format!("{base}/link"))
+            .header(name, value)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{name}: {value}");
+    }
+    assert!(nox.sessions().is_empty());
+    let resp = browser
+        .post(format!("{base}/link"))
+        .header("sec-fetch-site", "same-origin")
+        .header("origin", &base)
+        .send()
+        .await
+        .unwrap();
     let to = resp.headers()["location"].to_str().unwrap().to_owned();
     let token = nox_mock::link_token(&to).unwrap();
     let callback = nox

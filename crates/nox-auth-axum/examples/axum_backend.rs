@@ -203,6 +203,28 @@ async fn logout() -> Response {
     ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
 }
 
+/// Whether a POST comes from this site's own pages, by the server and not only by the
+/// browser's SameSite rule: `Sec-Fetch-Site: same-origin` (every current browser sends it),
+/// else an `Origin` that is this site's (`site_url`'s scheme, host and port). A request with
+/// neither comes from no browser (curl, a test), which carries no ambient cookie to abuse.
+fn same_site_post(headers: &HeaderMap, site_url: &str) -> bool {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(fetch_site) = text("sec-fetch-site") {
+        return fetch_site == "same-origin";
+    }
+    match text("origin") {
+        Some(origin) => {
+            let ours = site_url
+                .splitn(4, '/')
+                .take(3)
+                .collect::<Vec<_>>()
+                .join("/");
+            origin == ours
+        }
+        None => true,
+    }
+}
+
 /// Starts linking: a link session for the logged-in user, kept in their server-side
 /// session, and a redirect to NOX.
 async fn link(
@@ -210,6 +232,13 @@ async fn link(
     headers: HeaderMap,
     session: tower_sessions::Session,
 ) -> Response {
+    if !same_site_post(&headers, &site.callback_url) {
+        return page(
+            StatusCode::FORBIDDEN,
+            "Linking failed",
+            "<p id=\"reason\">Start linking from this site's own page.</p>",
+        );
+    }
     let Some(user) = logged_in(&headers) else {
         return Redirect::to("/").into_response();
     };

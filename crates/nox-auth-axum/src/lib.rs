@@ -44,29 +44,60 @@
 //! `SessionManagerLayer::new(store).with_same_site(SameSite::Lax)`; `Lax` still keeps the
 //! cookie off cross-site POSTs and sub-requests.
 //!
+//! # The state nonce (on by default)
+//!
+//! `?data=` is not signed: anyone who knows a user's id can build a payload that names that
+//! user and *their own* NOX user and devices, and send the user's browser to your callback
+//! while the user's link is pending. Verification against the stored session cannot tell
+//! it from NOX's. So, as OAuth does with `state`, the start functions put a random nonce
+//! into `redirect_url`'s query ([`STATE_PARAM`], `nox_state`), keep it with the pending link,
+//! and the finish functions require it back (compared in constant time) before the pending
+//! link is touched: a callback built elsewhere is [`LinkError::StateMismatch`] (403), and
+//! the real one still works. NOX's docs do not say whether it keeps a query string of a
+//! registered `redirect_url`: if NOX refuses it, start fails with
+//! [`LinkError::StateRefused`]; `FlowOptions::default().state_nonce(false)` with the
+//! `*_with` start functions turns the nonce off, and then only verification (and asking NOX
+//! which devices it linked) stands between a forged callback and your user's account.
+//!
+//! What verification proves: the payload names the user the link was started for, within
+//! that link session's lifetime, with a brand that fits it. What it does not: that NOX sent
+//! it. `nox_user_id` and `device_ids` are the payload's claims.
+//!
+//! The start functions also give the session a new id (`Session::cycle_id`), so a session
+//! id an attacker planted in the browser before linking is worthless after it.
+//!
 //! # What single use means
 //!
-//! The finish functions remove the pending link session and save the removal before
-//! anything else, so a callback URL opened again, in this browser or another, is refused
-//! ([`LinkError::NoPendingLink`], 410), even when the first attempt failed verification.
+//! A finish function first decodes `?data=` and checks it names the logged-in user, then
+//! checks the state nonce: a stray request (no `data`, garbage, another user's payload, a
+//! foreign nonce) answers 4xx and leaves the pending link in place for the real callback.
+//! A callback that gets past those checks consumes the pending link (removed, the removal
+//! saved) *before* it is verified, so the same callback URL opened again, in this browser or
+//! another, is refused ([`LinkError::NoPendingLink`], 410), even when verification failed.
 //! tower-sessions has no atomic "take": two requests *racing* with the same session cookie
-//! (the same browser, within milliseconds) can both read the pending session before either
-//! saves. Both are then the same user finishing the same link, so record the connection
-//! idempotently (by `link_token`).
+//! (the same browser, within milliseconds) can both read the pending link before either
+//! saves. Both are then the same user finishing the same link with the same nonce, so both
+//! yield the same connection: record it idempotently (by `link_token`).
 
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod error;
+mod pending;
+
 use std::time::SystemTime;
 
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
-use nox_auth::callback::{self, CallbackError, VerifiedConnection, VerifyError, VerifyOptions};
+use axum::response::Redirect;
+use nox_auth::callback::{self, VerifiedConnection, VerifyOptions};
 use nox_auth::{
     Client, ManufacturerLinkRequest, ManufacturerLinkSession, SupplierLinkRequest,
     SupplierLinkSession,
 };
 use tower_sessions::Session;
+
+pub use error::LinkError;
+pub use pending::STATE_PARAM;
+use pending::{Pending, consume, new_state, with_state};
 
 /// The key under which a pending supplier link session is kept in the user's session.
 pub const PENDING_SUPPLIER_KEY: &str = "nox_auth.pending_supplier_link";
@@ -77,126 +108,99 @@ pub const PENDING_MANUFACTURER_KEY: &str = "nox_auth.pending_manufacturer_link";
 #[deprecated(since = "0.2.0", note = "renamed to `PENDING_SUPPLIER_KEY`")]
 pub const PENDING_KEY: &str = PENDING_SUPPLIER_KEY;
 
-/// Why a link could not be started or finished. Converts into an HTTP answer that says
-/// what to do, never the details: those are in `Display`, which `into_response` logs
-/// through `tracing`.
-#[derive(Debug, thiserror::Error)]
+/// How the flow runs. The default is the safe one: the state nonce on.
+///
+/// ```
+/// let options = nox_auth_axum::FlowOptions::default().state_nonce(false);
+/// assert!(!options.state_nonce);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum LinkError {
-    /// NOX refused or did not answer the link session request.
-    #[error("creating the link session failed: {0}")]
-    Nox(#[from] nox_auth::Error),
-    /// The session store failed.
-    #[error("the session store failed: {0}")]
-    Store(#[from] tower_sessions::session::Error),
-    /// The request came with no session the store knows: no session cookie at all (a
-    /// `SameSite=Strict` session cookie is not sent when NOX redirects the browser back:
-    /// use `SameSite::Lax`), or a session that expired or was deleted.
-    #[error(
-        "the callback came without a known session (no session cookie: is it SameSite=Strict? or the session expired)"
-    )]
-    NoSession,
-    /// No link session is pending in this user's session: the callback was already used
-    /// (a replay), or linking was never started in this browser.
-    #[error("no link session is pending for this session (already used, or never started)")]
-    NoPendingLink,
-    /// The callback could not be read.
-    #[error("the callback could not be read: {0}")]
-    Callback(#[from] CallbackError),
-    /// The pending link session belongs to another user than the one logged in now.
-    #[error("the pending link session is for another user than the one logged in")]
-    WrongUser,
-    /// The callback failed verification against the pending link session (another
-    /// user, expired, a brand not chosen…).
-    #[error("the callback failed verification: {0}")]
-    Verify(#[from] VerifyError),
+pub struct FlowOptions {
+    /// Put a state nonce into `redirect_url` and require it back (default `true`). Turning
+    /// it off leaves a forged callback, sent to a user's browser while their link is
+    /// pending, to verification alone (see the crate docs).
+    pub state_nonce: bool,
 }
 
-impl LinkError {
-    /// The HTTP status this error answers with: 400 (a bad request or callback), 403
-    /// (another account's link, or a callback that fails verification), 410 (nothing
-    /// pending: already used or never started; or expired), 500 (the session store), 502
-    /// (NOX refused), 503 (NOX not reachable, worth a retry).
-    pub fn status(&self) -> StatusCode {
-        self.answer().0
-    }
-
-    /// A short sentence for the user, safe to show on a page: it says what to do and
-    /// nothing of the details (user ids, NOX's answer, the store's error), which are in
-    /// `Display` for your logs.
-    pub fn public_message(&self) -> &'static str {
-        self.answer().1
-    }
-
-    fn answer(&self) -> (StatusCode, &'static str) {
-        match self {
-            LinkError::Nox(e) if e.is_retryable() => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "NOX is not reachable right now. Please try again in a moment.",
-            ),
-            LinkError::Nox(nox_auth::Error::Validation(_)) => {
-                (StatusCode::BAD_REQUEST, "This link request is not valid.")
-            }
-            LinkError::Nox(_) => (
-                StatusCode::BAD_GATEWAY,
-                "NOX could not start the link. Please try again later.",
-            ),
-            LinkError::Store(_) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong on our side. Please try again.",
-            ),
-            LinkError::NoSession => (
-                StatusCode::GONE,
-                "Your session was not found here (it may have expired). Start linking again.",
-            ),
-            LinkError::NoPendingLink => (
-                StatusCode::GONE,
-                "This link was already used or has not been started here. Start linking again.",
-            ),
-            LinkError::Callback(_) => (StatusCode::BAD_REQUEST, "This callback is not valid."),
-            LinkError::WrongUser | LinkError::Verify(VerifyError::UserMismatch { .. }) => (
-                StatusCode::FORBIDDEN,
-                "This link belongs to another account.",
-            ),
-            LinkError::Verify(VerifyError::SessionExpired { .. }) => (
-                StatusCode::GONE,
-                "This link has expired. Start linking again.",
-            ),
-            LinkError::Verify(_) => (
-                StatusCode::FORBIDDEN,
-                "This callback could not be verified.",
-            ),
-        }
+impl Default for FlowOptions {
+    fn default() -> Self {
+        FlowOptions { state_nonce: true }
     }
 }
 
-/// [`LinkError::status`] with [`LinkError::public_message`] as plain text, and the details
-/// (`Display`) logged as a `tracing` event: `error` for a 5xx, `warn` for a refused
-/// callback. To show your own page instead, build it from `status` and `public_message`
-/// (and log the error yourself).
-impl IntoResponse for LinkError {
-    fn into_response(self) -> Response {
-        let (status, text) = self.answer();
-        if status.is_server_error() {
-            tracing::error!(status = status.as_u16(), error = %self, "NOX link failed");
-        } else {
-            tracing::warn!(status = status.as_u16(), error = %self, "NOX link refused");
-        }
-        (status, text).into_response()
+impl FlowOptions {
+    /// Turns the state nonce on or off.
+    pub fn state_nonce(mut self, on: bool) -> Self {
+        self.state_nonce = on;
+        self
     }
+}
+
+/// Before NOX's call, for both start functions: a new session id, and the nonce put into
+/// `redirect_url` (unless turned off). Returns the nonce.
+async fn prepare(
+    session: &Session,
+    options: &FlowOptions,
+    redirect_url: &mut String,
+) -> Result<Option<String>, LinkError> {
+    session.cycle_id().await?;
+    if !options.state_nonce {
+        return Ok(None);
+    }
+    let state = new_state()?;
+    *redirect_url = with_state(redirect_url, &state);
+    Ok(Some(state))
+}
+
+/// After NOX's call: the link kept as pending under `key` with its nonce, and the redirect
+/// to NOX's UI. A 400 from NOX with the nonce on says how to do without it.
+async fn keep<T: serde::Serialize>(
+    session: &Session,
+    key: &str,
+    state: Option<String>,
+    created: Result<T, nox_auth::Error>,
+    link_url: impl Fn(&T) -> &str,
+) -> Result<Redirect, LinkError> {
+    let link = match created {
+        Ok(link) => link,
+        Err(e @ nox_auth::Error::Api { status, .. })
+            if state.is_some() && status == axum::http::StatusCode::BAD_REQUEST =>
+        {
+            return Err(LinkError::StateRefused(e));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let redirect = Redirect::to(link_url(&link));
+    session.insert(key, &Pending { link, state }).await?;
+    Ok(redirect)
 }
 
 /// Creates a v2 supplier link session for `request` (whose `user_id` must be the user
 /// logged in), keeps it as the pending link of `session` (replacing an earlier one), and
-/// answers with the redirect (303) to NOX's Authenticator UI.
+/// answers with the redirect (303) to NOX's Authenticator UI. The state nonce is on
+/// ([`start_supplier_link_with`] to change that); the session gets a new id.
 pub async fn start_supplier_link(
     client: &Client,
     session: &Session,
     request: SupplierLinkRequest,
 ) -> Result<Redirect, LinkError> {
-    let link = client.create_supplier_link_session(request).await?;
-    session.insert(PENDING_SUPPLIER_KEY, &link).await?;
-    Ok(Redirect::to(&link.link_url))
+    start_supplier_link_with(client, session, request, &FlowOptions::default()).await
+}
+
+/// [`start_supplier_link`] with explicit [`FlowOptions`].
+pub async fn start_supplier_link_with(
+    client: &Client,
+    session: &Session,
+    mut request: SupplierLinkRequest,
+    options: &FlowOptions,
+) -> Result<Redirect, LinkError> {
+    let state = prepare(session, options, &mut request.redirect_url).await?;
+    let created = client.create_supplier_link_session(request).await;
+    keep(session, PENDING_SUPPLIER_KEY, state, created, |l| {
+        l.link_url.as_str()
+    })
+    .await
 }
 
 /// [`finish_supplier_link_at`] with the current time and the default [`VerifyOptions`].
@@ -215,10 +219,10 @@ pub async fn finish_supplier_link(
     .await
 }
 
-/// Finishes the link from the callback URL NOX sent the browser to: takes the pending
-/// link session out of `session` (single use: a second request with the same URL finds
-/// none, whatever the first one's outcome), checks that it is `logged_in_user`'s, decodes
-/// `?data=` and verifies it at `now`.
+/// Finishes the link from the callback URL NOX sent the browser to: decodes `?data=`,
+/// checks it names `logged_in_user` and carries this browser's state nonce (a stray or
+/// forged request leaves the pending link in place), takes the pending link session out
+/// of `session` (single use), and verifies the payload against it at `now`.
 pub async fn finish_supplier_link_at(
     session: &Session,
     logged_in_user: &str,
@@ -226,40 +230,17 @@ pub async fn finish_supplier_link_at(
     now: SystemTime,
     options: &VerifyOptions,
 ) -> Result<VerifiedConnection, LinkError> {
-    let pending: SupplierLinkSession = take_pending(
+    let payload = callback::decode(callback_url)?;
+    let pending: SupplierLinkSession = consume(
         session,
         PENDING_SUPPLIER_KEY,
         logged_in_user,
+        &payload.supplier_user_id,
+        callback_url,
         |p: &SupplierLinkSession| &p.user_id,
     )
     .await?;
-    let payload = callback::decode(callback_url)?;
     Ok(payload.verify_supplier_with(&pending, now, options)?)
-}
-
-/// Takes the pending link session out of `session` and saves the removal at once (a
-/// replay must find nothing, whatever happens next), then checks it is the logged-in
-/// user's. A session without an id (no cookie, or one the store does not know) is
-/// [`LinkError::NoSession`].
-async fn take_pending<T: serde::de::DeserializeOwned>(
-    session: &Session,
-    key: &str,
-    logged_in_user: &str,
-    user_of: impl Fn(&T) -> &String,
-) -> Result<T, LinkError> {
-    let Some(pending) = session.remove::<T>(key).await? else {
-        // Loading the record leaves no id when there was no cookie, or an unknown one.
-        return Err(if session.id().is_none() {
-            LinkError::NoSession
-        } else {
-            LinkError::NoPendingLink
-        });
-    };
-    session.save().await?;
-    if user_of(&pending) != logged_in_user {
-        return Err(LinkError::WrongUser);
-    }
-    Ok(pending)
 }
 
 /// The manufacturer flow's start: as [`start_supplier_link`], for a
@@ -269,9 +250,22 @@ pub async fn start_manufacturer_link(
     session: &Session,
     request: ManufacturerLinkRequest,
 ) -> Result<Redirect, LinkError> {
-    let link = client.create_manufacturer_link_session(request).await?;
-    session.insert(PENDING_MANUFACTURER_KEY, &link).await?;
-    Ok(Redirect::to(&link.link_url))
+    start_manufacturer_link_with(client, session, request, &FlowOptions::default()).await
+}
+
+/// [`start_manufacturer_link`] with explicit [`FlowOptions`].
+pub async fn start_manufacturer_link_with(
+    client: &Client,
+    session: &Session,
+    mut request: ManufacturerLinkRequest,
+    options: &FlowOptions,
+) -> Result<Redirect, LinkError> {
+    let state = prepare(session, options, &mut request.redirect_url).await?;
+    let created = client.create_manufacturer_link_session(request).await;
+    keep(session, PENDING_MANUFACTURER_KEY, state, created, |l| {
+        l.link_url.as_str()
+    })
+    .await
 }
 
 /// The manufacturer flow's finish: as [`finish_supplier_link_at`], verified with
@@ -283,14 +277,16 @@ pub async fn finish_manufacturer_link_at(
     now: SystemTime,
     options: &VerifyOptions,
 ) -> Result<VerifiedConnection, LinkError> {
-    let pending: ManufacturerLinkSession = take_pending(
+    let payload = callback::decode(callback_url)?;
+    let pending: ManufacturerLinkSession = consume(
         session,
         PENDING_MANUFACTURER_KEY,
         logged_in_user,
+        &payload.supplier_user_id,
+        callback_url,
         |p: &ManufacturerLinkSession| &p.user_id,
     )
     .await?;
-    let payload = callback::decode(callback_url)?;
     Ok(payload.verify_manufacturer_with(&pending, now, options)?)
 }
 

@@ -3,178 +3,15 @@
 //! after expiry, and still verified after a restart of the backend between start and
 //! callback.
 
-use std::path::Path;
+mod common;
+
 use std::sync::Arc;
 
-use axum::Router;
-use axum::extract::{Query, State};
-use axum::http::Uri;
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use nox_auth::callback::VerifiedConnection;
-use nox_auth::{AssetType, Client, SupplierLinkRequest};
-use nox_auth_axum::{
-    LinkError, finish_manufacturer_link, finish_supplier_link, start_manufacturer_link,
-    start_supplier_link,
-};
+use axum::response::IntoResponse;
+use common::{backend, browser, browser_with_jar, start_and_complete, temp_db};
+use nox_auth_axum::{LinkError, finish_manufacturer_link, finish_supplier_link};
 use reqwest::StatusCode;
-use tower_sessions::{Expiry, Session, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore;
-use tower_sessions_sqlx_store::sqlx::SqlitePool;
-
-const USER_KEY: &str = "user";
-
-#[derive(Clone)]
-struct App {
-    nox: Client,
-    callback_url: Arc<String>,
-}
-
-/// The fake login: `GET /login?user=…` names the user of this browser's session.
-async fn login(
-    session: Session,
-    Query(q): Query<std::collections::HashMap<String, String>>,
-) -> Response {
-    session.insert(USER_KEY, q["user"].clone()).await.unwrap();
-    "logged in".into_response()
-}
-
-async fn user(session: &Session) -> Option<String> {
-    session.get::<String>(USER_KEY).await.ok().flatten()
-}
-
-async fn link(State(app): State<App>, session: Session) -> Response {
-    let Some(user) = user(&session).await else {
-        return (StatusCode::UNAUTHORIZED, "log in first").into_response();
-    };
-    let req = SupplierLinkRequest::new(user, AssetType::Hp, app.callback_url.as_str());
-    start_supplier_link(&app.nox, &session, req)
-        .await
-        .into_response()
-}
-
-async fn link_manufacturer(State(app): State<App>, session: Session) -> Response {
-    let Some(user) = user(&session).await else {
-        return (StatusCode::UNAUTHORIZED, "log in first").into_response();
-    };
-    let callback = app
-        .callback_url
-        .replace("/nox/callback", "/nox/manufacturer-callback");
-    let req = nox_auth::ManufacturerLinkRequest::new(user, callback);
-    start_manufacturer_link(&app.nox, &session, req)
-        .await
-        .into_response()
-}
-
-/// What both callback handlers answer: the linked devices, or the error's response.
-fn linked_or_refused(result: Result<VerifiedConnection, LinkError>) -> Response {
-    match result {
-        Ok(linked) => format!(
-            "linked {} for {}",
-            linked.device_ids.join(","),
-            linked.user_id
-        )
-        .into_response(),
-        Err(e) => e.into_response(),
-    }
-}
-
-async fn manufacturer_callback(session: Session, uri: Uri) -> Response {
-    let Some(user) = user(&session).await else {
-        return (StatusCode::UNAUTHORIZED, "log in first").into_response();
-    };
-    linked_or_refused(finish_manufacturer_link(&session, &user, &uri.to_string()).await)
-}
-
-async fn callback(session: Session, uri: Uri) -> Response {
-    let Some(user) = user(&session).await else {
-        return (StatusCode::UNAUTHORIZED, "log in first").into_response();
-    };
-    linked_or_refused(finish_supplier_link(&session, &user, &uri.to_string()).await)
-}
-
-/// The backend on a SQLite file: its base URL, and a handle that stops it.
-async fn backend(
-    db: &Path,
-    nox: &nox_mock::MockServer,
-    callback_base: Option<&str>,
-) -> (String, tokio::task::JoinHandle<()>) {
-    let pool = SqlitePool::connect(&format!("sqlite://{}?mode=rwc", db.display()))
-        .await
-        .unwrap();
-    let store = SqliteStore::new(pool);
-    store.migrate().await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = App {
-        nox: nox.client().unwrap(),
-        callback_url: Arc::new(format!("{}/nox/callback", callback_base.unwrap_or(&base))),
-    };
-    let router = Router::new()
-        .route("/login", get(login))
-        .route("/link", get(link))
-        .route("/nox/callback", get(callback))
-        .route("/link-manufacturer", get(link_manufacturer))
-        .route("/nox/manufacturer-callback", get(manufacturer_callback))
-        .layer(
-            SessionManagerLayer::new(store)
-                .with_secure(false)
-                .with_expiry(Expiry::OnInactivity(
-                    tower_sessions::cookie::time::Duration::minutes(30),
-                )),
-        )
-        .with_state(app);
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    (base, task)
-}
-
-/// A browser: its cookies kept in `jar`, redirects not followed (the test follows them).
-fn browser_with_jar() -> (reqwest::Client, Arc<reqwest::cookie::Jar>) {
-    let jar = Arc::new(reqwest::cookie::Jar::default());
-    let client = reqwest::Client::builder()
-        .cookie_provider(jar.clone())
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    (client, jar)
-}
-
-fn browser() -> reqwest::Client {
-    browser_with_jar().0
-}
-
-/// Logs in, starts linking, and completes the session in the mock as the user would in
-/// the UI: the callback URL NOX sends the browser to.
-async fn start_and_complete(
-    browser: &reqwest::Client,
-    base: &str,
-    nox: &nox_mock::MockServer,
-    user: &str,
-) -> String {
-    browser
-        .get(format!("{base}/login?user={user}"))
-        .send()
-        .await
-        .unwrap();
-    let resp = browser.get(format!("{base}/link")).send().await.unwrap();
-    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let to = resp.headers()["location"].to_str().unwrap().to_owned();
-    assert!(
-        to.starts_with(&format!("{}/ui?token=", nox.base_url())),
-        "{to}"
-    );
-    let token = nox_mock::link_token(&to).unwrap();
-    nox.complete(&token, nox_auth::Brand::Daikin, vec!["hp-1".into()])
-        .unwrap()
-}
-
-fn temp_db(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("nox-axum-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("sessions.db")
-}
+use tower_sessions::Session;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verified_once_then_refused_on_replay_and_for_another_user() {
@@ -287,10 +124,12 @@ async fn the_manufacturer_flow_is_single_use_too() {
     let callback = nox
         .complete_manufacturer(&token, "Acme", vec!["inv-9".into()])
         .unwrap();
+    // NOX keeps the redirect URL's query (the state nonce) and appends `data`.
     assert!(
-        callback.starts_with(&format!("{base}/nox/manufacturer-callback?data=")),
+        callback.starts_with(&format!("{base}/nox/manufacturer-callback?nox_state=")),
         "{callback}"
     );
+    assert!(callback.contains("&data="), "{callback}");
     let resp = b.get(&callback).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(resp.text().await.unwrap(), "linked inv-9 for erin");
@@ -307,10 +146,23 @@ async fn the_manufacturer_flow_is_single_use_too() {
     let _ = std::fs::remove_dir_all(db.parent().unwrap());
 }
 
+/// A callback whose payload decodes and names `alice`.
+fn alice_callback() -> String {
+    let payload = nox_auth::callback::CallbackPayload::new(
+        "nox-1",
+        "alice",
+        "daikin",
+        vec!["dev-1".into()],
+        std::time::SystemTime::now(),
+    );
+    format!("/nox/callback?data={}", payload.encode())
+}
+
 #[tokio::test]
 async fn a_callback_without_a_known_session_says_so() {
     let store = Arc::new(tower_sessions::MemoryStore::default());
-    let callback = "/nox/callback?data=e30";
+    // A payload that decodes and names alice: what is missing is the session.
+    let callback = &alice_callback();
     // No session cookie at all (what a SameSite=Strict cookie gives after NOX's redirect).
     let no_cookie = Session::new(None, store.clone(), None);
     let err = finish_supplier_link(&no_cookie, "alice", callback)
@@ -362,7 +214,7 @@ async fn the_response_hides_the_details_and_the_log_keeps_them() {
 
     let store = Arc::new(tower_sessions::MemoryStore::default());
     let session = Session::new(None, store, None);
-    let err = finish_supplier_link(&session, "alice", "/nox/callback?data=e30")
+    let err = finish_supplier_link(&session, "alice", &alice_callback())
         .await
         .unwrap_err();
     let response = err.into_response();

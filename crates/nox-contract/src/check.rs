@@ -196,6 +196,13 @@ fn plan(options: &CheckOptions, user: &str) -> Vec<Call> {
             expect: Expect::Question,
         },
         Call {
+            name: "question: does NOX accept a redirect_url with a query (the state nonce of nox-auth-axum)?",
+            op: Operation::CreateSupplierLinkSession,
+            body: supplier(json!({"redirect_url": format!("{cb}?nox_state=contract-check")})),
+            key: KeyHeader::Right,
+            expect: Expect::Question,
+        },
+        Call {
             name: "question: is asset_type required?",
             op: Operation::CreateSupplierLinkSession,
             body: supplier(json!({"asset_type": null})),

@@ -101,13 +101,13 @@ async fn against_our_mock_the_report_is_clean() {
     let report = check(options).await.unwrap();
     assert!(!report.has_breaking(), "{report:#?}");
     assert!(!report.has_transport_errors());
-    assert_eq!(report.checks.len(), 11);
+    assert_eq!(report.checks.len(), 12);
     for c in &report.checks {
         for f in &c.findings {
             assert_eq!(f.kind, FindingKind::Question, "{}: {f}", c.name);
         }
     }
-    // The mock's answers to the two open questions.
+    // The mock's answers to the three open questions.
     let q: Vec<_> = report
         .checks
         .iter()
@@ -118,7 +118,12 @@ async fn against_our_mock_the_report_is_clean() {
         Some(401),
         "v2 refuses Authorization: ApiKey in the mock"
     );
-    assert_eq!(q[1].status, Some(400), "the mock requires asset_type");
+    assert_eq!(
+        q[1].status,
+        Some(201),
+        "the mock keeps a redirect_url with a query (the state nonce)"
+    );
+    assert_eq!(q[2].status, Some(400), "the mock requires asset_type");
     // Created with recognisable ids.
     assert!(
         mock.sessions()

@@ -1,0 +1,135 @@
+//! [`LinkError`]: why a link could not be started or finished, and the answer it gives.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use nox_auth::callback::{CallbackError, VerifyError};
+
+/// Why a link could not be started or finished. Converts into an HTTP answer that says
+/// what to do, never the details: those are in `Display`, which `into_response` logs
+/// through `tracing`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LinkError {
+    /// NOX refused or did not answer the link session request.
+    #[error("creating the link session failed: {0}")]
+    Nox(#[from] nox_auth::Error),
+    /// The session store failed.
+    #[error("the session store failed: {0}")]
+    Store(#[from] tower_sessions::session::Error),
+    /// The request came with no session the store knows: no session cookie at all (a
+    /// `SameSite=Strict` session cookie is not sent when NOX redirects the browser back:
+    /// use `SameSite::Lax`), or a session that expired or was deleted.
+    #[error(
+        "the callback came without a known session (no session cookie: is it SameSite=Strict? or the session expired)"
+    )]
+    NoSession,
+    /// No link session is pending in this user's session: the callback was already used
+    /// (a replay), or linking was never started in this browser.
+    #[error("no link session is pending for this session (already used, or never started)")]
+    NoPendingLink,
+    /// The callback could not be read.
+    #[error("the callback could not be read: {0}")]
+    Callback(#[from] CallbackError),
+    /// The pending link session belongs to another user than the one logged in now.
+    #[error("the pending link session is for another user than the one logged in")]
+    WrongUser,
+    /// The callback failed verification against the pending link session (another
+    /// user, expired, a brand not chosen…).
+    #[error("the callback failed verification: {0}")]
+    Verify(#[from] VerifyError),
+    /// The callback's state nonce is missing or is not the one this browser's link was
+    /// started with: a callback someone else built (a forged `?data=` sent to this user's
+    /// browser). The pending link stays in place for the real callback.
+    #[error(
+        "the callback's state nonce is missing or not the one this link was started with (a forged or foreign callback)"
+    )]
+    StateMismatch,
+    /// NOX refused the `redirect_url` once the state nonce was added to its query. If your
+    /// redirect URL is registered at NOX without a query, turn the nonce off with
+    /// [`crate::FlowOptions::state_nonce`]`(false)`: a forged callback sent to a user's
+    /// browser while their link is pending is then caught only by verification against
+    /// the stored session (and by asking NOX which devices it linked).
+    #[error(
+        "NOX refused the redirect_url with the state nonce in its query ({0}); FlowOptions::state_nonce(false) turns the nonce off, at the cost of the forged-callback defence"
+    )]
+    StateRefused(nox_auth::Error),
+}
+
+impl LinkError {
+    /// The HTTP status this error answers with: 400 (a bad request or callback), 403
+    /// (another account's link, a foreign state nonce, or a callback that fails
+    /// verification), 410 (nothing
+    /// pending: already used or never started; or expired), 500 (the session store), 502
+    /// (NOX refused), 503 (NOX not reachable, worth a retry).
+    pub fn status(&self) -> StatusCode {
+        self.answer().0
+    }
+
+    /// A short sentence for the user, safe to show on a page: it says what to do and
+    /// nothing of the details (user ids, NOX's answer, the store's error), which are in
+    /// `Display` for your logs.
+    pub fn public_message(&self) -> &'static str {
+        self.answer().1
+    }
+
+    fn answer(&self) -> (StatusCode, &'static str) {
+        match self {
+            LinkError::Nox(e) if e.is_retryable() => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "NOX is not reachable right now. Please try again in a moment.",
+            ),
+            LinkError::Nox(nox_auth::Error::Validation(_)) => {
+                (StatusCode::BAD_REQUEST, "This link request is not valid.")
+            }
+            LinkError::Nox(_) | LinkError::StateRefused(_) => (
+                StatusCode::BAD_GATEWAY,
+                "NOX could not start the link. Please try again later.",
+            ),
+            LinkError::Store(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong on our side. Please try again.",
+            ),
+            LinkError::NoSession => (
+                StatusCode::GONE,
+                "Your session was not found here (it may have expired). Start linking again.",
+            ),
+            LinkError::NoPendingLink => (
+                StatusCode::GONE,
+                "This link was already used or has not been started here. Start linking again.",
+            ),
+            LinkError::Callback(_) => (StatusCode::BAD_REQUEST, "This callback is not valid."),
+            LinkError::WrongUser | LinkError::Verify(VerifyError::UserMismatch { .. }) => (
+                StatusCode::FORBIDDEN,
+                "This link belongs to another account.",
+            ),
+            LinkError::Verify(VerifyError::SessionExpired { .. }) => (
+                StatusCode::GONE,
+                "This link has expired. Start linking again.",
+            ),
+            LinkError::Verify(_) => (
+                StatusCode::FORBIDDEN,
+                "This callback could not be verified.",
+            ),
+            LinkError::StateMismatch => (
+                StatusCode::FORBIDDEN,
+                "This callback does not belong to the link started in this browser.",
+            ),
+        }
+    }
+}
+
+/// [`LinkError::status`] with [`LinkError::public_message`] as plain text, and the details
+/// (`Display`) logged as a `tracing` event: `error` for a 5xx, `warn` for a refused
+/// callback. To show your own page instead, build it from `status` and `public_message`
+/// (and log the error yourself).
+impl IntoResponse for LinkError {
+    fn into_response(self) -> Response {
+        let (status, text) = self.answer();
+        if status.is_server_error() {
+            tracing::error!(status = status.as_u16(), error = %self, "NOX link failed");
+        } else {
+            tracing::warn!(status = status.as_u16(), error = %self, "NOX link refused");
+        }
+        (status, text).into_response()
+    }
+}

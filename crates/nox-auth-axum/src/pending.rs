@@ -1,0 +1,143 @@
+//! The pending link in the user's session: the link session NOX created, with the state
+//! nonce the flow put into its `redirect_url`; how a callback is checked against it before
+//! it is consumed.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+
+use crate::error::LinkError;
+
+/// The query parameter of `redirect_url` that carries the state nonce.
+pub const STATE_PARAM: &str = "nox_state";
+
+/// What the session keeps: the link session, and the nonce its `redirect_url` carries
+/// (none when the nonce was turned off, or for a link stored by an earlier version, whose
+/// shape is the bare link session: it still reads).
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct Pending<T> {
+    #[serde(flatten)]
+    pub(crate) link: T,
+    #[serde(default, rename = "nox_state", skip_serializing_if = "Option::is_none")]
+    pub(crate) state: Option<String>,
+}
+
+/// A fresh nonce: 32 bytes from the OS, as hex.
+pub(crate) fn new_state() -> Result<String, LinkError> {
+    let mut buf = [0u8; 32];
+    getrandom::fill(&mut buf).map_err(|e| {
+        LinkError::Store(tower_sessions::session::Error::Store(
+            tower_sessions::session_store::Error::Backend(format!(
+                "no random source for the state nonce: {e}"
+            )),
+        ))
+    })?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// `redirect_url` with `nox_state=<state>` in its query (replacing one already there; the
+/// rest of the query kept). A URL that does not parse is returned as is: the facade's
+/// validation refuses it with a message naming the field.
+pub(crate) fn with_state(redirect_url: &str, state: &str) -> String {
+    let Ok(mut url) = url::Url::parse(redirect_url) else {
+        return redirect_url.to_owned();
+    };
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != STATE_PARAM)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    url.query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .append_pair(STATE_PARAM, state);
+    url.to_string()
+}
+
+/// The state nonce of a callback URL (a full URL, or a path with a query).
+fn state_of(callback_url: &str) -> Option<String> {
+    let query = callback_url.split_once('?')?.1;
+    let query = query.split('#').next().unwrap_or(query);
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == STATE_PARAM)
+        .map(|(_, v)| v.into_owned())
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Checks a callback against the pending link under `key` and consumes it:
+///
+/// 1. `payload_user` (the decoded callback's user) must be `logged_in_user`: another
+///    user's payload is refused and leaves the pending link in place;
+/// 2. a pending link must exist ([`LinkError::NoSession`] without a known session);
+/// 3. its state nonce, if it has one, must be the callback's ([`LinkError::StateMismatch`],
+///    the pending link left in place for the real callback);
+/// 4. then the pending link is removed and the removal saved (single use: whatever
+///    verification says next, this callback URL cannot be used again), and it must be
+///    `logged_in_user`'s.
+pub(crate) async fn consume<T: DeserializeOwned>(
+    session: &Session,
+    key: &str,
+    logged_in_user: &str,
+    payload_user: &str,
+    callback_url: &str,
+    user_of: impl Fn(&T) -> &String,
+) -> Result<T, LinkError> {
+    if payload_user != logged_in_user {
+        return Err(LinkError::WrongUser);
+    }
+    let Some(pending) = session.get::<Pending<T>>(key).await? else {
+        // Loading the record leaves no id when there was no cookie, or an unknown one.
+        return Err(if session.id().is_none() {
+            LinkError::NoSession
+        } else {
+            LinkError::NoPendingLink
+        });
+    };
+    if let Some(expected) = &pending.state {
+        let given = state_of(callback_url);
+        if !given.is_some_and(|g| constant_time_eq(g.as_bytes(), expected.as_bytes())) {
+            return Err(LinkError::StateMismatch);
+        }
+    }
+    session.remove_value(key).await?;
+    session.save().await?;
+    if user_of(&pending.link) != logged_in_user {
+        return Err(LinkError::WrongUser);
+    }
+    Ok(pending.link)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_state_goes_into_the_query_and_comes_back_out() {
+        let url = with_state("https://shop.example/cb?tab=2&nox_state=old", "abc");
+        assert_eq!(url, "https://shop.example/cb?tab=2&nox_state=abc");
+        assert_eq!(state_of(&format!("{url}&data=xyz")).as_deref(), Some("abc"));
+        assert_eq!(
+            with_state("myapp://nox/callback", "n1"),
+            "myapp://nox/callback?nox_state=n1"
+        );
+        assert_eq!(
+            state_of("/nox/callback?data=x&nox_state=s%201#f").as_deref(),
+            Some("s 1")
+        );
+        assert_eq!(state_of("/nox/callback?data=x"), None);
+        assert_eq!(with_state("not a url", "s"), "not a url");
+    }
+
+    #[test]
+    fn states_compare_whole() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+        let a = new_state().unwrap();
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, new_state().unwrap());
+    }
+}
