@@ -208,6 +208,8 @@ impl Runtime {
             .or_insert_with(|| self.user_agent.clone());
 
         let sent_to = request.url().clone();
+        // An operation the table does not know is treated as one that creates a record.
+        let repeat_safe = Operation::of(info).is_some_and(Operation::is_repeat_safe);
         let mut attempt: u32 = 0;
         loop {
             // A request whose body cannot be cloned (a stream) gets exactly one attempt.
@@ -253,7 +255,7 @@ impl Runtime {
             let Some(next) = retry_copy else {
                 return result;
             };
-            let Some(delay) = self.retry.delay_for(&result, attempt) else {
+            let Some(delay) = self.retry.delay_for(&result, attempt, repeat_safe) else {
                 return result;
             };
             span.in_scope(|| {

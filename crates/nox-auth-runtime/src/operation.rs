@@ -48,6 +48,28 @@ impl Operation {
         })
     }
 
+    /// Whether sending this operation twice is harmless, so that a retry after an answer
+    /// that may come after NOX acted (502, 504) is safe: a link session is (an extra one
+    /// expires unused); a device connection, or a v1 manufacturer connection, creates a
+    /// lasting record and is not. Written by hand: a new operation in the table must be
+    /// decided here (this match has no catch-all).
+    ///
+    /// ```
+    /// use nox_auth_runtime::Operation;
+    /// assert!(Operation::CreateSupplierLinkSession.is_repeat_safe());
+    /// assert!(!Operation::CreateManufacturerDeviceConnection.is_repeat_safe());
+    /// ```
+    pub const fn is_repeat_safe(self) -> bool {
+        match self {
+            Operation::CreateLinkSession
+            | Operation::CreateSupplierLinkSession
+            | Operation::CreateManufacturerLinkSession => true,
+            Operation::ConnectNoxManufacturer
+            | Operation::ConnectSupplierManufacturer
+            | Operation::CreateManufacturerDeviceConnection => false,
+        }
+    }
+
     /// Every operation's one name, comma-separated: what an error about an unknown
     /// name lists.
     pub fn names() -> String {

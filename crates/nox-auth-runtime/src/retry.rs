@@ -7,11 +7,13 @@ use reqwest::header::RETRY_AFTER;
 
 /// Which failures are retried, how often, and how long to wait in between.
 ///
-/// Retried: connection failures (the request never reached NOX, so retrying
-/// cannot create a second link session) and the answers in
-/// [`RetryPolicy::RETRYABLE_STATUSES`]: 408, 429, 502, 503 and 504.
-/// Not retried: timeouts after the request was sent and every other status, since
-/// NOX's create operations are not idempotent.
+/// Retried: connection failures (the request never reached NOX) and the answers in
+/// [`RetryPolicy::RETRYABLE_STATUSES`]: 408, 429, 502, 503 and 504, for an operation that
+/// is safe to repeat ([`Operation::is_repeat_safe`](crate::Operation::is_repeat_safe): a link session, which expires if NOX
+/// made it twice). An operation that creates a lasting record (a device connection) is
+/// retried only where NOX cannot have acted: a connection failure, 429, or 503 with
+/// `Retry-After`; a 502 or 504 may come after NOX did the work, so it is returned as is.
+/// Not retried: timeouts after the request was sent and every other status.
 ///
 /// The wait before retry `n` (0-based) is `initial_backoff × 2ⁿ`, capped at
 /// `max_backoff`, with up to 50 % random jitter taken off; a `Retry-After` header
@@ -95,12 +97,25 @@ impl RetryPolicy {
         Self::RETRYABLE_STATUSES.contains(&status.as_u16())
     }
 
+    /// Whether an answer with `status` (and `Retry-After` given or not) is retried for an
+    /// operation that is, or is not, safe to repeat.
+    pub fn is_retryable_for(status: StatusCode, retry_after: bool, repeat_safe: bool) -> bool {
+        if repeat_safe {
+            return Self::is_retryable_status(status);
+        }
+        // NOX cannot have acted: rate limited, or unavailable and saying when to come back.
+        status == StatusCode::TOO_MANY_REQUESTS
+            || (status == StatusCode::SERVICE_UNAVAILABLE && retry_after)
+    }
+
     /// How long to wait before retrying after `result` of attempt `attempt`
-    /// (0-based), or `None` when it is not retried.
+    /// (0-based) of an operation that is (or is not) safe to repeat, or `None` when it is
+    /// not retried.
     pub(crate) fn delay_for(
         &self,
         result: &reqwest::Result<reqwest::Response>,
         attempt: u32,
+        repeat_safe: bool,
     ) -> Option<Duration> {
         if attempt >= self.max_retries {
             return None;
@@ -108,14 +123,17 @@ impl RetryPolicy {
         match result {
             Err(e) if e.is_connect() => Some(self.backoff(attempt)),
             Err(_) => None,
-            Ok(resp) if Self::is_retryable_status(resp.status()) => {
-                match retry_after(resp.headers(), SystemTime::now()) {
+            Ok(resp) => {
+                let wait = retry_after(resp.headers(), SystemTime::now());
+                if !Self::is_retryable_for(resp.status(), wait.is_some(), repeat_safe) {
+                    return None;
+                }
+                match wait {
                     Some(wait) if wait > self.max_retry_after => None,
                     Some(wait) => Some(wait),
                     None => Some(self.backoff(attempt)),
                 }
             }
-            Ok(_) => None,
         }
     }
 
@@ -187,6 +205,28 @@ mod tests {
             p.backoff(u32::MAX) <= Duration::from_millis(300),
             "no overflow"
         );
+    }
+
+    #[test]
+    fn operations_that_create_records_are_retried_only_where_nox_did_not_act() {
+        let s = |n| StatusCode::from_u16(n).unwrap();
+        for (status, after, safe, want) in [
+            (502, false, true, true),
+            (504, false, true, true),
+            (502, false, false, false),
+            (504, false, false, false),
+            (408, false, false, false),
+            (503, false, false, false),
+            (503, true, false, true),
+            (429, false, false, true),
+            (500, true, false, false),
+        ] {
+            assert_eq!(
+                RetryPolicy::is_retryable_for(s(status), after, safe),
+                want,
+                "{status} retry-after={after} repeat-safe={safe}"
+            );
+        }
     }
 
     #[test]

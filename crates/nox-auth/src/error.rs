@@ -170,20 +170,33 @@ impl fmt::Display for TransportKind {
 }
 
 impl Error {
-    /// Whether trying again later may succeed: timeouts, connection and DNS failures,
-    /// and the statuses the retry policy retries
-    /// ([`RetryPolicy::RETRYABLE_STATUSES`](nox_auth_runtime::RetryPolicy::RETRYABLE_STATUSES)).
+    /// Whether trying again is safe and may succeed, by the retry policy's rule: connection
+    /// and DNS failures; for an operation safe to repeat (a link session), also timeouts and
+    /// the statuses in
+    /// [`RetryPolicy::RETRYABLE_STATUSES`](nox_auth_runtime::RetryPolicy::RETRYABLE_STATUSES);
+    /// for one that creates a record (a device connection), only 429 and 503 with
+    /// `Retry-After` ([`Operation::is_repeat_safe`](nox_auth_runtime::Operation::is_repeat_safe)).
     pub fn is_retryable(&self) -> bool {
         match self {
+            // A timeout may come after NOX acted: only an operation safe to repeat.
+            Error::Transport {
+                kind: TransportKind::Timeout,
+                operation,
+                ..
+            } => operation.is_repeat_safe(),
             Error::Transport { kind, .. } => {
-                matches!(
-                    kind,
-                    TransportKind::Timeout | TransportKind::Connect | TransportKind::Dns
-                )
+                matches!(kind, TransportKind::Connect | TransportKind::Dns)
             }
-            Error::UnexpectedStatus { status, .. } => {
-                nox_auth_runtime::RetryPolicy::is_retryable_status(*status)
-            }
+            Error::UnexpectedStatus {
+                status,
+                retry_after,
+                operation,
+                ..
+            } => nox_auth_runtime::RetryPolicy::is_retryable_for(
+                *status,
+                retry_after.is_some(),
+                operation.is_repeat_safe(),
+            ),
             _ => false,
         }
     }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -330,4 +330,50 @@ async fn traces_name_the_operation_and_status_but_never_the_key() {
     assert!(logs.contains("attempt=2"), "{logs}");
     assert!(logs.contains("retrying"), "{logs}");
     assert!(!logs.contains("SUPERSECRET"), "key in traces:\n{logs}");
+}
+
+/// A device connection creates a record at NOX: it is retried only where NOX cannot have
+/// acted (429, 503 with `Retry-After`, no connection), never after a 502 or 504, which may
+/// come after NOX did the work. A link session is retried on all of them.
+#[tokio::test]
+async fn a_device_connection_is_not_retried_where_nox_may_have_acted() {
+    for (status, retry_after, want_attempts) in [
+        (502, None, 1),
+        (504, None, 1),
+        (503, None, 1),
+        (503, Some("0"), 3),
+        (429, None, 3),
+    ] {
+        let server = MockServer::start().await;
+        let count = Arc::new(AtomicUsize::new(0));
+        let seen = count.clone();
+        Mock::given(method("POST"))
+            .and(path("/v2/manufacturer/device-connections"))
+            .respond_with(move |_: &wiremock::Request| {
+                seen.fetch_add(1, Ordering::SeqCst);
+                let mut answer = ResponseTemplate::new(status);
+                if let Some(secs) = retry_after {
+                    answer = answer.insert_header("retry-after", secs);
+                }
+                answer
+            })
+            .mount(&server)
+            .await;
+        let e = client(&server.uri())
+            .create_manufacturer_device_connection("mfr-1")
+            .await
+            .unwrap_err();
+        assert_eq!(
+            count.load(Ordering::SeqCst),
+            want_attempts,
+            "{status} retry-after={retry_after:?}"
+        );
+        assert_eq!(e.is_retryable(), want_attempts > 1, "{status}: {e}");
+    }
+    // The same 502 for a link session: retried (two retries by default).
+    let server = MockServer::start().await;
+    let count = counting(&server, |_| ResponseTemplate::new(502)).await;
+    let e = call(&server).await.unwrap_err();
+    assert_eq!(count.load(Ordering::SeqCst), 3);
+    assert!(e.is_retryable());
 }
