@@ -19,13 +19,25 @@ use reqwest::StatusCode;
 /// The example on 127.0.0.1 (a free port), with `nox` as NOX and the sessions in
 /// `database_url`; its base URL once it answers.
 async fn start_example(nox: &nox_mock::MockServer, public_url: Option<&str>, db: &str) -> String {
+    start_example_sweeping(nox, public_url, db, axum_backend::SESSION_CLEANUP).await
+}
+
+/// The example, sweeping expired sessions every `cleanup`.
+async fn start_example_sweeping(
+    nox: &nox_mock::MockServer,
+    public_url: Option<&str>,
+    db: &str,
+    cleanup: Duration,
+) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let client = nox.client().unwrap();
     let public = public_url.unwrap_or(&base).to_owned();
     let db = db.to_owned();
     tokio::spawn(async move {
-        if let Err(e) = axum_backend::serve(listener, client, &public, &db).await {
+        if let Err(e) =
+            axum_backend::serve_with_cleanup(listener, client, &public, &db, cleanup).await
+        {
             panic!("the example stopped: {e}");
         }
     });
@@ -259,5 +271,77 @@ async fn the_example_escapes_what_it_shows_and_refuses_bad_logins() {
         "{page}"
     );
     assert!(!page.contains("<img"), "{page}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A session row that expired is deleted by the example's sweep; a live one stays. On
+/// SQLite, and on PostgreSQL where the test script provides one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_example_deletes_expired_sessions() {
+    use tower_sessions::SessionStore;
+    use tower_sessions::cookie::time::{Duration as TimeDuration, OffsetDateTime};
+    use tower_sessions::session::{Id, Record};
+    use tower_sessions_sqlx_store::sqlx::{PgPool, SqlitePool};
+    use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
+
+    let (dir, sqlite) = temp_sqlite("sweep");
+    let mut databases = vec![sqlite];
+    databases.extend(postgres_or_skip());
+    for db in databases {
+        let nox = nox_mock::MockServer::start().await.unwrap();
+        let base = start_example_sweeping(&nox, None, &db, Duration::from_millis(100)).await;
+        // A live session: logged in and linking (the pending link is saved).
+        let browser = browser();
+        browser
+            .post(format!("{base}/login"))
+            .form(&[("user", "heidi")])
+            .send()
+            .await
+            .unwrap();
+        let resp = browser.post(format!("{base}/link")).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+        // An expired one, written as the store writes them.
+        let expired = Record {
+            id: Id::default(),
+            data: Default::default(),
+            expiry_date: OffsetDateTime::now_utc() - TimeDuration::hours(1),
+        };
+        // The rows of the session table, as the database counts them.
+        let count = async |sql: &str| -> i64 {
+            use tower_sessions_sqlx_store::sqlx::query_scalar;
+            if db.starts_with("postgres") {
+                let pool = PgPool::connect(&db).await.unwrap();
+                query_scalar(sql).fetch_one(&pool).await.unwrap()
+            } else {
+                let pool = SqlitePool::connect(&db).await.unwrap();
+                query_scalar(sql).fetch_one(&pool).await.unwrap()
+            }
+        };
+        let table = if db.starts_with("postgres") {
+            PostgresStore::new(PgPool::connect(&db).await.unwrap())
+                .save(&expired)
+                .await
+                .unwrap();
+            "tower_sessions.session"
+        } else {
+            SqliteStore::new(SqlitePool::connect(&db).await.unwrap())
+                .save(&expired)
+                .await
+                .unwrap();
+            "tower_sessions"
+        };
+        let all = format!("select count(*) from {table}");
+        let gone = format!("select count(*) from {table} where id = '{}'", expired.id);
+        let mut left = 1;
+        for _ in 0..100 {
+            left = count(&gone).await;
+            if left == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(left, 0, "the expired session is still in {db}");
+        assert!(count(&all).await >= 1, "the live session was kept in {db}");
+    }
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -18,6 +18,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Form, State};
@@ -28,7 +29,7 @@ use nox_auth::callback::VerifiedConnection;
 use nox_auth::{AssetType, Client, Language, SupplierLinkRequest};
 use nox_auth_axum::{finish_supplier_link, start_supplier_link};
 use tower_sessions::cookie::SameSite;
-use tower_sessions::{Expiry, SessionManagerLayer, SessionStore};
+use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer, SessionStore};
 use tower_sessions_sqlx_store::sqlx::{PgPool, SqlitePool};
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
@@ -44,6 +45,10 @@ struct Site {
     linked: Arc<Mutex<HashMap<String, Vec<VerifiedConnection>>>>,
 }
 
+/// How often the session table is swept of expired sessions. Without a sweep every
+/// visitor, bot or not, leaves a row forever (tower-sessions deletes nothing by itself).
+pub const SESSION_CLEANUP: Duration = Duration::from_secs(60);
+
 /// The site on `listener`, talking to `nox`, with the sessions in `database_url`
 /// (`sqlite://…` or `postgres://…`); `public_url` is the site's URL as browsers see it.
 /// Runs until the listener fails.
@@ -52,6 +57,17 @@ pub async fn serve(
     nox: Client,
     public_url: &str,
     database_url: &str,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    serve_with_cleanup(listener, nox, public_url, database_url, SESSION_CLEANUP).await
+}
+
+/// [`serve`], sweeping expired sessions every `cleanup`.
+pub async fn serve_with_cleanup(
+    listener: tokio::net::TcpListener,
+    nox: Client,
+    public_url: &str,
+    database_url: &str,
+    cleanup: Duration,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let site = Site {
         nox,
@@ -62,14 +78,32 @@ pub async fn serve(
     let app = if database_url.starts_with("postgres:") || database_url.starts_with("postgresql:") {
         let store = PostgresStore::new(PgPool::connect(database_url).await?);
         store.migrate().await?;
+        sweep_expired(store.clone(), cleanup);
         router(site, store, secure)
     } else {
         let store = SqliteStore::new(SqlitePool::connect(database_url).await?);
         store.migrate().await?;
+        sweep_expired(store.clone(), cleanup);
         router(site, store, secure)
     };
     axum::serve(listener, app).await?;
     Ok(())
+}
+
+/// Deletes expired sessions from `store` every `period`, in the background (the store's
+/// own task; a failed sweep is logged and the next one runs).
+fn sweep_expired<S: ExpiredDeletion + Clone + 'static>(store: S, period: Duration) {
+    tokio::spawn(async move {
+        loop {
+            match store.clone().continuously_delete_expired(period).await {
+                Ok(()) => return,
+                Err(e) => {
+                    eprintln!("axum_backend: deleting expired sessions failed: {e}");
+                    tokio::time::sleep(period).await;
+                }
+            }
+        }
+    });
 }
 
 fn router<S: SessionStore + Clone>(site: Site, store: S, secure: bool) -> Router {
