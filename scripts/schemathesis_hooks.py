@@ -11,7 +11,8 @@ body that breaks one such rule, and touches nothing else:
    (`nox brands --json`, written to the file named by NOX_BRANDS_JSON); a schema cannot tie
    one field's enum to another field's value.
 2. A redirect URL the SDK refuses: a scheme a browser runs or reads locally (javascript,
-   data, file, vbscript, blob, about) or http(s) without a host; it becomes
+   data, file, vbscript, blob, about), http(s) without a host, or plain http to a host that
+   is not loopback; it becomes
    https://example.com/cb. `format: uri` allows them; `nox_auth::validate_redirect_url` is
    the rule (nox_auth::REFUSED_REDIRECT_SCHEMES).
 
@@ -48,7 +49,15 @@ def refused_redirect(url):
     scheme = scheme.lower()
     if sep and scheme in REFUSED_SCHEMES:
         return True
-    return scheme in ("http", "https") and (not rest.startswith("//") or rest[2:3] in ("/", "\\", ""))
+    if scheme in ("http", "https") and (not rest.startswith("//") or rest[2:3] in ("/", "\\", "")):
+        return True
+    # Plain http only to a loopback host (the callback carries the user's and devices' ids).
+    if scheme == "http":
+        host = rest[2:].split("/")[0].split("?")[0].split("#")[0].rsplit("@", 1)[-1]
+        host = host.rsplit(":", 1)[0] if not host.startswith("[") else host.split("]")[0] + "]"
+        ipv4_loopback = host.startswith("127.") and all(c.isdigit() or c == "." for c in host)
+        return host.lower() not in ("localhost", "[::1]") and not ipv4_loopback
+    return False
 
 
 @schemathesis.hook

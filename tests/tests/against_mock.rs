@@ -69,7 +69,13 @@ async fn facade_v2_supplier_flow_over_http() {
 #[tokio::test]
 async fn facade_manufacturer_operations() {
     let mock = MockServer::start().await.unwrap();
-    let client = client(&mock);
+    // A mobile app receives the callback as a deep link: its scheme is named.
+    let client = Client::builder()
+        .api_key(mock.api_key())
+        .base_url(mock.base_url())
+        .allow_app_scheme("myapp")
+        .build()
+        .unwrap();
     let session = client
         .create_manufacturer_link_session(
             ManufacturerLinkRequest::new("mfr-7", "myapp://nox/cb").language(Language::Fr),

@@ -79,7 +79,7 @@ async fn the_backend_restarts_between_start_and_callback() {
     let db = temp_db("restart");
     // The callback URL names a fixed public base, as behind a proxy: it survives the
     // restart even though the port does not.
-    let public = "http://backend.example";
+    let public = "https://backend.example";
     let (base, task) = backend(&db, &nox, Some(public)).await;
     let (b, jar) = browser_with_jar();
     let callback = start_and_complete(&b, &base, &nox, "dave").await;

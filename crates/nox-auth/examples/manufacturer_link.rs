@@ -6,7 +6,7 @@
 
 use std::process::ExitCode;
 
-use nox_auth::{Client, Error, ManufacturerLinkRequest};
+use nox_auth::{Error, ManufacturerLinkRequest};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -25,7 +25,11 @@ async fn run() -> Result<(), Error> {
         eprintln!("usage: manufacturer_link <user-id> <redirect-url>");
         std::process::exit(2);
     };
-    let client = Client::from_env()?;
+    // The app receives the callback as a deep link (`myapp://…`): its scheme is named, as
+    // the client allows no app scheme by default.
+    let client = nox_auth::ClientBuilder::from_env()
+        .allow_app_scheme("myapp")
+        .build()?;
 
     let session = client
         .create_manufacturer_link_session(ManufacturerLinkRequest::new(user_id, redirect_url))

@@ -10,6 +10,7 @@ use nox_auth_runtime::{RetryPolicy, Runtime};
 
 use crate::base_url::parse_base_url;
 use crate::error::{ConfigError, Error};
+use crate::trust::UrlPolicy;
 
 /// NOX's production Authenticator. v1 lives at its root, v2 under `/v2`.
 pub const DEFAULT_BASE_URL: &str = "https://auth.nox.energy";
@@ -43,6 +44,8 @@ pub struct Client {
     pub(crate) v2_supplier: nox_auth_v2::supplier::Client,
     pub(crate) v2_manufacturer: nox_auth_v2::manufacturer::Client,
     base_url: Url,
+    /// The URLs it trusts beyond the defaults (app schemes, link hosts).
+    pub(crate) urls: std::sync::Arc<UrlPolicy>,
 }
 
 impl fmt::Debug for Client {
@@ -129,6 +132,8 @@ pub struct ClientBuilder {
     application: Option<String>,
     retry: Option<RetryPolicy>,
     http_client: Option<reqwest::Client>,
+    app_schemes: Vec<String>,
+    link_hosts: Vec<String>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -144,6 +149,8 @@ impl fmt::Debug for ClientBuilder {
                 "http_client",
                 &self.http_client.as_ref().map(|_| "<caller-supplied>"),
             )
+            .field("app_schemes", &self.app_schemes)
+            .field("link_hosts", &self.link_hosts)
             .finish()
     }
 }
@@ -187,6 +194,23 @@ impl ClientBuilder {
     /// The retry policy (default: 2 retries of connection failures and 429/502/503/504).
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
+        self
+    }
+
+    /// Allows `redirect_url`s with this app scheme (`myapp` for `myapp://nox/callback`),
+    /// for a mobile app that receives the callback as a deep link. Without it, only
+    /// `https` (and `http` to a loopback host) is sent: an OS handler scheme
+    /// (`ms-msdt:`…) in a redirect URL is refused before anything is sent.
+    pub fn allow_app_scheme(mut self, scheme: impl Into<String>) -> Self {
+        self.app_schemes.push(scheme.into());
+        self
+    }
+
+    /// Trusts `link_url`s on this host too, beside NOX's own
+    /// ([`NOX_LINK_HOSTS`](crate::NOX_LINK_HOSTS) and the base URL's host). A `link_url`
+    /// elsewhere is refused ([`Error::InvalidResponse`]), never passed to the browser.
+    pub fn allow_link_host(mut self, host: impl Into<String>) -> Self {
+        self.link_hosts.push(host.into());
         self
     }
 
@@ -292,6 +316,11 @@ impl ClientBuilder {
                 .map_err(|e| ConfigError::HttpClient(e.to_string()))?,
         };
 
+        let urls = std::sync::Arc::new(UrlPolicy::new(
+            &base_url,
+            &self.app_schemes,
+            &self.link_hosts,
+        ));
         let v1 = base_url.as_str().trim_end_matches('/').to_owned();
         let v2 = format!("{v1}/v2");
         Ok(Client {
@@ -314,6 +343,7 @@ impl ClientBuilder {
             ),
             v2_manufacturer: nox_auth_v2::manufacturer::Client::new_with_client(&v2, http, runtime),
             base_url,
+            urls,
         })
     }
 }

@@ -272,6 +272,16 @@ pub enum ValidationError {
         /// Why it is refused.
         reason: String,
     },
+    /// The redirect URL uses an app scheme (`myapp://…`) the client was not told to allow.
+    #[error(
+        "`{field}` uses the app scheme `{scheme}`, which this client does not allow; if your app receives the callback as a deep link, name it with ClientBuilder::allow_app_scheme(\"{scheme}\")"
+    )]
+    AppSchemeNotAllowed {
+        /// The field (`redirect_url`).
+        field: &'static str,
+        /// The scheme (lowercase, cut to 32 characters).
+        scheme: String,
+    },
 }
 
 /// A client that cannot be built. Never contains the API key.

@@ -18,6 +18,7 @@ mod send;
 mod session;
 mod supplier;
 pub mod time;
+mod trust;
 mod validate;
 
 pub use brand::{AssetType, Brand, Language};
@@ -35,6 +36,7 @@ pub use session::{DeviceConnection, ManufacturerLinkSession, SupplierLinkSession
 pub use supplier::SupplierLinkRequest;
 #[cfg(feature = "v1")]
 pub use supplier::V1LinkRequest;
+pub use trust::NOX_LINK_HOSTS;
 pub use validate::{REFUSED_REDIRECT_SCHEMES, validate_redirect_url};
 
 /// The request runtime (API key, retries, tracing) the generated clients run through.

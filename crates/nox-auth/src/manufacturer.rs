@@ -70,6 +70,8 @@ impl Client {
     ) -> Result<ManufacturerLinkSession, Error> {
         const OP: Operation = Operation::CreateManufacturerLinkSession;
         req.validate()?;
+        self.urls
+            .check_redirect("redirect_url", &req.redirect_url)?;
         let user_id = req.user_id.clone();
         let body = nox_auth_v2::manufacturer::types::CreateManufacturerLinkSessionRequest {
             user_id: req.user_id,
@@ -78,7 +80,9 @@ impl Client {
         };
         let call = self.v2_manufacturer.create_manufacturer_link_session();
         let answer = send(OP, call.body(body).send()).await?;
-        ManufacturerLinkSession::from_generated(OP, &user_id, answer)
+        let session = ManufacturerLinkSession::from_generated(OP, &user_id, answer)?;
+        self.urls.check_link_url(OP, &session.link_url)?;
+        Ok(session)
     }
 
     /// Registers a device connection for your user (`POST /v2/manufacturer/device-connections`).
@@ -153,6 +157,7 @@ impl Client {
         const OP: Operation = Operation::ConnectSupplierManufacturer;
         non_empty("manufacturer_user_id", user_id)?;
         redirect_url("redirect_url", redirect)?;
+        self.urls.check_redirect("redirect_url", redirect)?;
         let body = nox_auth_v1::manufacturer::types::SupplierManufacturerConnectionRequest {
             manufacturer_user_id: user_id.to_owned(),
             redirect_url: redirect.to_owned(),
@@ -160,6 +165,10 @@ impl Client {
             device_ids,
         };
         let call = self.v1_manufacturer.connect_supplier_manufacturer();
-        send(OP, call.body(body).send()).await
+        let answer = send(OP, call.body(body).send()).await?;
+        if let Some(url) = answer.data.as_ref().and_then(|d| d.link_url.as_deref()) {
+            self.urls.check_link_url(OP, url)?;
+        }
+        Ok(answer)
     }
 }

@@ -141,6 +141,8 @@ impl Client {
     ) -> Result<SupplierLinkSession, Error> {
         const OP: Operation = Operation::CreateSupplierLinkSession;
         req.validate()?;
+        self.urls
+            .check_redirect("redirect_url", &req.redirect_url)?;
         let (user_id, asset_type) = (req.user_id.clone(), req.asset_type);
         let body = nox_auth_v2::supplier::types::CreateSupplierLinkSessionRequest {
             user_id: req.user_id,
@@ -151,7 +153,9 @@ impl Client {
         };
         let call = self.v2_supplier.create_supplier_link_session().body(body);
         let answer = send(OP, call.send()).await?;
-        SupplierLinkSession::from_generated(OP, &user_id, asset_type, answer)
+        let session = SupplierLinkSession::from_generated(OP, &user_id, asset_type, answer)?;
+        self.urls.check_link_url(OP, &session.link_url)?;
+        Ok(session)
     }
 
     /// Creates a v1 link session (`POST /users/{userId}/link`; feature `v1`).
@@ -170,6 +174,8 @@ impl Client {
         const OP: Operation = Operation::CreateLinkSession;
         non_empty("user_id", user_id)?;
         redirect_url("redirect_uri", &req.redirect_uri)?;
+        self.urls
+            .check_redirect("redirect_uri", &req.redirect_uri)?;
         let brand = req.brand.map(TryInto::try_into).transpose()?;
         let mut body = nox_auth_v1::supplier::types::LinkSessionRequest::builder()
             .redirect_uri(req.redirect_uri)
@@ -178,6 +184,10 @@ impl Client {
             body = body.language(language);
         }
         let call = self.v1_supplier.create_link_session().user_id(user_id);
-        send(OP, call.body(body).send()).await
+        let answer = send(OP, call.body(body).send()).await?;
+        if let Some(url) = answer.data.as_ref().and_then(|d| d.link_url.as_deref()) {
+            self.urls.check_link_url(OP, url)?;
+        }
+        Ok(answer)
     }
 }

@@ -15,12 +15,16 @@ pub(crate) fn non_empty(field: &'static str, value: &str) -> Result<(), Validati
 
 /// Checks a `redirect_url` the way every request of this SDK does before sending it
 /// (and the way `nox-mock` does on arrival): an absolute URL to a place a user can be
-/// sent back to. App schemes are allowed; the schemes in [`REFUSED_REDIRECT_SCHEMES`]
-/// and `http(s)` without a host are not.
+/// sent back to. `https` with a host; plain `http` only to a loopback host (the callback
+/// carries the user's and devices' ids); an app scheme (`myapp://…`) by its form, which a
+/// [`Client`](crate::Client) then accepts only where it was named
+/// (`ClientBuilder::allow_app_scheme`). The schemes in [`REFUSED_REDIRECT_SCHEMES`] never.
 ///
 /// ```
 /// use nox_auth::validate_redirect_url;
 /// assert!(validate_redirect_url("https://example.com/nox/callback").is_ok());
+/// assert!(validate_redirect_url("http://127.0.0.1:3000/nox/callback").is_ok());
+/// assert!(validate_redirect_url("http://shop.example/nox/callback").is_err());
 /// assert!(validate_redirect_url("myapp://nox/callback").is_ok());
 /// assert!(validate_redirect_url("javascript://%0aalert(1)").is_err());
 /// assert!(validate_redirect_url("file:///etc/passwd").is_err());
@@ -54,6 +58,12 @@ pub(crate) fn redirect_url(field: &'static str, value: &str) -> Result<(), Valid
     if url.cannot_be_a_base() && url.scheme() != "urn" {
         return Err(invalid("no `//` authority or path".into()));
     }
+    if url.scheme() == "http" && !crate::base_url::is_loopback(&url) {
+        return Err(invalid(
+            "plain http only to a loopback host (127.0.0.1, [::1], localhost); the callback carries the user's and devices' ids: use https"
+                .into(),
+        ));
+    }
     if matches!(url.scheme(), "http" | "https") {
         // The URL parser repairs `https:///cb` and `http:cb` into `https://cb/`; a
         // browser or NOX may read them otherwise, so the text itself must name a host.
@@ -67,6 +77,13 @@ pub(crate) fn redirect_url(field: &'static str, value: &str) -> Result<(), Valid
         }
     }
     Ok(())
+}
+
+/// The app scheme of a `redirect_url` that [`redirect_url`] accepted (`myapp`), lowercase;
+/// `None` for `http(s)`.
+pub(crate) fn app_scheme(value: &str) -> Option<String> {
+    let url = url::Url::parse(value.trim()).ok()?;
+    (!matches!(url.scheme(), "http" | "https")).then(|| url.scheme().to_owned())
 }
 
 #[cfg(test)]
@@ -98,6 +115,8 @@ mod tests {
             "blob:https://a.example/1",
             "https:///cb",
             "http:cb",
+            "http://shop.example/cb",
+            "http://10.0.0.1/cb",
         ] {
             assert!(redirect_url("redirect_url", bad).is_err(), "{bad}");
         }

@@ -295,3 +295,84 @@ async fn a_v1_error_code_is_shown_escaped() {
         "{text}"
     );
 }
+
+/// The `link_url` NOX answers is where the backend sends the user's browser: a
+/// `javascript:` URL or a host that is not NOX's is a typed error, never passed on.
+#[tokio::test]
+async fn a_link_url_off_nox_is_refused() {
+    for link_url in [
+        "javascript:alert(document.cookie)",
+        "https://evil.example/ui?token=t",
+        "http://auth.nox.energy/ui?token=t",
+    ] {
+        let mut body = session_body();
+        body["link_url"] = json!(link_url);
+        let server = answering(201, body).await;
+        let e = call(&server).await.unwrap_err();
+        assert!(
+            matches!(&e, Error::InvalidResponse { reason, .. } if reason.contains("link_url")),
+            "{link_url}: {e:?}"
+        );
+    }
+    // A host the builder names is trusted.
+    let mut body = session_body();
+    body["link_url"] = json!("https://ui.partner.example/connect?token=t");
+    let server = answering(201, body).await;
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .allow_link_host("ui.partner.example")
+        .build()
+        .unwrap();
+    assert!(client.create_supplier_link_session(request()).await.is_ok());
+}
+
+/// `redirect_url` by allow-list: plain http only to loopback, an app scheme only where the
+/// builder names it; refused before anything is sent.
+#[tokio::test]
+async fn redirect_urls_are_checked_by_allow_list_before_sending() {
+    let server = MockServer::start().await;
+    let count = counting(&server, |_| {
+        ResponseTemplate::new(201).set_body_json(session_body())
+    })
+    .await;
+    let client = client(&server.uri());
+    let with = |url: &str| SupplierLinkRequest::new("user-1", AssetType::Hp, url);
+    for (url, says) in [
+        (
+            "http://shop.example/nox/callback",
+            "plain http only to a loopback host",
+        ),
+        ("ms-msdt://x", "allow_app_scheme(\"ms-msdt\")"),
+        ("myapp://nox/callback", "allow_app_scheme(\"myapp\")"),
+    ] {
+        let e = client
+            .create_supplier_link_session(with(url))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Validation(_)), "{url}: {e:?}");
+        assert!(e.to_string().contains(says), "{url}: {e}");
+    }
+    assert_eq!(
+        count.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "nothing sent"
+    );
+    let app = Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .allow_app_scheme("MyApp")
+        .build()
+        .unwrap();
+    assert!(
+        app.create_supplier_link_session(with("myapp://nox/callback"))
+            .await
+            .is_ok()
+    );
+    assert!(
+        client
+            .create_supplier_link_session(with("http://127.0.0.1:9/cb"))
+            .await
+            .is_ok()
+    );
+}

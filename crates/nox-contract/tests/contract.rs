@@ -248,6 +248,7 @@ async fn the_proxy_passes_traffic_unchanged_and_reports_drift() {
     let client = nox_auth::Client::builder()
         .api_key(mock.api_key())
         .base_url(proxy.base_url())
+        .allow_app_scheme("myapp")
         .build()
         .unwrap();
     let req =

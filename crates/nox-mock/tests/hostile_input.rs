@@ -110,3 +110,21 @@ async fn api_errors_quote_the_caller_bounded_and_escaped() {
     assert_safe(&body, 4096);
     assert!(body.contains("\\\\u{202e}"), "escaped, readable: {body}");
 }
+
+#[tokio::test]
+async fn a_plain_http_callback_to_a_public_host_is_refused() {
+    let mock = MockServer::start().await.unwrap();
+    for (url, want) in [
+        ("http://shop.example/nox/callback", StatusCode::BAD_REQUEST),
+        ("http://127.0.0.1:8080/nox/callback", StatusCode::CREATED),
+        ("https://shop.example/nox/callback", StatusCode::CREATED),
+    ] {
+        let (status, body) = post(
+            &mock,
+            "/v2/supplier/link-sessions",
+            &json!({"user_id": "u1", "asset_type": "hp", "redirect_url": url}),
+        )
+        .await;
+        assert_eq!(status, want, "{url}: {body}");
+    }
+}

@@ -87,10 +87,16 @@ impl LinkCommand {
     }
 }
 
-fn client(target: &Target) -> Result<Client, nox_auth::Error> {
+/// The client for `target`. An app scheme in the `--redirect-url` typed on this command
+/// line is allowed (the user named it; the library allows none by default).
+fn client(target: &Target, redirect_url: Option<&str>) -> Result<Client, nox_auth::Error> {
     let mut builder = ClientBuilder::from_env();
     if let Some(url) = &target.base_url {
         builder = builder.base_url(url);
+    }
+    let typed = redirect_url.and_then(|u| reqwest::Url::parse(u).ok());
+    if let Some(url) = typed.filter(|u| !matches!(u.scheme(), "http" | "https")) {
+        builder = builder.allow_app_scheme(url.scheme());
     }
     builder.build()
 }
@@ -138,12 +144,13 @@ async fn link_inner(cmd: LinkCommand) -> Result<(), nox_auth::Error> {
             brand,
             target,
         } => {
+            let client = client(&target, Some(&link.redirect_url))?;
             let mut req = SupplierLinkRequest::new(link.user_id, asset_type, link.redirect_url)
                 .language(link.language.unwrap_or_default());
             if let Some(b) = brand {
                 req = req.brand(b);
             }
-            let session = client(&target)?.create_supplier_link_session(req).await?;
+            let session = client.create_supplier_link_session(req).await?;
             print_session(
                 target.json,
                 &session,
@@ -152,11 +159,10 @@ async fn link_inner(cmd: LinkCommand) -> Result<(), nox_auth::Error> {
             );
         }
         LinkCommand::CreateManufacturer { link, target } => {
+            let client = client(&target, Some(&link.redirect_url))?;
             let req = ManufacturerLinkRequest::new(link.user_id, link.redirect_url)
                 .language(link.language.unwrap_or_default());
-            let session = client(&target)?
-                .create_manufacturer_link_session(req)
-                .await?;
+            let session = client.create_manufacturer_link_session(req).await?;
             print_session(
                 target.json,
                 &session,
@@ -165,7 +171,7 @@ async fn link_inner(cmd: LinkCommand) -> Result<(), nox_auth::Error> {
             );
         }
         LinkCommand::DeviceConnection { user_id, target } => {
-            let conn = client(&target)?
+            let conn = client(&target, None)?
                 .create_manufacturer_device_connection(user_id)
                 .await?;
             if target.json {
