@@ -26,7 +26,17 @@
 //! [`CallbackPayload::verify_supplier`]: same user id, connected within the session's lifetime,
 //! the pre-selected brand (if any), a brand valid for the asset type.
 //!
+//! What verification proves, and what it does not: it proves the payload fits the link
+//! session you started (the user, its lifetime, its brand). It does not prove NOX sent it:
+//! `nox_user_id` and `device_ids` are the payload's own claims. Someone who knows a user's
+//! id can build a payload naming that user and *their own* NOX user and devices, and send
+//! the user's browser to your callback while the user's link is pending; verification
+//! cannot tell it from NOX's.
+//!
 //! What remains your job:
+//! - bind the callback to the browser that started the link: a random `state` value in
+//!   the `redirect_url`'s query, kept with the pending link and required back (as OAuth
+//!   does). `nox-auth-axum` does this by default;
 //! - bind the callback to the logged-in user: look up the [`SupplierLinkSession`](crate::SupplierLinkSession)
 //!   you stored in *that user's* server-side session, never one named by the request;
 //! - accept each link session once (remember its `link_token` as used);
