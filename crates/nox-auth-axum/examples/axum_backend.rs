@@ -241,20 +241,17 @@ async fn logout() -> Response {
 /// browser's SameSite rule: `Sec-Fetch-Site: same-origin` (every current browser sends it),
 /// else an `Origin` that is this site's (`site_url`'s scheme, host and port). A request with
 /// neither comes from no browser (curl, a test), which carries no ambient cookie to abuse.
+/// (The same check belongs on every state-changing POST of a real site, `/login` included:
+/// a cross-site login would have the victim link their device to the attacker's account.)
 fn same_site_post(headers: &HeaderMap, site_url: &str) -> bool {
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     if let Some(fetch_site) = text("sec-fetch-site") {
         return fetch_site == "same-origin";
     }
     match text("origin") {
-        Some(origin) => {
-            let ours = site_url
-                .splitn(4, '/')
-                .take(3)
-                .collect::<Vec<_>>()
-                .join("/");
-            origin == ours
-        }
+        // The origin as browsers send it: lowercase host, no default port.
+        Some(origin) => reqwest::Url::parse(site_url)
+            .is_ok_and(|url| url.origin().ascii_serialization() == origin),
         None => true,
     }
 }

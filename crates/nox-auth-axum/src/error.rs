@@ -44,15 +44,19 @@ pub enum LinkError {
         "the callback's state nonce is missing or not the one this link was started with (a forged or foreign callback)"
     )]
     StateMismatch,
-    /// NOX refused the `redirect_url` once the state nonce was added to its query. If your
-    /// redirect URL is registered at NOX without a query, turn the nonce off with
-    /// [`crate::FlowOptions::state_nonce`]`(false)`: a forged callback sent to a user's
-    /// browser while their link is pending is then caught only by verification against
-    /// the stored session (and by asking NOX which devices it linked).
+    /// NOX did not keep the state nonce in the `redirect_url`: it refused the URL with the
+    /// nonce in its query, or answered with a `redirect_url` without it (every callback
+    /// would then fail). If your redirect URL is registered at NOX without a query, turn
+    /// the nonce off with [`crate::FlowOptions::state_nonce`]`(false)`: a forged callback
+    /// sent to a user's browser while their link is pending is then caught only by
+    /// verification against the stored session (and by asking NOX which devices it linked).
     #[error(
-        "NOX refused the redirect_url with the state nonce in its query ({0}); FlowOptions::state_nonce(false) turns the nonce off, at the cost of the forged-callback defence"
+        "NOX did not keep the state nonce in the redirect_url ({detail}); FlowOptions::state_nonce(false) turns the nonce off, at the cost of the forged-callback defence"
     )]
-    StateRefused(nox_auth::Error),
+    StateRefused {
+        /// What NOX answered.
+        detail: String,
+    },
 }
 
 impl LinkError {
@@ -81,7 +85,7 @@ impl LinkError {
             LinkError::Nox(nox_auth::Error::Validation(_)) => {
                 (StatusCode::BAD_REQUEST, "This link request is not valid.")
             }
-            LinkError::Nox(_) | LinkError::StateRefused(_) => (
+            LinkError::Nox(_) | LinkError::StateRefused { .. } => (
                 StatusCode::BAD_GATEWAY,
                 "NOX could not start the link. Please try again later.",
             ),

@@ -137,14 +137,9 @@ impl FlowOptions {
     }
 }
 
-/// Before NOX's call, for both start functions: a new session id, and the nonce put into
-/// `redirect_url` (unless turned off). Returns the nonce.
-async fn prepare(
-    session: &Session,
-    options: &FlowOptions,
-    redirect_url: &mut String,
-) -> Result<Option<String>, LinkError> {
-    session.cycle_id().await?;
+/// Before NOX's call, for both start functions: the nonce put into `redirect_url` (unless
+/// turned off). Returns the nonce.
+fn prepare(options: &FlowOptions, redirect_url: &mut String) -> Result<Option<String>, LinkError> {
     if !options.state_nonce {
         return Ok(None);
     }
@@ -153,27 +148,51 @@ async fn prepare(
     Ok(Some(state))
 }
 
-/// After NOX's call: the link kept as pending under `key` with its nonce, and the redirect
-/// to NOX's UI. A 400 from NOX with the nonce on says how to do without it.
+/// After NOX's call: the session gets a new id (only now: a failed start leaves the
+/// session, its login and an earlier pending link as they were), the link is kept as
+/// pending under `key` with its nonce, and the browser goes to NOX's UI.
+///
+/// With the nonce on, NOX refusing the `redirect_url` (a 400 whose message names it), or
+/// answering with a `redirect_url` that lost the nonce, is [`LinkError::StateRefused`]: every
+/// callback would otherwise fail. Any other refusal is NOX's own error.
 async fn keep<T: serde::Serialize>(
     session: &Session,
     key: &str,
     state: Option<String>,
     created: Result<T, nox_auth::Error>,
-    link_url: impl Fn(&T) -> &str,
+    urls: impl Fn(&T) -> (&str, &str),
 ) -> Result<Redirect, LinkError> {
     let link = match created {
         Ok(link) => link,
-        Err(e @ nox_auth::Error::Api { status, .. })
-            if state.is_some() && status == axum::http::StatusCode::BAD_REQUEST =>
+        Err(nox_auth::Error::Api {
+            status, message, ..
+        }) if state.is_some()
+            && status == axum::http::StatusCode::BAD_REQUEST
+            && message.to_ascii_lowercase().contains("redirect") =>
         {
-            return Err(LinkError::StateRefused(e));
+            return Err(LinkError::StateRefused {
+                detail: format!("NOX answered {status}: {message}"),
+            });
         }
         Err(e) => return Err(e.into()),
     };
-    let redirect = Redirect::to(link_url(&link));
+    let (link_url, echoed_redirect) = urls(&link);
+    if let Some(state) = &state
+        && !echoed_redirect.contains(&format!("{STATE_PARAM}={state}"))
+    {
+        return Err(LinkError::StateRefused {
+            detail: format!(
+                "NOX's answer names the redirect_url `{}`, without the nonce",
+                nox_auth::nox_auth_runtime::text::excerpt(echoed_redirect, 200)
+            ),
+        });
+    }
+    // The facade checked the link_url; the browser is sent to that URL as parsed (no
+    // control characters a raw header could not carry).
+    let to = url::Url::parse(link_url).map_or_else(|_| link_url.to_owned(), String::from);
+    session.cycle_id().await?;
     session.insert(key, &Pending { link, state }).await?;
-    Ok(redirect)
+    Ok(Redirect::to(&to))
 }
 
 /// Creates a v2 supplier link session for `request` (whose `user_id` must be the user
@@ -195,10 +214,10 @@ pub async fn start_supplier_link_with(
     mut request: SupplierLinkRequest,
     options: &FlowOptions,
 ) -> Result<Redirect, LinkError> {
-    let state = prepare(session, options, &mut request.redirect_url).await?;
+    let state = prepare(options, &mut request.redirect_url)?;
     let created = client.create_supplier_link_session(request).await;
     keep(session, PENDING_SUPPLIER_KEY, state, created, |l| {
-        l.link_url.as_str()
+        (l.link_url.as_str(), l.redirect_url.as_str())
     })
     .await
 }
@@ -260,10 +279,10 @@ pub async fn start_manufacturer_link_with(
     mut request: ManufacturerLinkRequest,
     options: &FlowOptions,
 ) -> Result<Redirect, LinkError> {
-    let state = prepare(session, options, &mut request.redirect_url).await?;
+    let state = prepare(options, &mut request.redirect_url)?;
     let created = client.create_manufacturer_link_session(request).await;
     keep(session, PENDING_MANUFACTURER_KEY, state, created, |l| {
-        l.link_url.as_str()
+        (l.link_url.as_str(), l.redirect_url.as_str())
     })
     .await
 }

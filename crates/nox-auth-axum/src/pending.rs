@@ -54,9 +54,11 @@ pub(crate) fn with_state(redirect_url: &str, state: &str) -> String {
     url.to_string()
 }
 
-/// The state nonce of a callback URL (a full URL, or a path with a query).
+/// The state nonce of a callback: a full URL, a path with a query, or the query string
+/// alone (the forms `callback::decode` reads; the first `nox_state` counts).
 fn state_of(callback_url: &str) -> Option<String> {
-    let query = callback_url.split_once('?')?.1;
+    let input = callback_url.trim();
+    let query = input.split_once('?').map_or(input, |(_, q)| q);
     let query = query.split('#').next().unwrap_or(query);
     url::form_urlencoded::parse(query.as_bytes())
         .find(|(k, _)| k == STATE_PARAM)
@@ -128,6 +130,15 @@ mod tests {
             Some("s 1")
         );
         assert_eq!(state_of("/nox/callback?data=x"), None);
+        assert_eq!(
+            state_of(" nox_state=q&data=x").as_deref(),
+            Some("q"),
+            "a bare query"
+        );
+        assert_eq!(
+            state_of("data=x&nox_state=a&nox_state=b").as_deref(),
+            Some("a")
+        );
         assert_eq!(with_state("not a url", "s"), "not a url");
     }
 

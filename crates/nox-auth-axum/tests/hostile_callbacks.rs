@@ -137,35 +137,92 @@ async fn a_planted_session_id_is_replaced_at_start() {
     let _ = std::fs::remove_dir_all(db.parent().unwrap());
 }
 
-#[tokio::test]
-async fn nox_refusing_the_nonce_says_how_to_do_without_it() {
-    let nox = nox_mock::MockServer::start().await.unwrap();
-    let client = nox.client().unwrap();
-    let store = Arc::new(tower_sessions::MemoryStore::default());
-    let request = || SupplierLinkRequest::new("alice", AssetType::Hp, "https://shop.example/cb");
-    // NOX answers 400 to the redirect URL with the nonce in its query.
-    nox.inject(Fault::status(400).on(Operation::CreateSupplierLinkSession))
+/// A NOX on 127.0.0.1 that answers every link-session request with `status` and `body`.
+async fn nox_answering(
+    status: u16,
+    body: serde_json::Value,
+) -> (wiremock::MockServer, nox_auth::Client) {
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(wiremock::ResponseTemplate::new(status).set_body_json(body))
+        .mount(&server)
+        .await;
+    let client = nox_auth::Client::builder()
+        .api_key("k")
+        .base_url(server.uri())
+        .no_retries()
+        .build()
         .unwrap();
-    let session = Session::new(None, store.clone(), None);
+    (server, client)
+}
+
+fn session_answer(redirect_url: &str) -> serde_json::Value {
+    serde_json::json!({
+        "link_url": "http://127.0.0.1/ui?token=t1&language=nl", "link_token": "t1", "language": "nl",
+        "asset_type": "hp", "redirect_url": redirect_url, "supplier": "Acme Energy",
+        "supplier_user_id": "alice", "created_at": 1703123456, "expires_at": 1703124056,
+        "brand": null, "completed_at": null
+    })
+}
+
+#[tokio::test]
+async fn nox_not_keeping_the_nonce_says_how_to_do_without_it() {
+    let store = Arc::new(tower_sessions::MemoryStore::default());
+    let session = Session::new(None, store, None);
+    let request = || SupplierLinkRequest::new("alice", AssetType::Hp, "https://shop.example/cb");
+    // NOX refuses the redirect URL with the nonce in its query.
+    let (_nox, client) = nox_answering(
+        400,
+        serde_json::json!({"error": "redirect_url must not have a query"}),
+    )
+    .await;
     let err = start_supplier_link(&client, &session, request())
         .await
         .unwrap_err();
-    assert!(matches!(err, LinkError::StateRefused(_)), "{err:?}");
+    assert!(matches!(err, LinkError::StateRefused { .. }), "{err:?}");
     assert!(err.to_string().contains("state_nonce(false)"), "{err}");
     assert_eq!(err.status(), StatusCode::BAD_GATEWAY);
-    // Turned off: the same refusal is NOX's own error, and without one the link starts
-    // with the redirect URL as given.
-    nox.inject(Fault::status(400).on(Operation::CreateSupplierLinkSession))
-        .unwrap();
-    let off = FlowOptions::default().state_nonce(false);
-    let err = start_supplier_link_with(&client, &session, request(), &off)
+    // Another refusal is NOX's own: nothing tells the integrator to weaken the flow.
+    let (_nox, client) =
+        nox_answering(400, serde_json::json!({"error": "user_id is required"})).await;
+    let err = start_supplier_link(&client, &session, request())
         .await
         .unwrap_err();
     assert!(matches!(err, LinkError::Nox(_)), "{err:?}");
+    assert!(!err.to_string().contains("state_nonce"), "{err}");
+    // NOX accepts it but answers a redirect_url without the nonce: every callback would
+    // fail, so start fails now, loudly.
+    let (_nox, client) = nox_answering(201, session_answer("https://shop.example/cb")).await;
+    let err = start_supplier_link(&client, &session, request())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, LinkError::StateRefused { .. }), "{err:?}");
+    // With the nonce off, the same NOX is fine.
+    let off = FlowOptions::default().state_nonce(false);
     let redirect = start_supplier_link_with(&client, &session, request(), &off).await;
     assert!(redirect.is_ok(), "{redirect:?}");
-    assert_eq!(
-        nox.sessions().last().unwrap().redirect_url,
-        "https://shop.example/cb"
-    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_start_keeps_the_session_and_the_earlier_link() {
+    let nox = nox_mock::MockServer::start().await.unwrap();
+    let db = temp_db("failed-start");
+    let (base, _task) = backend(&db, &nox, None).await;
+    let alice = browser();
+    let callback = start_and_complete(&alice, &base, &nox, "alice").await;
+    // A second start while NOX is down (every attempt answers 503).
+    nox.inject(
+        Fault::status(503)
+            .on(Operation::CreateSupplierLinkSession)
+            .times(10),
+    )
+    .unwrap();
+    let resp = alice.get(format!("{base}/link")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+    nox.clear_faults();
+    // Still logged in, and the first link still finishes.
+    let resp = alice.get(&callback).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.text().await.unwrap(), "linked hp-1 for alice");
+    let _ = std::fs::remove_dir_all(db.parent().unwrap());
 }
