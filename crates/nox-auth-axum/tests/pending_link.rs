@@ -1,0 +1,136 @@
+//! The pending link beyond the supplier flow's happy path: the manufacturer flow against
+//! stray and forged callbacks, a pending link stored by 0.1 (no nonce), and a start whose
+//! `link_url` the facade refuses.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use common::{backend, browser, temp_db};
+use nox_auth::callback::{CallbackPayload, VerifyOptions};
+use nox_auth::{AssetType, SupplierLinkRequest, SupplierLinkSession};
+use nox_auth_axum::{
+    LinkError, PENDING_SUPPLIER_KEY, finish_supplier_link_at, start_supplier_link,
+};
+use reqwest::StatusCode;
+use tower_sessions::Session;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_manufacturer_flow_keeps_its_link_for_the_real_callback() {
+    let nox = nox_mock::MockServer::start().await.unwrap();
+    let db = temp_db("manufacturer-hostile");
+    let (base, _task) = backend(&db, &nox, None).await;
+    let erin = browser();
+    erin.get(format!("{base}/login?user=erin"))
+        .send()
+        .await
+        .unwrap();
+    let resp = erin
+        .get(format!("{base}/link-manufacturer"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let to = resp.headers()["location"].to_str().unwrap().to_owned();
+    let token = nox_mock::link_token(&to).unwrap();
+    let callback = nox
+        .complete_manufacturer(&token, "Acme", vec!["inv-1".into()])
+        .unwrap();
+    let forged = CallbackPayload::new(
+        "nox-attacker",
+        "erin",
+        "acme",
+        vec!["attacker-device".into()],
+        SystemTime::now(),
+    )
+    .encode();
+    let cb = format!("{base}/nox/manufacturer-callback");
+    for (url, want) in [
+        (cb.clone(), StatusCode::BAD_REQUEST),
+        (format!("{cb}?data={forged}"), StatusCode::FORBIDDEN),
+        (
+            format!("{cb}?nox_state=wrong&data={forged}"),
+            StatusCode::FORBIDDEN,
+        ),
+    ] {
+        let resp = erin.get(&url).send().await.unwrap();
+        assert_eq!(resp.status(), want, "{url}");
+    }
+    let resp = erin.get(&callback).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.text().await.unwrap(), "linked inv-1 for erin");
+    let _ = std::fs::remove_dir_all(db.parent().unwrap());
+}
+
+/// A pending link as 0.1 stored it (the bare link session, no nonce) still finishes after
+/// an upgrade; without a nonce there is none to check (the CHANGELOG says so).
+#[tokio::test]
+async fn a_pending_link_stored_by_0_1_still_finishes() {
+    let store = Arc::new(tower_sessions::MemoryStore::default());
+    let session = Session::new(None, store, None);
+    let link: SupplierLinkSession = serde_json::from_value(serde_json::json!({
+        "link_url": "https://auth.nox.energy/ui?token=t", "link_token": "t", "user_id": "alice",
+        "asset_type": "hp", "brand": null, "language": "nl", "redirect_url": "https://shop.example/cb",
+        "supplier": "Acme", "created_at": 1703123456, "expires_at": 1703124056, "completed_at": null
+    }))
+    .unwrap();
+    session.insert(PENDING_SUPPLIER_KEY, &link).await.unwrap();
+    let at = |secs: u64| UNIX_EPOCH + Duration::from_secs(secs);
+    let data = CallbackPayload::new(
+        "nox-1",
+        "alice",
+        "daikin",
+        vec!["hp-1".into()],
+        at(1703123500),
+    )
+    .encode();
+    let verified = finish_supplier_link_at(
+        &session,
+        "alice",
+        &format!("https://shop.example/cb?data={data}"),
+        at(1703123600),
+        &VerifyOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(verified.link_token, "t");
+}
+
+/// A `link_url` the facade refuses (not NOX's, not https) ends the start with NOX's error
+/// and stores no pending link: the browser is never sent there.
+#[tokio::test]
+async fn a_refused_link_url_stores_no_pending_link() {
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(move |req: &wiremock::Request| {
+            // Echo the redirect URL (with the nonce), answer a hostile link_url.
+            let sent: serde_json::Value = serde_json::from_slice(&req.body).unwrap();
+            wiremock::ResponseTemplate::new(201).set_body_json(serde_json::json!({
+                "link_url": "javascript:alert(document.cookie)", "link_token": "t1", "language": "nl",
+                "asset_type": "hp", "redirect_url": sent["redirect_url"], "supplier": "Acme",
+                "supplier_user_id": "alice", "created_at": 1703123456, "expires_at": 1703124056,
+                "brand": null, "completed_at": null
+            }))
+        })
+        .mount(&server)
+        .await;
+    let client = nox_auth::Client::builder()
+        .api_key("k")
+        .base_url(server.uri())
+        .build()
+        .unwrap();
+    let store = Arc::new(tower_sessions::MemoryStore::default());
+    let session = Session::new(None, store, None);
+    let request = SupplierLinkRequest::new("alice", AssetType::Hp, "https://shop.example/cb");
+    let err = start_supplier_link(&client, &session, request)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, LinkError::Nox(nox_auth::Error::InvalidResponse { reason, .. }) if reason.contains("link_url")),
+        "{err:?}"
+    );
+    assert_eq!(err.status(), StatusCode::BAD_GATEWAY);
+    let pending: Option<serde_json::Value> = session.get(PENDING_SUPPLIER_KEY).await.unwrap();
+    assert!(pending.is_none(), "{pending:?}");
+}
