@@ -63,8 +63,11 @@
 //! that link session's lifetime, with a brand that fits it. What it does not: that NOX sent
 //! it. `nox_user_id` and `device_ids` are the payload's claims.
 //!
-//! The start functions also give the session a new id (`Session::cycle_id`), so a session
-//! id an attacker planted in the browser before linking is worthless after it.
+//! The start functions also give the session a new id (`Session::cycle_id`, once NOX has
+//! answered), so a session id an attacker planted in the browser before linking is
+//! worthless after it. A second start for the same request while the pending link is valid
+//! for at least a minute (a double click, a second tab) sends the browser to that link
+//! again instead of asking NOX for another ([`FlowOptions::reuse_pending`]).
 //!
 //! # What single use means
 //!
@@ -85,7 +88,7 @@
 mod error;
 mod pending;
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use axum::response::Redirect;
 use nox_auth::callback::{self, VerifiedConnection, VerifyOptions};
@@ -121,11 +124,22 @@ pub struct FlowOptions {
     /// it off leaves a forged callback, sent to a user's browser while their link is
     /// pending, to verification alone (see the crate docs).
     pub state_nonce: bool,
+    /// A second start for the same request while the pending link is valid for at least
+    /// this long sends the browser to that link again instead of asking NOX for another
+    /// (a double click, a second tab: both then finish the same link). Default one minute;
+    /// `None` always asks NOX.
+    pub reuse_pending: Option<Duration>,
 }
+
+/// How long a pending link must still be valid to be reused by default.
+pub const DEFAULT_REUSE_PENDING: Duration = Duration::from_secs(60);
 
 impl Default for FlowOptions {
     fn default() -> Self {
-        FlowOptions { state_nonce: true }
+        FlowOptions {
+            state_nonce: true,
+            reuse_pending: Some(DEFAULT_REUSE_PENDING),
+        }
     }
 }
 
@@ -135,6 +149,37 @@ impl FlowOptions {
         self.state_nonce = on;
         self
     }
+
+    /// Reuses a pending link valid for at least `min_left` (`None`: never reuse).
+    pub fn reuse_pending(mut self, min_left: Option<Duration>) -> Self {
+        self.reuse_pending = min_left;
+        self
+    }
+}
+
+/// The pending link under `key`, if a start with `options` may send the browser there
+/// again: it is for the same request (`same`, given the link and the `redirect_url` the
+/// request would send with the link's nonce), carries a nonce exactly when the options
+/// want one, and stays valid for at least `options.reuse_pending`.
+async fn reusable<T: serde::de::DeserializeOwned>(
+    session: &Session,
+    key: &str,
+    options: &FlowOptions,
+    same: impl Fn(&T, Option<&str>) -> bool,
+    times: impl Fn(&T) -> &nox_auth::time::SessionTimes,
+    link_url: impl Fn(&T) -> &str,
+) -> Result<Option<Redirect>, LinkError> {
+    let Some(min_left) = options.reuse_pending else {
+        return Ok(None);
+    };
+    // A pending link that no longer reads (another shape) is simply not reused.
+    let Ok(Some(pending)) = session.get::<Pending<T>>(key).await else {
+        return Ok(None);
+    };
+    let fits = pending.state.is_some() == options.state_nonce
+        && same(&pending.link, pending.state.as_deref())
+        && times(&pending.link).remaining(SystemTime::now()) >= min_left;
+    Ok(fits.then(|| Redirect::to(&for_browser(link_url(&pending.link)))))
 }
 
 /// Before NOX's call, for both start functions: the nonce put into `redirect_url` (unless
@@ -187,12 +232,16 @@ async fn keep<T: serde::Serialize>(
             ),
         });
     }
-    // The facade checked the link_url; the browser is sent to that URL as parsed (no
-    // control characters a raw header could not carry).
-    let to = url::Url::parse(link_url).map_or_else(|_| link_url.to_owned(), String::from);
+    let to = for_browser(link_url);
     session.cycle_id().await?;
     session.insert(key, &Pending { link, state }).await?;
     Ok(Redirect::to(&to))
+}
+
+/// The `link_url` (checked by the facade) as parsed: no control character a raw
+/// `Location` header could not carry.
+fn for_browser(link_url: &str) -> String {
+    url::Url::parse(link_url).map_or_else(|_| link_url.to_owned(), String::from)
 }
 
 /// Creates a v2 supplier link session for `request` (whose `user_id` must be the user
@@ -214,6 +263,27 @@ pub async fn start_supplier_link_with(
     mut request: SupplierLinkRequest,
     options: &FlowOptions,
 ) -> Result<Redirect, LinkError> {
+    let same = |l: &SupplierLinkSession, state: Option<&str>| {
+        l.user_id == request.user_id
+            && l.asset_type == request.asset_type
+            && l.brand.as_ref().and_then(|b| b.known()) == request.brand
+            && l.redirect_url
+                == state.map_or_else(
+                    || request.redirect_url.clone(),
+                    |s| with_state(&request.redirect_url, s),
+                )
+    };
+    let reuse = reusable(
+        session,
+        PENDING_SUPPLIER_KEY,
+        options,
+        same,
+        |l| &l.times,
+        |l| l.link_url.as_str(),
+    );
+    if let Some(redirect) = reuse.await? {
+        return Ok(redirect);
+    }
     let state = prepare(options, &mut request.redirect_url)?;
     let created = client.create_supplier_link_session(request).await;
     keep(session, PENDING_SUPPLIER_KEY, state, created, |l| {
@@ -279,6 +349,25 @@ pub async fn start_manufacturer_link_with(
     mut request: ManufacturerLinkRequest,
     options: &FlowOptions,
 ) -> Result<Redirect, LinkError> {
+    let same = |l: &ManufacturerLinkSession, state: Option<&str>| {
+        l.user_id == request.user_id
+            && l.redirect_url
+                == state.map_or_else(
+                    || request.redirect_url.clone(),
+                    |s| with_state(&request.redirect_url, s),
+                )
+    };
+    let reuse = reusable(
+        session,
+        PENDING_MANUFACTURER_KEY,
+        options,
+        same,
+        |l| &l.times,
+        |l| l.link_url.as_str(),
+    );
+    if let Some(redirect) = reuse.await? {
+        return Ok(redirect);
+    }
     let state = prepare(options, &mut request.redirect_url)?;
     let created = client.create_manufacturer_link_session(request).await;
     keep(session, PENDING_MANUFACTURER_KEY, state, created, |l| {

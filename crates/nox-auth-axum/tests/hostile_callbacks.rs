@@ -205,7 +205,13 @@ async fn nox_not_keeping_the_nonce_says_how_to_do_without_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_start_keeps_the_session_and_the_earlier_link() {
-    let nox = nox_mock::MockServer::start().await.unwrap();
+    // Links live 30 s here: less than the minute a pending link must have left to be
+    // reused, so the second start asks NOX again.
+    let nox = nox_mock::MockServer::start_with(
+        nox_mock::MockConfig::default().session_ttl(std::time::Duration::from_secs(30)),
+    )
+    .await
+    .unwrap();
     let db = temp_db("failed-start");
     let (base, _task) = backend(&db, &nox, None).await;
     let alice = browser();

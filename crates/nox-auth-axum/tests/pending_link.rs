@@ -134,3 +134,61 @@ async fn a_refused_link_url_stores_no_pending_link() {
     let pending: Option<serde_json::Value> = session.get(PENDING_SUPPLIER_KEY).await.unwrap();
     assert!(pending.is_none(), "{pending:?}");
 }
+
+/// A double click on "link": the second start sends the browser to the same NOX session,
+/// so the link both tabs finish is one. With reuse off, the first link's callback is
+/// refused (its nonce is no longer the pending one).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_start_reuses_the_pending_link() {
+    let nox = nox_mock::MockServer::start().await.unwrap();
+    let db = temp_db("double-click");
+    let (base, _task) = backend(&db, &nox, None).await;
+    let alice = browser();
+    alice
+        .get(format!("{base}/login?user=alice"))
+        .send()
+        .await
+        .unwrap();
+    let mut locations = Vec::new();
+    for _ in 0..2 {
+        let resp = alice.get(format!("{base}/link")).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+        locations.push(resp.headers()["location"].to_str().unwrap().to_owned());
+    }
+    assert_eq!(locations[0], locations[1]);
+    assert_eq!(nox.sessions().len(), 1, "one NOX session for both clicks");
+    let token = nox_mock::link_token(&locations[0]).unwrap();
+    let callback = nox
+        .complete(&token, nox_auth::Brand::Daikin, vec!["hp-1".into()])
+        .unwrap();
+    let resp = alice.get(&callback).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    // Another request (another brand, user or redirect URL) is not the same link.
+    let store = Arc::new(tower_sessions::MemoryStore::default());
+    let session = Session::new(None, store, None);
+    let client = nox.client().unwrap();
+    let req = || SupplierLinkRequest::new("bob", AssetType::Hp, "https://shop.example/cb");
+    let first = start_supplier_link(&client, &session, req()).await.unwrap();
+    let again = start_supplier_link(&client, &session, req()).await.unwrap();
+    let other = start_supplier_link(&client, &session, req().brand(nox_auth::Brand::Vaillant))
+        .await
+        .unwrap();
+    let location = |r: axum::response::Redirect| {
+        axum::response::IntoResponse::into_response(r).headers()["location"]
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (first, again, other) = (location(first), location(again), location(other));
+    assert_eq!(first, again);
+    assert_ne!(first, other);
+    // Reuse off: a new NOX session each time.
+    let off = nox_auth_axum::FlowOptions::default().reuse_pending(None);
+    let before = nox.sessions().len();
+    for _ in 0..2 {
+        let started = nox_auth_axum::start_supplier_link_with(&client, &session, req(), &off).await;
+        assert!(started.is_ok(), "{started:?}");
+    }
+    assert_eq!(nox.sessions().len(), before + 2);
+    let _ = std::fs::remove_dir_all(db.parent().unwrap());
+}
