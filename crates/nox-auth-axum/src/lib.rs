@@ -100,7 +100,7 @@ use tower_sessions::Session;
 
 pub use error::LinkError;
 pub use pending::STATE_PARAM;
-use pending::{Pending, consume, new_state, with_state};
+use pending::{Link, Pending, consume, new_state, with_state};
 
 /// The key under which a pending supplier link session is kept in the user's session.
 pub const PENDING_SUPPLIER_KEY: &str = "nox_auth.pending_supplier_link";
@@ -158,16 +158,15 @@ impl FlowOptions {
 }
 
 /// The pending link under `key`, if a start with `options` may send the browser there
-/// again: it is for the same request (`same`, given the link and the `redirect_url` the
-/// request would send with the link's nonce), carries a nonce exactly when the options
-/// want one, and stays valid for at least `options.reuse_pending`.
-async fn reusable<T: serde::de::DeserializeOwned>(
+/// again: it is for the same request (the same user and `redirect_url`, and what `same`
+/// adds for its kind), carries a nonce exactly when the options want one, and stays valid
+/// for at least `options.reuse_pending`.
+async fn reusable<T: Link>(
     session: &Session,
     key: &str,
     options: &FlowOptions,
-    same: impl Fn(&T, Option<&str>) -> bool,
-    times: impl Fn(&T) -> &nox_auth::time::SessionTimes,
-    link_url: impl Fn(&T) -> &str,
+    (user_id, redirect_url): (&str, &str),
+    same: impl Fn(&T) -> bool,
 ) -> Result<Option<Redirect>, LinkError> {
     let Some(min_left) = options.reuse_pending else {
         return Ok(None);
@@ -176,10 +175,18 @@ async fn reusable<T: serde::de::DeserializeOwned>(
     let Ok(Some(pending)) = session.get::<Pending<T>>(key).await else {
         return Ok(None);
     };
+    // What this request would send NOX with the link's nonce.
+    let sent = match pending.state.as_deref() {
+        Some(state) => with_state(redirect_url, state),
+        None => redirect_url.to_owned(),
+    };
+    let link = &pending.link;
     let fits = pending.state.is_some() == options.state_nonce
-        && same(&pending.link, pending.state.as_deref())
-        && times(&pending.link).remaining(SystemTime::now()) >= min_left;
-    Ok(fits.then(|| Redirect::to(&for_browser(link_url(&pending.link)))))
+        && link.user_id() == user_id
+        && link.redirect_url() == sent
+        && same(link)
+        && link.times().remaining(SystemTime::now()) >= min_left;
+    Ok(fits.then(|| Redirect::to(&for_browser(link.link_url()))))
 }
 
 /// Before NOX's call, for both start functions: the nonce put into `redirect_url` (unless
@@ -200,12 +207,11 @@ fn prepare(options: &FlowOptions, redirect_url: &mut String) -> Result<Option<St
 /// With the nonce on, NOX refusing the `redirect_url` (a 400 whose message names it), or
 /// answering with a `redirect_url` that lost the nonce, is [`LinkError::StateRefused`]: every
 /// callback would otherwise fail. Any other refusal is NOX's own error.
-async fn keep<T: serde::Serialize>(
+async fn keep<T: Link>(
     session: &Session,
     key: &str,
     state: Option<String>,
     created: Result<T, nox_auth::Error>,
-    urls: impl Fn(&T) -> (&str, &str),
 ) -> Result<Redirect, LinkError> {
     let link = match created {
         Ok(link) => link,
@@ -221,7 +227,7 @@ async fn keep<T: serde::Serialize>(
         }
         Err(e) => return Err(e.into()),
     };
-    let (link_url, echoed_redirect) = urls(&link);
+    let (link_url, echoed_redirect) = (link.link_url(), link.redirect_url());
     if let Some(state) = &state
         && !echoed_redirect.contains(&format!("{STATE_PARAM}={state}"))
     {
@@ -263,33 +269,23 @@ pub async fn start_supplier_link_with(
     mut request: SupplierLinkRequest,
     options: &FlowOptions,
 ) -> Result<Redirect, LinkError> {
-    let same = |l: &SupplierLinkSession, state: Option<&str>| {
-        l.user_id == request.user_id
-            && l.asset_type == request.asset_type
+    let same = |l: &SupplierLinkSession| {
+        l.asset_type == request.asset_type
             && l.brand.as_ref().and_then(|b| b.known()) == request.brand
-            && l.redirect_url
-                == state.map_or_else(
-                    || request.redirect_url.clone(),
-                    |s| with_state(&request.redirect_url, s),
-                )
     };
     let reuse = reusable(
         session,
         PENDING_SUPPLIER_KEY,
         options,
+        (&request.user_id, &request.redirect_url),
         same,
-        |l| &l.times,
-        |l| l.link_url.as_str(),
     );
     if let Some(redirect) = reuse.await? {
         return Ok(redirect);
     }
     let state = prepare(options, &mut request.redirect_url)?;
     let created = client.create_supplier_link_session(request).await;
-    keep(session, PENDING_SUPPLIER_KEY, state, created, |l| {
-        (l.link_url.as_str(), l.redirect_url.as_str())
-    })
-    .await
+    keep(session, PENDING_SUPPLIER_KEY, state, created).await
 }
 
 /// [`finish_supplier_link_at`] with the current time and the default [`VerifyOptions`].
@@ -326,7 +322,6 @@ pub async fn finish_supplier_link_at(
         logged_in_user,
         &payload.supplier_user_id,
         callback_url,
-        |p: &SupplierLinkSession| &p.user_id,
     )
     .await?;
     Ok(payload.verify_supplier_with(&pending, now, options)?)
@@ -349,31 +344,19 @@ pub async fn start_manufacturer_link_with(
     mut request: ManufacturerLinkRequest,
     options: &FlowOptions,
 ) -> Result<Redirect, LinkError> {
-    let same = |l: &ManufacturerLinkSession, state: Option<&str>| {
-        l.user_id == request.user_id
-            && l.redirect_url
-                == state.map_or_else(
-                    || request.redirect_url.clone(),
-                    |s| with_state(&request.redirect_url, s),
-                )
-    };
     let reuse = reusable(
         session,
         PENDING_MANUFACTURER_KEY,
         options,
-        same,
-        |l| &l.times,
-        |l| l.link_url.as_str(),
+        (&request.user_id, &request.redirect_url),
+        |_: &ManufacturerLinkSession| true,
     );
     if let Some(redirect) = reuse.await? {
         return Ok(redirect);
     }
     let state = prepare(options, &mut request.redirect_url)?;
     let created = client.create_manufacturer_link_session(request).await;
-    keep(session, PENDING_MANUFACTURER_KEY, state, created, |l| {
-        (l.link_url.as_str(), l.redirect_url.as_str())
-    })
-    .await
+    keep(session, PENDING_MANUFACTURER_KEY, state, created).await
 }
 
 /// The manufacturer flow's finish: as [`finish_supplier_link_at`], verified with
@@ -392,7 +375,6 @@ pub async fn finish_manufacturer_link_at(
         logged_in_user,
         &payload.supplier_user_id,
         callback_url,
-        |p: &ManufacturerLinkSession| &p.user_id,
     )
     .await?;
     Ok(payload.verify_manufacturer_with(&pending, now, options)?)

@@ -2,6 +2,8 @@
 //! nonce the flow put into its `redirect_url`; how a callback is checked against it before
 //! it is consumed.
 
+use nox_auth::time::SessionTimes;
+use nox_auth::{ManufacturerLinkSession, SupplierLinkSession};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
@@ -21,6 +23,35 @@ pub(crate) struct Pending<T> {
     #[serde(default, rename = "nox_state", skip_serializing_if = "Option::is_none")]
     pub(crate) state: Option<String>,
 }
+
+/// What the flow reads of either kind of link session: one code path for both flows.
+pub(crate) trait Link: Serialize + DeserializeOwned {
+    fn user_id(&self) -> &str;
+    fn link_url(&self) -> &str;
+    /// The `redirect_url` NOX echoed (the one sent, with the nonce).
+    fn redirect_url(&self) -> &str;
+    fn times(&self) -> &SessionTimes;
+}
+
+macro_rules! link_fields {
+    ($($t:ty),*) => {$(
+        impl Link for $t {
+            fn user_id(&self) -> &str {
+                &self.user_id
+            }
+            fn link_url(&self) -> &str {
+                &self.link_url
+            }
+            fn redirect_url(&self) -> &str {
+                &self.redirect_url
+            }
+            fn times(&self) -> &SessionTimes {
+                &self.times
+            }
+        }
+    )*};
+}
+link_fields!(SupplierLinkSession, ManufacturerLinkSession);
 
 /// A fresh nonce: 32 bytes from the OS, as hex.
 pub(crate) fn new_state() -> Result<String, LinkError> {
@@ -79,13 +110,12 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// 4. then the pending link is removed and the removal saved (single use: whatever
 ///    verification says next, this callback URL cannot be used again), and it must be
 ///    `logged_in_user`'s.
-pub(crate) async fn consume<T: DeserializeOwned>(
+pub(crate) async fn consume<T: Link>(
     session: &Session,
     key: &str,
     logged_in_user: &str,
     payload_user: &str,
     callback_url: &str,
-    user_of: impl Fn(&T) -> &String,
 ) -> Result<T, LinkError> {
     if payload_user != logged_in_user {
         return Err(LinkError::WrongUser);
@@ -106,7 +136,7 @@ pub(crate) async fn consume<T: DeserializeOwned>(
     }
     session.remove_value(key).await?;
     session.save().await?;
-    if user_of(&pending.link) != logged_in_user {
+    if pending.link.user_id() != logged_in_user {
         return Err(LinkError::WrongUser);
     }
     Ok(pending.link)

@@ -8,7 +8,10 @@ mod common;
 use std::sync::Arc;
 
 use axum::response::IntoResponse;
-use common::{backend, browser, browser_with_jar, start_and_complete, temp_db};
+use common::{
+    backend, browser, browser_with_jar, start_and_complete, start_manufacturer_and_complete,
+    temp_db,
+};
 use nox_auth_axum::{LinkError, finish_manufacturer_link, finish_supplier_link};
 use reqwest::StatusCode;
 use tower_sessions::Session;
@@ -109,21 +112,7 @@ async fn the_manufacturer_flow_is_single_use_too() {
     let db = temp_db("manufacturer");
     let (base, _task) = backend(&db, &nox, None).await;
     let b = browser();
-    b.get(format!("{base}/login?user=erin"))
-        .send()
-        .await
-        .unwrap();
-    let resp = b
-        .get(format!("{base}/link-manufacturer"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let to = resp.headers()["location"].to_str().unwrap().to_owned();
-    let token = nox_mock::link_token(&to).unwrap();
-    let callback = nox
-        .complete_manufacturer(&token, "Acme", vec!["inv-9".into()])
-        .unwrap();
+    let callback = start_manufacturer_and_complete(&b, &base, &nox, "erin", "inv-9").await;
     // NOX keeps the redirect URL's query (the state nonce) and appends `data`.
     assert!(
         callback.starts_with(&format!("{base}/nox/manufacturer-callback?nox_state=")),

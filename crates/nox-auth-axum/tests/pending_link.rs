@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use common::{backend, browser, temp_db};
+use common::{backend, browser, start_manufacturer_and_complete, temp_db};
 use nox_auth::callback::{CallbackPayload, VerifyOptions};
 use nox_auth::{AssetType, SupplierLinkRequest, SupplierLinkSession};
 use nox_auth_axum::{
@@ -22,21 +22,7 @@ async fn the_manufacturer_flow_keeps_its_link_for_the_real_callback() {
     let db = temp_db("manufacturer-hostile");
     let (base, _task) = backend(&db, &nox, None).await;
     let erin = browser();
-    erin.get(format!("{base}/login?user=erin"))
-        .send()
-        .await
-        .unwrap();
-    let resp = erin
-        .get(format!("{base}/link-manufacturer"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let to = resp.headers()["location"].to_str().unwrap().to_owned();
-    let token = nox_mock::link_token(&to).unwrap();
-    let callback = nox
-        .complete_manufacturer(&token, "Acme", vec!["inv-1".into()])
-        .unwrap();
+    let callback = start_manufacturer_and_complete(&erin, &base, &nox, "erin", "inv-1").await;
     let forged = CallbackPayload::new(
         "nox-attacker",
         "erin",

@@ -169,6 +169,31 @@ pub async fn start_and_complete(
         .unwrap()
 }
 
+/// As [`start_and_complete`], for the manufacturer flow: the maker `Acme`, one device.
+pub async fn start_manufacturer_and_complete(
+    browser: &reqwest::Client,
+    base: &str,
+    nox: &nox_mock::MockServer,
+    user: &str,
+    device: &str,
+) -> String {
+    browser
+        .get(format!("{base}/login?user={user}"))
+        .send()
+        .await
+        .unwrap();
+    let resp = browser
+        .get(format!("{base}/link-manufacturer"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let to = resp.headers()["location"].to_str().unwrap().to_owned();
+    let token = nox_mock::link_token(&to).unwrap();
+    nox.complete_manufacturer(&token, "Acme", vec![device.into()])
+        .unwrap()
+}
+
 pub fn temp_db(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("nox-axum-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
