@@ -5,9 +5,11 @@
 //! goes through [`Runtime::exec`], which
 //!
 //! - adds the API key as a *sensitive* `x-api-key` header (never printed by `Debug`),
-//! - sets the user agent (so it applies to a caller-supplied `reqwest::Client` too);
-//!   timeouts are the `reqwest::Client`'s (a per-request timer would cost ~6 µs per
-//!   call, see BENCHMARKS.md),
+//! - sets the user agent (so it applies to a caller-supplied `reqwest::Client` too),
+//! - bounds each attempt by the attempt timeout and the whole call, retries and waits
+//!   included, by the deadline: each attempt's reqwest timeout is the smaller of the two
+//!   (reqwest's one timer per request; no second timer, see BENCHMARKS.md), and a retry
+//!   whose wait would not leave [`MIN_ATTEMPT`] before the deadline is not made,
 //! - retries connection failures and 408/429/502/503/504 answers per the [`RetryPolicy`],
 //! - refuses an answer from another origin than the request's (a caller-supplied
 //!   `reqwest::Client` that follows redirects): it is replaced by a `421 Misdirected
@@ -43,7 +45,7 @@ mod retry;
 pub mod text;
 
 use std::fmt;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use progenitor_client::OperationInfo;
 use reqwest::header::{HeaderName, HeaderValue, USER_AGENT};
@@ -113,7 +115,12 @@ pub fn origin_of(url: &reqwest::Url) -> String {
     }
 }
 
-/// Per-client request state: API key, user agent and retry policy.
+/// The least time a retry must have before the deadline: a retry whose wait leaves less
+/// is not made, and the answer (or error) in hand is returned instead of a timeout.
+pub const MIN_ATTEMPT: Duration = Duration::from_millis(100);
+
+/// Per-client request state: API key, user agent, retry policy, attempt timeout and
+/// deadline.
 ///
 /// `Debug` never shows the key.
 #[derive(Clone)]
@@ -121,6 +128,8 @@ pub struct Runtime {
     api_key: Option<HeaderValue>,
     user_agent: HeaderValue,
     retry: RetryPolicy,
+    attempt_timeout: Option<Duration>,
+    deadline: Option<Duration>,
 }
 
 impl Default for Runtime {
@@ -129,6 +138,8 @@ impl Default for Runtime {
             api_key: None,
             user_agent: HeaderValue::from_static(DEFAULT_USER_AGENT),
             retry: RetryPolicy::default(),
+            attempt_timeout: None,
+            deadline: None,
         }
     }
 }
@@ -139,6 +150,8 @@ impl fmt::Debug for Runtime {
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .field("user_agent", &self.user_agent)
             .field("retry", &self.retry)
+            .field("attempt_timeout", &self.attempt_timeout)
+            .field("deadline", &self.deadline)
             .finish()
     }
 }
@@ -190,6 +203,26 @@ impl Runtime {
         self
     }
 
+    /// The time one attempt may take in all. Without it, an attempt is bounded by the
+    /// `reqwest::Client`'s own timeout (if any) and the deadline.
+    pub fn with_attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = Some(timeout);
+        self
+    }
+
+    /// The time a whole call may take: every attempt and every wait between attempts.
+    /// An attempt's timeout is cut to the time left; a retry that would start less than
+    /// [`MIN_ATTEMPT`] before the deadline is not made (the answer in hand is returned).
+    /// Without it, a call may take `(retries + 1) ×` the attempt timeout plus the waits.
+    ///
+    /// An attempt cut short by the deadline fails as a reqwest timeout. Note that a
+    /// per-request timeout replaces the `reqwest::Client`'s own timeout, so with a
+    /// deadline and no attempt timeout, each attempt may take all the time left.
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
     /// Executes one request of the operation `info` on `client`, with retries.
     ///
     /// Called by the generated clients' `ClientHooks::exec`.
@@ -208,6 +241,12 @@ impl Runtime {
             .or_insert_with(|| self.user_agent.clone());
 
         let sent_to = request.url().clone();
+        let deadline = self.deadline.map(|d| Instant::now() + d);
+        // The caller's own per-request timeout, if the request came with one.
+        let attempt_timeout = match (request.timeout().copied(), self.attempt_timeout) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         // An operation the table does not know is treated as one that creates a record.
         let repeat_safe = Operation::of(info).is_some_and(Operation::is_repeat_safe);
         let mut attempt: u32 = 0;
@@ -218,6 +257,12 @@ impl Runtime {
             } else {
                 None
             };
+            if let Some(end) = deadline {
+                let left = end.saturating_duration_since(Instant::now());
+                *request.timeout_mut() = Some(attempt_timeout.map_or(left, |t| t.min(left)));
+            } else if attempt_timeout.is_some() {
+                *request.timeout_mut() = attempt_timeout;
+            }
             let span = tracing::debug_span!(
                 "nox.request",
                 operation = info.operation_id,
@@ -258,6 +303,19 @@ impl Runtime {
             let Some(delay) = self.retry.delay_for(&result, attempt, repeat_safe) else {
                 return result;
             };
+            if let Some(end) = deadline {
+                let left = end.saturating_duration_since(Instant::now());
+                if delay.saturating_add(MIN_ATTEMPT) > left {
+                    span.in_scope(|| {
+                        tracing::info!(
+                            delay_ms = delay.as_millis() as u64,
+                            left_ms = left.as_millis() as u64,
+                            "not retrying: the wait would not leave time before the deadline"
+                        )
+                    });
+                    return result;
+                }
+            }
             span.in_scope(|| {
                 tracing::info!(
                     delay_ms = delay.as_millis() as u64,

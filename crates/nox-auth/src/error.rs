@@ -142,7 +142,7 @@ fn redirect_message(status: StatusCode, target: Option<&str>, followed: bool) ->
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TransportKind {
-    /// No answer within the configured timeout.
+    /// No answer within the attempt's timeout or the call's deadline.
     Timeout,
     /// The connection could not be made (refused, reset, unreachable).
     Connect,
@@ -305,13 +305,14 @@ pub enum ConfigError {
     /// A timeout of zero.
     #[error("`{field}` must be greater than zero")]
     ZeroTimeout {
-        /// `timeout` or `connect_timeout`.
+        /// `timeout`, `connect_timeout` or `deadline`.
         field: &'static str,
     },
     /// The user agent cannot be sent as a header value.
     #[error("the user agent contains characters that cannot be sent in an HTTP header")]
     InvalidUserAgent,
-    /// An option that cannot be applied to a caller-supplied `reqwest::Client`.
+    /// An option that cannot be applied to a caller-supplied `reqwest::Client`
+    /// (`connect_timeout`, a setting of that client's connector).
     #[error(
         "`{option}` cannot be applied to a caller-supplied reqwest::Client; set it on that client instead"
     )]

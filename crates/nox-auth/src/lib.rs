@@ -8,6 +8,7 @@
 // `time::unix_seconds`).
 mod base_url;
 mod brand;
+mod builder;
 pub mod callback;
 mod client;
 mod error;
@@ -22,13 +23,14 @@ mod trust;
 mod validate;
 
 pub use brand::{AssetType, Brand, Language};
+pub use builder::ClientBuilder;
 pub use client::{
-    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ENV_API_KEY,
-    ENV_BASE_URL,
+    Client, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE, DEFAULT_TIMEOUT,
+    ENV_API_KEY, ENV_BASE_URL,
 };
 pub use error::{BODY_EXCERPT_LIMIT, ConfigError, Error, TransportKind, ValidationError};
 pub use manufacturer::ManufacturerLinkRequest;
-pub use nox_auth_runtime::{Operation, RetryPolicy, UnknownOperation};
+pub use nox_auth_runtime::{MIN_ATTEMPT, Operation, RetryPolicy, UnknownOperation};
 pub use open::{Open, OpenValue};
 #[allow(deprecated)]
 pub use session::LinkSession;

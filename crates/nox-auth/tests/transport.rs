@@ -6,7 +6,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{KEY, ROUTE, answering, assert_no_key, call, client, request, session_body};
+use common::{
+    KEY, ROUTE, answering, assert_no_key, call, client, request, session_body, silent_server,
+};
 use nox_auth::{Client, Error, TransportKind};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -129,24 +131,9 @@ async fn a_caller_supplied_client_that_follows_redirects_is_detected() {
     assert_eq!(thief.received_requests().await.unwrap().len(), 1);
 }
 
-/// A server on 127.0.0.1 that accepts connections and never answers.
-async fn silent_server() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((mut sock, _)) = listener.accept().await {
-            let mut buf = [0u8; 4096];
-            let _ = sock.read(&mut buf).await;
-            held.push(sock); // keep it open, say nothing
-        }
-    });
-    format!("http://{addr}")
-}
-
 #[tokio::test]
 async fn a_server_that_never_answers_times_out_in_the_configured_time() {
-    let base = silent_server().await;
+    let (base, _) = silent_server().await;
     let client = Client::builder()
         .api_key(KEY)
         .base_url(&base)

@@ -159,3 +159,23 @@ pub fn verify(
 ) -> Result<callback::VerifiedConnection, VerifyError> {
     p.verify_supplier_with(s, at(1_703_123_600), &VerifyOptions::default())
 }
+
+/// A server on 127.0.0.1 that accepts connections, reads the request and never answers;
+/// also returns how many connections it accepted.
+pub async fn silent_server() -> (String, Arc<AtomicUsize>) {
+    use tokio::io::AsyncReadExt as _;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let count = accepted.clone();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((mut sock, _)) = listener.accept().await {
+            count.fetch_add(1, Ordering::SeqCst);
+            let mut buf = [0u8; 4096];
+            let _ = sock.read(&mut buf).await;
+            held.push(sock); // keep it open, say nothing
+        }
+    });
+    (format!("http://{addr}"), accepted)
+}
