@@ -22,8 +22,9 @@ pub(crate) struct UrlPolicy {
     pub(crate) app_schemes: Vec<String>,
     /// Further hosts a `link_url` may be on.
     pub(crate) link_hosts: Vec<String>,
-    /// The base URL's host, and whether it is a loopback host (a local mock).
+    /// The base URL's host and port, and whether it is a loopback host (a local mock).
     pub(crate) base_host: String,
+    pub(crate) base_port: Option<u16>,
     pub(crate) base_is_loopback: bool,
 }
 
@@ -33,6 +34,7 @@ impl UrlPolicy {
             app_schemes: app_schemes.iter().map(|s| s.to_ascii_lowercase()).collect(),
             link_hosts: link_hosts.iter().map(|h| h.to_ascii_lowercase()).collect(),
             base_host: base_url.host_str().unwrap_or_default().to_ascii_lowercase(),
+            base_port: base_url.port_or_known_default(),
             base_is_loopback: is_loopback(base_url),
         }
     }
@@ -55,9 +57,9 @@ impl UrlPolicy {
         }
     }
 
-    /// The `link_url` NOX answered must be `https` on a NOX host ([`NOX_LINK_HOSTS`], the
-    /// base URL's host, or one the builder allowed); against a loopback base URL (a local
-    /// mock), `http(s)` on a loopback host. Anything else (`javascript:`, another host) is
+    /// The `link_url` NOX answered must be `https` on a NOX host: the base URL's host and
+    /// port, or [`NOX_LINK_HOSTS`] or a host the builder allowed on the default port;
+    /// against a loopback base URL (a local mock), `http(s)` on a loopback host. Anything else (`javascript:`, another host) is
     /// [`Error::InvalidResponse`]: never a place to send the user's browser.
     pub(crate) fn check_link_url(&self, operation: Operation, link_url: &str) -> Result<(), Error> {
         let refuse = |why: &str| Error::InvalidResponse {
@@ -75,11 +77,13 @@ impl UrlPolicy {
             return Err(refuse("carries credentials"));
         }
         let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
-        let trusted = host == self.base_host
-            || NOX_LINK_HOSTS.contains(&host.as_str())
-            || self.link_hosts.contains(&host);
+        let known_host = NOX_LINK_HOSTS.contains(&host.as_str()) || self.link_hosts.contains(&host);
+        let trusted = (host == self.base_host && url.port_or_known_default() == self.base_port)
+            || (known_host && url.port().is_none());
         if trusted {
             Ok(())
+        } else if host == self.base_host || known_host {
+            Err(refuse("is on a NOX host but another port"))
         } else {
             Err(refuse(
                 "is not on a NOX host (ClientBuilder::allow_link_host names another)",
@@ -106,6 +110,7 @@ mod tests {
         let prod = policy("https://auth.nox.energy");
         for ok in [
             "https://auth.nox.energy/ui?token=t",
+            "https://auth.nox.energy:443/ui?token=t",
             "https://link.nox.com/connect?token=t",
             "https://auth.sandbox.nox.energy/?token=t",
             "https://ui.partner.example/x",
@@ -117,6 +122,9 @@ mod tests {
             "http://auth.nox.energy/ui",
             "https://evil.example/ui",
             "https://auth.nox.energy.evil.example/ui",
+            "https://auth.nox.energy:8443/ui",
+            "https://link.nox.com:444/connect",
+            "https://ui.partner.example:8080/x",
             "https://user:pw@auth.nox.energy/ui",
             "http://127.0.0.1:8080/ui",
             "not a url",

@@ -64,6 +64,18 @@ pub(crate) fn redirect_url(field: &'static str, value: &str) -> Result<(), Valid
                 .into(),
         ));
     }
+    if url.fragment().is_some() {
+        return Err(invalid(
+            "a `#fragment`: NOX appends `data` to the URL, and after a fragment it never reaches your server"
+                .into(),
+        ));
+    }
+    if url.query_pairs().any(|(k, _)| k == "data") {
+        return Err(invalid(
+            "a `data` parameter of its own: NOX adds `data`, and the callback would carry two"
+                .into(),
+        ));
+    }
     if matches!(url.scheme(), "http" | "https") {
         // The URL parser repairs `https:///cb` and `http:cb` into `https://cb/`; a
         // browser or NOX may read them otherwise, so the text itself must name a host.
@@ -117,8 +129,16 @@ mod tests {
             "http:cb",
             "http://shop.example/cb",
             "http://10.0.0.1/cb",
+            "https://a.example/cb#done",
+            "https://a.example/cb#",
+            "https://a.example/cb?data=mine",
+            "https://a.example/cb?x=1&data=",
         ] {
             assert!(redirect_url("redirect_url", bad).is_err(), "{bad}");
         }
+        let e = redirect_url("redirect_url", "https://a.example/cb#x").unwrap_err();
+        assert!(e.to_string().contains("fragment"), "{e}");
+        let e = redirect_url("redirect_url", "https://a.example/cb?data=1").unwrap_err();
+        assert!(e.to_string().contains("`data` parameter"), "{e}");
     }
 }
