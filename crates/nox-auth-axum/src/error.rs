@@ -37,9 +37,10 @@ pub enum LinkError {
     /// user, expired, a brand not chosen…).
     #[error("the callback failed verification: {0}")]
     Verify(#[from] VerifyError),
-    /// The callback's state nonce is missing or is not the one this browser's link was
-    /// started with: a callback someone else built (a forged `?data=` sent to this user's
-    /// browser). The pending link stays in place for the real callback.
+    /// The callback's state nonce is missing or is not the nonce of any link pending in
+    /// this browser: a callback someone else built (a forged `?data=` sent to this user's
+    /// browser), or one of a link dropped for newer ones ([`crate::MAX_PENDING`]). The
+    /// pending links stay in place for the real callbacks.
     #[error(
         "the callback's state nonce is missing or not the one this link was started with (a forged or foreign callback)"
     )]
@@ -116,7 +117,7 @@ impl LinkError {
             ),
             LinkError::StateMismatch => (
                 StatusCode::FORBIDDEN,
-                "This callback does not belong to the link started in this browser.",
+                "This callback does not belong to a link started in this browser. Start linking again.",
             ),
         }
     }

@@ -67,7 +67,10 @@
 //! answered), so a session id an attacker planted in the browser before linking is
 //! worthless after it. A second start for the same request while the pending link is valid
 //! for at least a minute (a double click, a second tab) sends the browser to that link
-//! again instead of asking NOX for another ([`FlowOptions::reuse_pending`]).
+//! again instead of asking NOX for another ([`FlowOptions::reuse_pending`]). A start for
+//! another request (a heat pump in one tab, an inverter in another) adds a pending link:
+//! a session keeps up to [`MAX_PENDING`] per flow, each finished by its own callback (its
+//! nonce says which), the oldest dropped beyond that.
 //!
 //! # What single use means
 //!
@@ -99,8 +102,8 @@ use nox_auth::{
 use tower_sessions::Session;
 
 pub use error::LinkError;
-pub use pending::STATE_PARAM;
-use pending::{Link, Pending, consume, new_state, with_state};
+use pending::{Link, Pending, add, consume, load, new_state, with_state};
+pub use pending::{MAX_PENDING, STATE_PARAM};
 
 /// The key under which a pending supplier link session is kept in the user's session.
 pub const PENDING_SUPPLIER_KEY: &str = "nox_auth.pending_supplier_link";
@@ -171,22 +174,27 @@ async fn reusable<T: Link>(
     let Some(min_left) = options.reuse_pending else {
         return Ok(None);
     };
-    // A pending link that no longer reads (another shape) is simply not reused.
-    let Ok(Some(pending)) = session.get::<Pending<T>>(key).await else {
-        return Ok(None);
+    // Pending links that no longer read (another shape) are simply not reused.
+    let all = load::<T>(session, key).await.unwrap_or_default();
+    let now = SystemTime::now();
+    let fits = |pending: &Pending<T>| {
+        // What this request would send NOX with the link's nonce.
+        let sent = match pending.state.as_deref() {
+            Some(state) => with_state(redirect_url, state),
+            None => redirect_url.to_owned(),
+        };
+        let link = &pending.link;
+        pending.state.is_some() == options.state_nonce
+            && link.user_id() == user_id
+            && link.redirect_url() == sent
+            && same(link)
+            && link.times().remaining(now) >= min_left
     };
-    // What this request would send NOX with the link's nonce.
-    let sent = match pending.state.as_deref() {
-        Some(state) => with_state(redirect_url, state),
-        None => redirect_url.to_owned(),
-    };
-    let link = &pending.link;
-    let fits = pending.state.is_some() == options.state_nonce
-        && link.user_id() == user_id
-        && link.redirect_url() == sent
-        && same(link)
-        && link.times().remaining(SystemTime::now()) >= min_left;
-    Ok(fits.then(|| Redirect::to(&for_browser(link.link_url()))))
+    Ok(all
+        .iter()
+        .rev()
+        .find(|p| fits(p))
+        .map(|p| Redirect::to(&for_browser(p.link.link_url()))))
 }
 
 /// Before NOX's call, for both start functions: the nonce put into `redirect_url` (unless
@@ -201,8 +209,8 @@ fn prepare(options: &FlowOptions, redirect_url: &mut String) -> Result<Option<St
 }
 
 /// After NOX's call: the session gets a new id (only now: a failed start leaves the
-/// session, its login and an earlier pending link as they were), the link is kept as
-/// pending under `key` with its nonce, and the browser goes to NOX's UI.
+/// session, its login and earlier pending links as they were), the link is added to the
+/// pending ones under `key` with its nonce, and the browser goes to NOX's UI.
 ///
 /// With the nonce on, NOX refusing the `redirect_url` (a 400 whose message names it), or
 /// answering with a `redirect_url` that lost the nonce, is [`LinkError::StateRefused`]: every
@@ -240,7 +248,7 @@ async fn keep<T: Link>(
     }
     let to = for_browser(link_url);
     session.cycle_id().await?;
-    session.insert(key, &Pending { link, state }).await?;
+    add(session, key, Pending { link, state }, SystemTime::now()).await?;
     Ok(Redirect::to(&to))
 }
 
@@ -251,7 +259,7 @@ fn for_browser(link_url: &str) -> String {
 }
 
 /// Creates a v2 supplier link session for `request` (whose `user_id` must be the user
-/// logged in), keeps it as the pending link of `session` (replacing an earlier one), and
+/// logged in), adds it to the pending links of `session` (at most [`MAX_PENDING`]), and
 /// answers with the redirect (303) to NOX's Authenticator UI. The state nonce is on
 /// ([`start_supplier_link_with`] to change that); the session gets a new id.
 pub async fn start_supplier_link(

@@ -1,6 +1,8 @@
-//! The pending link in the user's session: the link session NOX created, with the state
-//! nonce the flow put into its `redirect_url`; how a callback is checked against it before
-//! it is consumed.
+//! The pending links in the user's session: the link sessions NOX created, each with the
+//! state nonce the flow put into its `redirect_url`; how a callback finds its own and is
+//! checked against it before it is consumed.
+
+use std::time::SystemTime;
 
 use nox_auth::time::SessionTimes;
 use nox_auth::{ManufacturerLinkSession, SupplierLinkSession};
@@ -13,15 +15,60 @@ use crate::error::LinkError;
 /// The query parameter of `redirect_url` that carries the state nonce.
 pub const STATE_PARAM: &str = "nox_state";
 
-/// What the session keeps: the link session, and the nonce its `redirect_url` carries
-/// (none when the nonce was turned off, or for a link stored by an earlier version, whose
-/// shape is the bare link session: it still reads).
+/// How many pending links one session keeps per flow (supplier, manufacturer): links
+/// started in several tabs (a heat pump in one, an inverter in another) each finish with
+/// their own callback. A start beyond this drops the oldest, whose callback is then
+/// refused ([`LinkError::StateMismatch`]). Expired links are dropped at each start.
+pub const MAX_PENDING: usize = 4;
+
+/// One pending link: the link session, and the nonce its `redirect_url` carries (none
+/// when the nonce was turned off, or for a link stored by 0.1, whose shape is the bare link
+/// session: it still reads).
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Pending<T> {
     #[serde(flatten)]
     pub(crate) link: T,
     #[serde(default, rename = "nox_state", skip_serializing_if = "Option::is_none")]
     pub(crate) state: Option<String>,
+}
+
+/// What the session keeps under a flow's key: the pending links, oldest first; or, as
+/// stored before several were kept, one.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Stored<T> {
+    Many(Vec<Pending<T>>),
+    One(Pending<T>),
+}
+
+/// The pending links under `key`, oldest first (none stored: empty).
+pub(crate) async fn load<T: Link>(
+    session: &Session,
+    key: &str,
+) -> Result<Vec<Pending<T>>, LinkError> {
+    Ok(match session.get::<Stored<T>>(key).await? {
+        None => Vec::new(),
+        Some(Stored::Many(all)) => all,
+        Some(Stored::One(one)) => vec![one],
+    })
+}
+
+/// Adds `new` to the pending links under `key`: expired ones are dropped, a link without
+/// a nonce replaces an earlier one without (their callbacks cannot be told apart), and
+/// beyond [`MAX_PENDING`] the oldest goes. Links that no longer read are dropped.
+pub(crate) async fn add<T: Link>(
+    session: &Session,
+    key: &str,
+    new: Pending<T>,
+    now: SystemTime,
+) -> Result<(), LinkError> {
+    let mut all = load::<T>(session, key).await.unwrap_or_default();
+    all.retain(|p| !p.link.times().is_expired(now) && (p.state.is_some() || new.state.is_some()));
+    all.push(new);
+    let excess = all.len().saturating_sub(MAX_PENDING);
+    all.drain(..excess);
+    session.insert(key, &all).await?;
+    Ok(())
 }
 
 /// What the flow reads of either kind of link session: one code path for both flows.
@@ -67,21 +114,28 @@ pub(crate) fn new_state() -> Result<String, LinkError> {
 }
 
 /// `redirect_url` with `nox_state=<state>` in its query (replacing one already there; the
-/// rest of the query kept). A URL that does not parse is returned as is: the facade's
-/// validation refuses it with a message naming the field.
+/// rest of the query kept as written, not re-encoded). A URL that does not parse is
+/// returned as is: the facade's validation refuses it with a message naming the field.
 pub(crate) fn with_state(redirect_url: &str, state: &str) -> String {
     let Ok(mut url) = url::Url::parse(redirect_url) else {
         return redirect_url.to_owned();
     };
-    let kept: Vec<(String, String)> = url
-        .query_pairs()
-        .filter(|(k, _)| k != STATE_PARAM)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+    let is_state = |pair: &str| {
+        url::form_urlencoded::parse(pair.as_bytes())
+            .next()
+            .is_some_and(|(k, _)| k == STATE_PARAM)
+    };
+    let mut query: Vec<&str> = url
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .filter(|pair| !pair.is_empty() && !is_state(pair))
         .collect();
-    url.query_pairs_mut()
-        .clear()
-        .extend_pairs(kept)
-        .append_pair(STATE_PARAM, state);
+    // The nonce is hex: nothing to encode.
+    let param = format!("{STATE_PARAM}={state}");
+    query.push(&param);
+    let query = query.join("&");
+    url.set_query(Some(&query));
     url.to_string()
 }
 
@@ -100,14 +154,32 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Checks a callback against the pending link under `key` and consumes it:
+/// Which pending link a callback with state `given` finishes: the one with that nonce
+/// (each compared in constant time, all of them compared), else one without a nonce.
+fn matching<T>(all: &[Pending<T>], given: Option<&str>) -> Option<usize> {
+    let mut found = None;
+    if let Some(given) = given {
+        for (i, p) in all.iter().enumerate() {
+            let same = p
+                .state
+                .as_deref()
+                .is_some_and(|s| constant_time_eq(s.as_bytes(), given.as_bytes()));
+            if same {
+                found = Some(i);
+            }
+        }
+    }
+    found.or_else(|| all.iter().position(|p| p.state.is_none()))
+}
+
+/// Checks a callback against the pending links under `key` and consumes its own:
 ///
 /// 1. `payload_user` (the decoded callback's user) must be `logged_in_user`: another
-///    user's payload is refused and leaves the pending link in place;
+///    user's payload is refused and leaves the pending links in place;
 /// 2. a pending link must exist ([`LinkError::NoSession`] without a known session);
-/// 3. its state nonce, if it has one, must be the callback's ([`LinkError::StateMismatch`],
-///    the pending link left in place for the real callback);
-/// 4. then the pending link is removed and the removal saved (single use: whatever
+/// 3. the callback's state nonce must be one of theirs, or one of them must have none
+///    ([`LinkError::StateMismatch`], the pending links left in place for the real callback);
+/// 4. then that pending link is removed and the removal saved (single use: whatever
 ///    verification says next, this callback URL cannot be used again), and it must be
 ///    `logged_in_user`'s.
 pub(crate) async fn consume<T: Link>(
@@ -120,21 +192,24 @@ pub(crate) async fn consume<T: Link>(
     if payload_user != logged_in_user {
         return Err(LinkError::WrongUser);
     }
-    let Some(pending) = session.get::<Pending<T>>(key).await? else {
+    let mut all = load::<T>(session, key).await?;
+    if all.is_empty() {
         // Loading the record leaves no id when there was no cookie, or an unknown one.
         return Err(if session.id().is_none() {
             LinkError::NoSession
         } else {
             LinkError::NoPendingLink
         });
-    };
-    if let Some(expected) = &pending.state {
-        let given = state_of(callback_url);
-        if !given.is_some_and(|g| constant_time_eq(g.as_bytes(), expected.as_bytes())) {
-            return Err(LinkError::StateMismatch);
-        }
     }
-    session.remove_value(key).await?;
+    let Some(i) = matching(&all, state_of(callback_url).as_deref()) else {
+        return Err(LinkError::StateMismatch);
+    };
+    let pending = all.remove(i);
+    if all.is_empty() {
+        session.remove_value(key).await?;
+    } else {
+        session.insert(key, &all).await?;
+    }
     session.save().await?;
     if pending.link.user_id() != logged_in_user {
         return Err(LinkError::WrongUser);
@@ -150,6 +225,11 @@ mod tests {
     fn the_state_goes_into_the_query_and_comes_back_out() {
         let url = with_state("https://shop.example/cb?tab=2&nox_state=old", "abc");
         assert_eq!(url, "https://shop.example/cb?tab=2&nox_state=abc");
+        // The rest of the query as written (`%20` stays `%20`, `nox%5Fstate` is the same key).
+        assert_eq!(
+            with_state("https://shop.example/cb?a=b%20c&nox%5Fstate=x&&d", "n"),
+            "https://shop.example/cb?a=b%20c&d&nox_state=n"
+        );
         assert_eq!(state_of(&format!("{url}&data=xyz")).as_deref(), Some("abc"));
         assert_eq!(
             with_state("myapp://nox/callback", "n1"),

@@ -66,7 +66,7 @@ async fn stray_and_foreign_requests_leave_the_pending_link_for_the_real_callback
         assert_eq!(status, StatusCode::FORBIDDEN, "{text}");
         assert_eq!(
             text,
-            "This callback does not belong to the link started in this browser."
+            "This callback does not belong to a link started in this browser. Start linking again."
         );
     }
     // The real callback still works, once.

@@ -1,6 +1,6 @@
 //! The pending link beyond the supplier flow's happy path: the manufacturer flow against
-//! stray and forged callbacks, a pending link stored by 0.1 (no nonce), and a start whose
-//! `link_url` the facade refuses.
+//! stray and forged callbacks, a pending link stored by 0.1 (no nonce), a start whose
+//! `link_url` the facade refuses, a double click, and links started in several tabs.
 
 mod common;
 
@@ -122,8 +122,7 @@ async fn a_refused_link_url_stores_no_pending_link() {
 }
 
 /// A double click on "link": the second start sends the browser to the same NOX session,
-/// so the link both tabs finish is one. With reuse off, the first link's callback is
-/// refused (its nonce is no longer the pending one).
+/// so the link both tabs finish is one. With reuse off, each start asks NOX.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_start_reuses_the_pending_link() {
     let nox = nox_mock::MockServer::start().await.unwrap();
@@ -159,12 +158,6 @@ async fn a_second_start_reuses_the_pending_link() {
     let other = start_supplier_link(&client, &session, req().brand(nox_auth::Brand::Vaillant))
         .await
         .unwrap();
-    let location = |r: axum::response::Redirect| {
-        axum::response::IntoResponse::into_response(r).headers()["location"]
-            .to_str()
-            .unwrap()
-            .to_owned()
-    };
     let (first, again, other) = (location(first), location(again), location(other));
     assert_eq!(first, again);
     assert_ne!(first, other);
@@ -177,4 +170,82 @@ async fn a_second_start_reuses_the_pending_link() {
     }
     assert_eq!(nox.sessions().len(), before + 2);
     let _ = std::fs::remove_dir_all(db.parent().unwrap());
+}
+
+/// The location a start answered with.
+fn location(r: axum::response::Redirect) -> String {
+    axum::response::IntoResponse::into_response(r).headers()["location"]
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Links started in several tabs for different requests each finish with their own
+/// callback, in any order; beyond `MAX_PENDING` the oldest is dropped and its callback is
+/// refused as foreign, while the others still finish.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_started_in_several_tabs_each_finish() {
+    use nox_auth::Brand;
+    use nox_auth_axum::{MAX_PENDING, finish_supplier_link};
+
+    let nox = nox_mock::MockServer::start().await.unwrap();
+    let client = nox.client().unwrap();
+    let store = Arc::new(tower_sessions::MemoryStore::default());
+    let session = Session::new(None, store, None);
+    let req = |brand: Brand| {
+        SupplierLinkRequest::new("carol", AssetType::Hp, "https://shop.example/cb").brand(brand)
+    };
+    // Two tabs: a Daikin heat pump, then a Vaillant one. Both links stay pending.
+    let mut callbacks = Vec::new();
+    for (brand, device) in [(Brand::Daikin, "hp-d"), (Brand::Vaillant, "hp-v")] {
+        let to = location(
+            start_supplier_link(&client, &session, req(brand))
+                .await
+                .unwrap(),
+        );
+        let token = nox_mock::link_token(&to).unwrap();
+        callbacks.push(nox.complete(&token, brand, vec![device.into()]).unwrap());
+    }
+    // Finished in the other order than started.
+    for (callback, device) in [(&callbacks[1], "hp-v"), (&callbacks[0], "hp-d")] {
+        let linked = finish_supplier_link(&session, "carol", callback)
+            .await
+            .unwrap();
+        assert_eq!(linked.device_ids, [device]);
+    }
+    // Single use each: nothing is pending now.
+    let again = finish_supplier_link(&session, "carol", &callbacks[0]).await;
+    assert!(matches!(again, Err(LinkError::NoPendingLink)), "{again:?}");
+
+    // MAX_PENDING + 1 starts for different requests: the first is dropped.
+    let brands = [
+        Brand::Daikin,
+        Brand::Vaillant,
+        Brand::Nibe,
+        Brand::Bosch,
+        Brand::Viessmann,
+    ];
+    assert!(brands.len() > MAX_PENDING);
+    let mut tokens = Vec::new();
+    for brand in brands {
+        let to = location(
+            start_supplier_link(&client, &session, req(brand))
+                .await
+                .unwrap(),
+        );
+        tokens.push((nox_mock::link_token(&to).unwrap(), brand));
+    }
+    let (dropped, brand) = &tokens[0];
+    let callback = nox.complete(dropped, *brand, vec!["hp-0".into()]).unwrap();
+    let refused = finish_supplier_link(&session, "carol", &callback).await;
+    assert!(
+        matches!(refused, Err(LinkError::StateMismatch)),
+        "{refused:?}"
+    );
+    let (kept, brand) = &tokens[brands.len() - MAX_PENDING];
+    let callback = nox.complete(kept, *brand, vec!["hp-1".into()]).unwrap();
+    let linked = finish_supplier_link(&session, "carol", &callback)
+        .await
+        .unwrap();
+    assert_eq!(linked.device_ids, ["hp-1"]);
 }
