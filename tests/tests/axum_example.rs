@@ -1,6 +1,7 @@
 //! The example backend (`crates/nox-auth-axum/examples/axum_backend.rs`) as its users meet
-//! it: in headless Chromium (log in, link, choose a brand in the mock's Authenticator UI,
-//! land on the result page; the same callback URL again is refused and the page says why),
+//! it: in headless Chromium (log in, link; a stray and a forged callback refused while the
+//! link is pending; choose a brand in the mock's Authenticator UI, land on the result page;
+//! the same callback URL again is refused and the page says why),
 //! and as two instances sharing one PostgreSQL server (start on one, finish on the other).
 //!
 //! The PostgreSQL test reads the server from `NOX_TEST_DATABASE_URL`; `scripts/test.sh`
@@ -99,6 +100,35 @@ async fn the_example_links_a_heat_pump_in_chromium_and_refuses_the_replay() {
         at_nox.starts_with(&format!("{}/ui?token=", nox.base_url())),
         "{at_nox}"
     );
+    // While the link is pending: a link to the bare callback page, and a forged callback
+    // naming alice (another NOX user's device, no state), opened in her browser. Both are
+    // refused, and the real link still finishes.
+    let forged = nox_auth::callback::CallbackPayload::new(
+        "nox-mallory",
+        "alice",
+        "daikin",
+        vec!["mallory-hp".into()],
+        std::time::SystemTime::now(),
+    )
+    .encode();
+    for (url, reason) in [
+        (
+            format!("{base}/nox/callback"),
+            "This callback is not valid.",
+        ),
+        (
+            format!("{base}/nox/callback?data={forged}"),
+            "This callback does not belong to a link started in this browser. Start linking again.",
+        ),
+    ] {
+        driver.goto(&url).await;
+        assert_eq!(
+            driver.text_becomes("h1", "Linking failed").await,
+            "Linking failed"
+        );
+        assert_eq!(driver.text("#reason").await, reason, "{url}");
+    }
+    driver.goto(&at_nox).await;
     driver.click("#brand-vaillant").await;
     driver.click("#submit").await;
 

@@ -217,7 +217,16 @@ struct Login {
     user: String,
 }
 
-async fn login(Form(form): Form<Login>) -> Response {
+async fn login(State(site): State<Site>, headers: HeaderMap, Form(form): Form<Login>) -> Response {
+    // A cross-site login would log the victim in as the attacker, whose account their
+    // device would then be linked to.
+    if !same_site_post(&headers, &site.callback_url) {
+        return page(
+            StatusCode::FORBIDDEN,
+            "Log in",
+            "<p id=\"reason\">Log in from this site's own page.</p>",
+        );
+    }
     if !valid_user(&form.user) {
         return page(
             StatusCode::BAD_REQUEST,
@@ -232,7 +241,14 @@ async fn login(Form(form): Form<Login>) -> Response {
     ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
 }
 
-async fn logout() -> Response {
+async fn logout(State(site): State<Site>, headers: HeaderMap) -> Response {
+    if !same_site_post(&headers, &site.callback_url) {
+        return page(
+            StatusCode::FORBIDDEN,
+            "Log out",
+            "<p id=\"reason\">Log out from this site's own page.</p>",
+        );
+    }
     let cookie = format!("{USER_COOKIE}=; Path=/; Max-Age=0");
     ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
 }
@@ -241,8 +257,9 @@ async fn logout() -> Response {
 /// browser's SameSite rule: `Sec-Fetch-Site: same-origin` (every current browser sends it),
 /// else an `Origin` that is this site's (`site_url`'s scheme, host and port). A request with
 /// neither comes from no browser (curl, a test), which carries no ambient cookie to abuse.
-/// (The same check belongs on every state-changing POST of a real site, `/login` included:
-/// a cross-site login would have the victim link their device to the attacker's account.)
+/// It guards every state-changing POST here, `/login` included (a cross-site login would
+/// have the victim link their device to the attacker's account); a real site puts it on
+/// each of its own too.
 fn same_site_post(headers: &HeaderMap, site_url: &str) -> bool {
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     if let Some(fetch_site) = text("sec-fetch-site") {
