@@ -3,7 +3,8 @@
 //! - [`codegen`]: `cargo xtask codegen [--check]`, specs → generated client crates.
 //! - [`operations`]: the operation table of every spec (`Operation` in `nox-auth-runtime`).
 //! - [`spec`]: loading, patching and validating one OpenAPI spec.
-//! - [`rules`]: how every spec is read for a client (open enums in responses, any 2xx a success).
+//! - [`rules`]: how every spec is read for a client (open enums in responses, any 2xx a success,
+//!   error answers of unknown shape left to the raw response).
 //! - [`CodegenError`]: what can go wrong, naming the file and the operation.
 
 #![warn(missing_docs)]

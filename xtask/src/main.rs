@@ -46,7 +46,8 @@ enum Command {
     /// This is what linters, Prism and validators judge:
     /// `cargo xtask spec specs/v2/openapi-supplier-auth-v2.json`. With --client, print
     /// what progenitor reads instead: the effective spec with the generator rules applied
-    /// (response enums open, any 2xx a success; specs/README.md, "Generator rules").
+    /// (response enums open, any 2xx a success, error codes of unknown shape left to the
+    /// raw response; specs/README.md, "Rules").
     #[command(verbatim_doc_comment)]
     Spec {
         /// The spec file.

@@ -30,10 +30,18 @@
 //! 3. **Any 2xx is a success.** When every documented 2xx code of an operation has the
 //!    same typed body, they are replaced by the range `2XX`, so that a 200 where a 201
 //!    was documented still decodes as the success body.
+//! 4. **Error answers of unknown shape.** When an operation documents a typed (JSON) error
+//!    body and also error codes whose body is not described (the Package API's 401 and
+//!    403: NOX documents no shape for them), those codes are left out of the client's view:
+//!    progenitor allows one error type per operation (it panics on two, and "no body" is a
+//!    type of its own), and answers them as `Error::UnexpectedResponse`, the raw response
+//!    with its status, which is what an answer of unknown shape is. The effective spec keeps
+//!    them for every other tool.
 //!
 //! One file per rule under `rules/`; the document walking they share (methods, component
 //! references) is in `openapi.rs`, which `spec` uses too: `spec` → `rules` → `openapi`.
 
+mod errors;
 mod nullable;
 mod open_enums;
 mod success;
@@ -54,5 +62,6 @@ pub fn client_view(effective: &Value) -> Value {
     nullable::nullable_enums(&mut doc);
     open_enums::open_response_enums(&mut doc);
     success::widen_success_codes(&mut doc);
+    errors::drop_unknown_error_shapes(&mut doc);
     doc
 }

@@ -196,3 +196,36 @@ fn the_effective_spec_is_not_changed() {
     let _ = client_view(&doc);
     assert_eq!(doc, before);
 }
+
+#[test]
+fn error_codes_without_a_body_beside_a_typed_one_leave_the_client_view() {
+    let mut doc = spec();
+    let r = &mut doc["paths"]["/x"]["post"]["responses"];
+    r["401"] = json!({"description": "shape unknown"});
+    r["403"] = json!({"$ref": "#/components/responses/Forbidden"});
+    r["500"] = json!({"description": "text", "content": {"text/plain": {}}});
+    r["422"] = json!({"$ref": "#/components/responses/Invalid"});
+    doc["components"]["responses"] = json!({
+        "Forbidden": {"description": "shape unknown"},
+        "Invalid": {"description": "typed", "content": {"application/json; charset=utf-8": {"schema": {"$ref": "#/components/schemas/Err"}}}}
+    });
+    let out = client_view(&doc);
+    let r = out["paths"]["/x"]["post"]["responses"].as_object().unwrap();
+    let mut codes: Vec<&str> = r.keys().map(String::as_str).collect();
+    codes.sort_unstable();
+    assert_eq!(codes, ["2XX", "400", "422"], "{r:?}");
+    // The effective spec keeps them for the other tools.
+    assert!(doc["paths"]["/x"]["post"]["responses"].get("401").is_some());
+
+    // Without a typed error body, body-less errors are one type already: kept.
+    let mut doc = spec();
+    let r = doc["paths"]["/x"]["post"]["responses"]
+        .as_object_mut()
+        .unwrap();
+    r.remove("400");
+    r.insert("401".into(), json!({"description": "shape unknown"}));
+    r.insert("default".into(), json!({"description": "anything"}));
+    let out = client_view(&doc);
+    let r = &out["paths"]["/x"]["post"]["responses"];
+    assert!(r.get("401").is_some() && r.get("default").is_some(), "{r}");
+}
