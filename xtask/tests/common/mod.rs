@@ -13,18 +13,39 @@ pub fn workspace() -> PathBuf {
         .to_owned()
 }
 
-/// Copies `specs/` and the generated crates' sources into a fresh temporary root.
+/// Copies `specs/` and everything `specs/codegen.toml` says codegen writes (each generated
+/// crate's sources, the operation table's folder, the effective specs) into a fresh
+/// temporary root.
 pub fn temp_root() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let src = workspace();
     copy_dir(&src.join("specs"), &dir.path().join("specs"));
-    for krate in ["nox-auth-v1", "nox-auth-v2", "nox-auth-runtime"] {
-        let rel = Path::new("crates").join(krate).join("src");
+    let manifest = xtask::codegen::Manifest::load(&src).unwrap();
+    let mut folders: Vec<PathBuf> = manifest
+        .crates
+        .iter()
+        .map(|krate| krate.path.join("src"))
+        .collect();
+    folders.extend(
+        manifest
+            .operations
+            .as_deref()
+            .and_then(Path::parent)
+            .map(Path::to_owned),
+    );
+    folders.extend(manifest.effective_specs.clone());
+    for rel in folders {
         copy_dir(&src.join(&rel), &dir.path().join(&rel));
     }
-    let effective = Path::new("crates/nox-contract/specs");
-    copy_dir(&src.join(effective), &dir.path().join(effective));
     dir
+}
+
+/// How many files a codegen run writes: a `lib.rs` and a module per client of each crate, an
+/// effective spec per client, and the operation table.
+pub fn generated_file_count() -> usize {
+    let manifest = xtask::codegen::Manifest::load(&workspace()).unwrap();
+    let clients: usize = manifest.crates.iter().map(|k| k.clients.len()).sum();
+    manifest.crates.len() + 2 * clients + 1
 }
 
 pub fn copy_dir(from: &Path, to: &Path) {
