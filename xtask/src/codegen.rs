@@ -47,7 +47,7 @@ pub struct CrateEntry {
     pub path: PathBuf,
     /// One line of crate documentation.
     pub doc: String,
-    /// The API its specs describe (`authenticator`), for the operation table.
+    /// The API its specs describe (`authenticator`, `package`), for the operation table.
     pub api: String,
     /// The API version of its specs (`v2`), for the operation table.
     pub version: String,

@@ -24,11 +24,11 @@ pub struct OperationRow {
     pub method: String,
     /// The full path template, the server's path prefix included (`/v2/supplier/link-sessions`).
     pub path: String,
-    /// The API (`authenticator`).
+    /// The API (`authenticator`, `package`).
     pub api: String,
     /// The API version (`v2`).
     pub version: String,
-    /// Whose call it is: the client module (`supplier`).
+    /// The client module that holds it (`supplier`; `devices` for the Package API).
     pub role: String,
     /// The effective spec's file stem (`openapi-supplier-auth-v2`).
     pub spec: String,
@@ -169,14 +169,14 @@ pub fn render(rows: &[OperationRow], header: &str) -> String {
         ("method", "The HTTP method (`POST`).", |r| &r.method),
         (
             "path",
-            "The path template, with the server's prefix (`/v2/supplier/link-sessions`,\n    /// `/users/{userId}/link`).",
+            "The path template, with the server's prefix (`/v2/supplier/link-sessions`,\n    /// `/users/{userId}/link`, `/v1/devices`).",
             |r| &r.path,
         ),
-        ("api", "The API (`authenticator`).", |r| &r.api),
+        ("api", "The API (`authenticator`, `package`).", |r| &r.api),
         ("version", "The API version (`v1`, `v2`).", |r| &r.version),
         (
             "role",
-            "Whose call it is, the generated module (`supplier`, `manufacturer`).",
+            "The generated module that holds it: whose call it is for the Authenticator\n    /// (`supplier`, `manufacturer`), the group of endpoints for the Package API (`devices`).",
             |r| &r.role,
         ),
         (

@@ -50,20 +50,25 @@ impl Operation {
 
     /// Whether sending this operation twice is harmless, so that a retry after an answer
     /// that may come after NOX acted (502, 504) is safe: a link session is (an extra one
-    /// expires unused); a device connection, or a v1 manufacturer connection, creates a
-    /// lasting record and is not. Written by hand: a new operation in the table must be
-    /// decided here (this match has no catch-all).
+    /// expires unused), and so is every read of the Package API (a `GET` changes nothing);
+    /// a device connection, or a v1 manufacturer connection, creates a lasting record and
+    /// is not. Written by hand: a new operation in the table must be decided here (this
+    /// match has no catch-all).
     ///
     /// ```
     /// use nox_auth_runtime::Operation;
     /// assert!(Operation::CreateSupplierLinkSession.is_repeat_safe());
+    /// assert!(Operation::GetDevices.is_repeat_safe());
     /// assert!(!Operation::CreateManufacturerDeviceConnection.is_repeat_safe());
     /// ```
     pub const fn is_repeat_safe(self) -> bool {
         match self {
             Operation::CreateLinkSession
             | Operation::CreateSupplierLinkSession
-            | Operation::CreateManufacturerLinkSession => true,
+            | Operation::CreateManufacturerLinkSession
+            | Operation::GetDevices
+            | Operation::GetPvDevices
+            | Operation::GetManufacturerDevices => true,
             Operation::ConnectNoxManufacturer
             | Operation::ConnectSupplierManufacturer
             | Operation::CreateManufacturerDeviceConnection => false,

@@ -23,6 +23,12 @@ pub enum Operation {
     CreateManufacturerLinkSession,
     /// `POST /v2/manufacturer/device-connections`: Create manufacturer device connection (authenticator v2, manufacturer).
     CreateManufacturerDeviceConnection,
+    /// `GET /v1/devices`: Get heat pumps (package v1, devices).
+    GetDevices,
+    /// `GET /v1/devices/pv`: Get PV inverters (package v1, devices).
+    GetPvDevices,
+    /// `GET /v1/manufacturer/devices`: Get manufacturer devices (package v1, devices).
+    GetManufacturerDevices,
 }
 
 impl Operation {
@@ -34,6 +40,9 @@ impl Operation {
         Operation::CreateSupplierLinkSession,
         Operation::CreateManufacturerLinkSession,
         Operation::CreateManufacturerDeviceConnection,
+        Operation::GetDevices,
+        Operation::GetPvDevices,
+        Operation::GetManufacturerDevices,
     ];
 
     /// The one name the workspace uses: the generated client's method name
@@ -46,6 +55,9 @@ impl Operation {
             Operation::CreateSupplierLinkSession => "create_supplier_link_session",
             Operation::CreateManufacturerLinkSession => "create_manufacturer_link_session",
             Operation::CreateManufacturerDeviceConnection => "create_manufacturer_device_connection",
+            Operation::GetDevices => "get_devices",
+            Operation::GetPvDevices => "get_pv_devices",
+            Operation::GetManufacturerDevices => "get_manufacturer_devices",
         }
     }
 
@@ -58,6 +70,9 @@ impl Operation {
             Operation::CreateSupplierLinkSession => "createSupplierLinkSession",
             Operation::CreateManufacturerLinkSession => "createManufacturerLinkSession",
             Operation::CreateManufacturerDeviceConnection => "createManufacturerDeviceConnection",
+            Operation::GetDevices => "getDevices",
+            Operation::GetPvDevices => "getPvDevices",
+            Operation::GetManufacturerDevices => "getManufacturerDevices",
         }
     }
 
@@ -70,11 +85,14 @@ impl Operation {
             Operation::CreateSupplierLinkSession => "POST",
             Operation::CreateManufacturerLinkSession => "POST",
             Operation::CreateManufacturerDeviceConnection => "POST",
+            Operation::GetDevices => "GET",
+            Operation::GetPvDevices => "GET",
+            Operation::GetManufacturerDevices => "GET",
         }
     }
 
     /// The path template, with the server's prefix (`/v2/supplier/link-sessions`,
-    /// `/users/{userId}/link`).
+    /// `/users/{userId}/link`, `/v1/devices`).
     pub const fn path(self) -> &'static str {
         match self {
             Operation::CreateLinkSession => "/users/{userId}/link",
@@ -83,10 +101,13 @@ impl Operation {
             Operation::CreateSupplierLinkSession => "/v2/supplier/link-sessions",
             Operation::CreateManufacturerLinkSession => "/v2/manufacturer/link-sessions",
             Operation::CreateManufacturerDeviceConnection => "/v2/manufacturer/device-connections",
+            Operation::GetDevices => "/v1/devices",
+            Operation::GetPvDevices => "/v1/devices/pv",
+            Operation::GetManufacturerDevices => "/v1/manufacturer/devices",
         }
     }
 
-    /// The API (`authenticator`).
+    /// The API (`authenticator`, `package`).
     pub const fn api(self) -> &'static str {
         match self {
             Operation::CreateLinkSession => "authenticator",
@@ -95,6 +116,9 @@ impl Operation {
             Operation::CreateSupplierLinkSession => "authenticator",
             Operation::CreateManufacturerLinkSession => "authenticator",
             Operation::CreateManufacturerDeviceConnection => "authenticator",
+            Operation::GetDevices => "package",
+            Operation::GetPvDevices => "package",
+            Operation::GetManufacturerDevices => "package",
         }
     }
 
@@ -107,10 +131,14 @@ impl Operation {
             Operation::CreateSupplierLinkSession => "v2",
             Operation::CreateManufacturerLinkSession => "v2",
             Operation::CreateManufacturerDeviceConnection => "v2",
+            Operation::GetDevices => "v1",
+            Operation::GetPvDevices => "v1",
+            Operation::GetManufacturerDevices => "v1",
         }
     }
 
-    /// Whose call it is, the generated module (`supplier`, `manufacturer`).
+    /// The generated module that holds it: whose call it is for the Authenticator
+    /// (`supplier`, `manufacturer`), the group of endpoints for the Package API (`devices`).
     pub const fn role(self) -> &'static str {
         match self {
             Operation::CreateLinkSession => "supplier",
@@ -119,6 +147,9 @@ impl Operation {
             Operation::CreateSupplierLinkSession => "supplier",
             Operation::CreateManufacturerLinkSession => "manufacturer",
             Operation::CreateManufacturerDeviceConnection => "manufacturer",
+            Operation::GetDevices => "devices",
+            Operation::GetPvDevices => "devices",
+            Operation::GetManufacturerDevices => "devices",
         }
     }
 
@@ -131,6 +162,9 @@ impl Operation {
             Operation::CreateSupplierLinkSession => "openapi-supplier-auth-v2",
             Operation::CreateManufacturerLinkSession => "openapi-manufacturer-auth-v2",
             Operation::CreateManufacturerDeviceConnection => "openapi-manufacturer-auth-v2",
+            Operation::GetDevices => "openapi-package-devices",
+            Operation::GetPvDevices => "openapi-package-devices",
+            Operation::GetManufacturerDevices => "openapi-package-devices",
         }
     }
 }
