@@ -36,12 +36,12 @@ echo "== nox-mock --features cli, nox-cli, nox-contract alone"
 check -p nox-mock --features cli --bins
 check -p nox-cli
 check -p nox-contract --no-default-features --features rustls-ring
-for krate in nox-auth-v1 nox-auth-v2; do
+for krate in nox-auth-v1 nox-auth-v2 nox-package-v1; do
   echo "== $krate, with and without schemars"
   check -p "$krate"
   check -p "$krate" --features schemars
 done
-echo "features: $n combinations of nox-auth and both generated crates compiled"
+echo "features: $n combinations of nox-auth and the generated crates compiled"
 
 # nox-auth stays lean: the axum integration lives in nox-auth-axum, so no feature of nox-auth
 # brings axum, tower-sessions or an SQL crate.

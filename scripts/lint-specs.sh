@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Lints every OpenAPI spec in specs/ with two outside tools, installed on first use:
 # - openapi-spec-validator (PyPI, into target/lint-venv): each spec as NOX publishes it
-#   (specs/v*/) and as patched: the effective spec, checked in as
+#   (specs/v*/; specs/package/ holds our reconstruction of the Package API's) and as patched:
+#   the effective spec, checked in as
 #   crates/nox-contract/specs/<name>.json by `cargo xtask codegen`;
 # - @redocly/cli lint (npm, into target/redocly): each effective spec, with specs/redocly.yaml
 #   (recommended-strict: every finding fails).
@@ -21,7 +22,7 @@ build_programs -p xtask
   || { echo "lint-specs: crates/nox-contract/specs/ is not what specs/ gives today" >&2; exit 1; }
 
 status=0
-for spec in specs/v*/*.json specs/v*/*.yaml; do
+for spec in specs/v*/*.json specs/v*/*.yaml specs/package/*.json specs/package/*.yaml; do
   [ -e "$spec" ] || continue
   case "$spec" in *.patch.yaml) continue ;; esac
   "$validator" "$spec" || status=1

@@ -17,9 +17,18 @@ source scripts/lib.sh
 
 effective=crates/nox-contract/specs
 # Every effective spec `cargo xtask codegen` wrote; one without calls below fails, so a new
-# spec cannot be skipped in silence.
+# spec cannot be skipped in silence. The one exception is named here and said at each run: the
+# mock does not serve the Package API yet, so there is nothing for its calls to reach (its spec
+# is linted by scripts/lint-specs.sh).
+not_served=" openapi-package-devices "
 specs=()
-for f in "$effective"/*.json; do specs+=("$(basename "$f" .json)"); done
+for f in "$effective"/*.json; do
+  spec=$(basename "$f" .json)
+  case "$not_served" in
+    *" $spec "*) echo "prism: $spec: skipped, the mock does not serve its operations yet" ;;
+    *) specs+=("$spec") ;;
+  esac
+done
 [ "${#specs[@]}" -gt 0 ] || { echo "prism: no effective specs in $effective"; exit 1; }
 
 prism=$(npm_tool prism "$NOX_PRISM" prism)
