@@ -14,6 +14,8 @@
 //! - refuses an answer from another origin than the request's (a caller-supplied
 //!   `reqwest::Client` that follows redirects): it is replaced by a `421 Misdirected
 //!   Request` carrying a [`CrossOriginResponse`], never decoded as NOX's answer,
+//! - with [`Runtime::with_max_body`], bounds how many bytes of an answer are read (a larger
+//!   body fails to read with a [`BodyTooLarge`] in its error's sources),
 //! - records a `tracing` span `nox.request` per request with the operation (its one name, `operation`),
 //!   attempt, status and duration (never headers or bodies).
 //!
@@ -115,6 +117,44 @@ pub fn origin_of(url: &reqwest::Url) -> String {
     }
 }
 
+/// The error in the sources of a body read that passed [`Runtime::with_max_body`]'s bound.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyTooLarge {
+    /// The bound, in bytes.
+    pub limit: usize,
+}
+
+impl fmt::Display for BodyTooLarge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the answer's body is larger than {} bytes", self.limit)
+    }
+}
+
+impl std::error::Error for BodyTooLarge {}
+
+/// `resp` with a body that fails to read past `limit` bytes (with [`BodyTooLarge`]).
+fn limit_body(resp: reqwest::Response, limit: usize) -> reqwest::Response {
+    use http_body_util::BodyExt as _;
+    use reqwest::ResponseBuilderExt as _;
+    let url = resp.url().clone();
+    let (mut parts, body) = http::Response::<reqwest::Body>::from(resp).into_parts();
+    let limited = http_body_util::Limited::new(body, limit).map_err(move |e| {
+        if e.is::<http_body_util::LengthLimitError>() {
+            Box::new(BodyTooLarge { limit }) as Box<dyn std::error::Error + Send + Sync>
+        } else {
+            e
+        }
+    });
+    // The conversion drops the URL reqwest keeps in the extensions: put it back.
+    if let Ok(with_url) = http::Response::builder().url(url).body(()) {
+        parts.extensions.extend(with_url.into_parts().0.extensions);
+    }
+    reqwest::Response::from(http::Response::from_parts(
+        parts,
+        reqwest::Body::wrap(limited),
+    ))
+}
+
 /// The least time a retry must have before the deadline: a retry whose wait leaves less
 /// is not made, and the answer (or error) in hand is returned instead of a timeout.
 pub const MIN_ATTEMPT: Duration = Duration::from_millis(100);
@@ -130,6 +170,7 @@ pub struct Runtime {
     retry: RetryPolicy,
     attempt_timeout: Option<Duration>,
     deadline: Option<Duration>,
+    max_body: Option<usize>,
 }
 
 impl Default for Runtime {
@@ -140,6 +181,7 @@ impl Default for Runtime {
             retry: RetryPolicy::default(),
             attempt_timeout: None,
             deadline: None,
+            max_body: None,
         }
     }
 }
@@ -152,6 +194,7 @@ impl fmt::Debug for Runtime {
             .field("retry", &self.retry)
             .field("attempt_timeout", &self.attempt_timeout)
             .field("deadline", &self.deadline)
+            .field("max_body", &self.max_body)
             .finish()
     }
 }
@@ -223,6 +266,14 @@ impl Runtime {
         self
     }
 
+    /// Reads at most `bytes` of an answer's body: reading a larger one fails (a body error
+    /// with [`BodyTooLarge`] among its sources), whatever its `Content-Length` says. Without
+    /// it, a body is read whole.
+    pub fn with_max_body(mut self, bytes: usize) -> Self {
+        self.max_body = Some(bytes);
+        self
+    }
+
     /// Executes one request of the operation `info` on `client`, with retries.
     ///
     /// Called by the generated clients' `ClientHooks::exec`.
@@ -279,7 +330,10 @@ impl Runtime {
                 .await
                 .map(|resp| {
                     if same_origin(resp.url(), &sent_to) {
-                        resp
+                        match self.max_body {
+                            Some(limit) => limit_body(resp, limit),
+                            None => resp,
+                        }
                     } else {
                         CrossOriginResponse {
                             status: resp.status(),
