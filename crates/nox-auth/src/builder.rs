@@ -4,13 +4,15 @@ use std::fmt;
 use std::time::Duration;
 
 use reqwest::header::HeaderValue;
+use url::Url;
 
 use nox_auth_runtime::{RetryPolicy, Runtime};
 
 use crate::base_url::parse_base_url;
 use crate::client::{
-    Client, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE, DEFAULT_TIMEOUT,
-    ENV_API_KEY, ENV_BASE_URL,
+    Client, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE, DEFAULT_PACKAGE_BASE_URL,
+    DEFAULT_TIMEOUT, ENV_API_KEY, ENV_BASE_URL, ENV_PACKAGE_API_KEY, ENV_PACKAGE_BASE_URL,
+    MAX_PAGE_BYTES, SANDBOX_PACKAGE_BASE_URL,
 };
 use crate::error::{ConfigError, Error};
 use crate::trust::UrlPolicy;
@@ -54,6 +56,8 @@ impl Client {
 pub struct ClientBuilder {
     api_key: Option<String>,
     base_url: Option<String>,
+    package_api_key: Option<String>,
+    package_base_url: Option<String>,
     connect_timeout: Option<Duration>,
     timeout: Option<Duration>,
     deadline: Option<Duration>,
@@ -69,6 +73,11 @@ impl fmt::Debug for ClientBuilder {
         f.debug_struct("ClientBuilder")
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .field("base_url", &self.base_url)
+            .field(
+                "package_api_key",
+                &self.package_api_key.as_ref().map(|_| "<redacted>"),
+            )
+            .field("package_base_url", &self.package_base_url)
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
             .field("deadline", &self.deadline)
@@ -95,6 +104,22 @@ impl ClientBuilder {
     /// loopback host (`127.0.0.1`, `[::1]`, `localhost`), e.g. a local `nox-mock`.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
+        self
+    }
+
+    /// The Package API's base URL (the device endpoints). Default: the one beside the
+    /// Authenticator configured ([`DEFAULT_PACKAGE_BASE_URL`] for production,
+    /// [`SANDBOX_PACKAGE_BASE_URL`] for `auth.sandbox.nox.energy`), and for any other base
+    /// URL (a local mock, a proxy) the base URL itself. `https` only, except loopback.
+    pub fn package_base_url(mut self, url: impl Into<String>) -> Self {
+        self.package_base_url = Some(url.into());
+        self
+    }
+
+    /// The key for the Package API, if NOX gave you another one than the Authenticator's
+    /// (default: the same key). Each key is sent only to its own base URL.
+    pub fn package_api_key(mut self, key: impl Into<String>) -> Self {
+        self.package_api_key = Some(key.into());
         self
     }
 
@@ -203,8 +228,10 @@ impl ClientBuilder {
         self
     }
 
-    /// A builder preset from the environment: the key from `NOX_API_KEY`, the base URL
-    /// from `NOX_BASE_URL` (each where set and not blank). Other options, or overrides,
+    /// A builder preset from the environment (each variable where set and not blank):
+    /// `NOX_API_KEY` (the key), `NOX_BASE_URL` (the Authenticator's base URL),
+    /// `NOX_PACKAGE_BASE_URL` (the Package API's) and `NOX_PACKAGE_API_KEY` (the Package
+    /// API's key, when it is not the same). Other options, or overrides,
     /// can be chained before `build()`.
     ///
     /// ```no_run
@@ -223,6 +250,8 @@ impl ClientBuilder {
         ClientBuilder {
             api_key: get(ENV_API_KEY),
             base_url: get(ENV_BASE_URL),
+            package_api_key: get(ENV_PACKAGE_API_KEY),
+            package_base_url: get(ENV_PACKAGE_BASE_URL),
             ..ClientBuilder::default()
         }
     }
@@ -280,6 +309,26 @@ impl ClientBuilder {
             }
         };
 
+        // The Package API: its own origin and key (the Authenticator's unless another is
+        // given), each sent only there; a listing page is read up to MAX_PAGE_BYTES.
+        let package_base_url = match self.package_base_url.as_deref() {
+            Some(url) => parse_base_url(url)?,
+            None => default_package_base_url(&base_url),
+        };
+        let package_runtime = match self.package_api_key.as_deref() {
+            Some(key) => runtime
+                .clone()
+                .with_api_key(key)
+                .map_err(|_| ConfigError::InvalidApiKey)?,
+            None => runtime.clone(),
+        }
+        .with_max_body(MAX_PAGE_BYTES);
+        let package = nox_package_v1::devices::Client::new_with_client(
+            package_base_url.as_str().trim_end_matches('/'),
+            http.clone(),
+            package_runtime,
+        );
+
         let urls = std::sync::Arc::new(UrlPolicy::new(
             &base_url,
             &self.app_schemes,
@@ -306,10 +355,28 @@ impl ClientBuilder {
                 runtime.clone(),
             ),
             v2_manufacturer: nox_auth_v2::manufacturer::Client::new_with_client(&v2, http, runtime),
+            package,
             base_url,
+            package_base_url,
             urls,
         })
     }
+}
+
+/// The Package API beside the Authenticator at `base_url`: NOX's production or sandbox
+/// one for NOX's hosts; the same origin for anything else (a local mock or a proxy serves
+/// both).
+fn default_package_base_url(base_url: &Url) -> Url {
+    let known = match base_url.host_str() {
+        Some("auth.nox.energy") => Some(DEFAULT_PACKAGE_BASE_URL),
+        Some("auth.sandbox.nox.energy") => Some(SANDBOX_PACKAGE_BASE_URL),
+        _ => None,
+    };
+    known.and_then(|u| Url::parse(u).ok()).unwrap_or_else(|| {
+        let mut origin = base_url.clone();
+        origin.set_path("/");
+        origin
+    })
 }
 
 /// The builder's own `reqwest::Client`: its TLS, the timeouts, and no redirects.
@@ -369,54 +436,4 @@ fn positive(field: &'static str, d: Duration) -> Result<Duration, ConfigError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn env_lookup() {
-        let b = ClientBuilder::from_lookup(|k| match k {
-            ENV_API_KEY => Some("k-from-env".into()),
-            ENV_BASE_URL => Some("http://127.0.0.1:9".into()),
-            _ => None,
-        });
-        let c = b.build().unwrap();
-        assert_eq!(c.base_url().as_str(), "http://127.0.0.1:9/");
-        let e = ClientBuilder::from_lookup(|_| None).build().unwrap_err();
-        assert!(matches!(e, Error::Config(ConfigError::MissingApiKey)));
-        let e = ClientBuilder::from_lookup(|k| (k == ENV_API_KEY).then(|| "   ".into()))
-            .build()
-            .unwrap_err();
-        assert!(
-            matches!(e, Error::Config(ConfigError::MissingApiKey)),
-            "blank counts as unset"
-        );
-    }
-
-    #[test]
-    fn build_validates() {
-        let ok = || Client::builder().api_key("k");
-        assert!(ok().build().is_ok());
-        let e = |b: ClientBuilder| b.build().unwrap_err().to_string();
-        assert!(e(ok().timeout(Duration::ZERO)).contains("`timeout` must be greater than zero"));
-        assert!(e(ok().connect_timeout(Duration::ZERO)).contains("connect_timeout"));
-        assert!(e(Client::builder().api_key("bad key\n")).contains("API key"));
-        assert!(e(Client::builder().api_key("")).contains("API key"));
-        assert!(e(ok().application("x\ny")).contains("user agent"));
-        assert!(
-            e(ok()
-                .http_client(reqwest::Client::new())
-                .connect_timeout(Duration::from_secs(1)))
-            .contains("caller-supplied")
-        );
-        assert!(e(ok().deadline(Duration::ZERO)).contains("`deadline` must be greater than zero"));
-        // Per-request timeouts apply to a caller-supplied client too.
-        assert!(
-            ok().http_client(reqwest::Client::new())
-                .timeout(Duration::from_secs(1))
-                .deadline(Duration::from_secs(2))
-                .build()
-                .is_ok()
-        );
-        assert!(ok().http_client(reqwest::Client::new()).build().is_ok());
-    }
-}
+mod tests;

@@ -20,8 +20,21 @@ pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(60);
 pub const ENV_API_KEY: &str = "NOX_API_KEY";
 /// The environment variable [`Client::from_env`] reads an optional base URL from.
 pub const ENV_BASE_URL: &str = "NOX_BASE_URL";
+/// NOX's production Package API (the device endpoints, under `/v1`).
+pub const DEFAULT_PACKAGE_BASE_URL: &str = "https://api.nox.energy";
+/// NOX's sandbox Package API, the default beside the sandbox Authenticator.
+pub const SANDBOX_PACKAGE_BASE_URL: &str = "https://api.sandbox.nox.energy";
+/// The environment variable [`Client::from_env`] reads an optional Package API base URL from.
+pub const ENV_PACKAGE_BASE_URL: &str = "NOX_PACKAGE_BASE_URL";
+/// The environment variable [`Client::from_env`] reads an optional Package API key from
+/// (unset: the Authenticator key is used for the Package API too).
+pub const ENV_PACKAGE_API_KEY: &str = "NOX_PACKAGE_API_KEY";
+/// The most bytes of one listing page that are read (4,000 devices of a few hundred
+/// bytes each fit many times over); a larger page is [`TransportKind::TooLarge`](crate::TransportKind::TooLarge).
+pub const MAX_PAGE_BYTES: usize = 32 * 1024 * 1024;
 
-/// A client for NOX's Authenticator API, v2 and the deprecated v1.
+/// A client for NOX's Authenticator API, v2 and the deprecated v1, and for the Package
+/// API's device endpoints (another origin, possibly another key).
 ///
 /// Cheap to clone (the connection pool is shared). `Debug` never shows the API key.
 ///
@@ -41,7 +54,9 @@ pub struct Client {
     pub(crate) v1_manufacturer: nox_auth_v1::manufacturer::Client,
     pub(crate) v2_supplier: nox_auth_v2::supplier::Client,
     pub(crate) v2_manufacturer: nox_auth_v2::manufacturer::Client,
+    pub(crate) package: nox_package_v1::devices::Client,
     pub(crate) base_url: Url,
+    pub(crate) package_base_url: Url,
     /// The URLs it trusts beyond the defaults (app schemes, link hosts).
     pub(crate) urls: std::sync::Arc<UrlPolicy>,
 }
@@ -65,6 +80,16 @@ impl Client {
     /// The base URL (v1 operations go to its root, v2 to `<base>/v2`).
     pub fn base_url(&self) -> &Url {
         &self.base_url
+    }
+
+    /// The Package API's base URL (the device endpoints are under `/v1`).
+    pub fn package_base_url(&self) -> &Url {
+        &self.package_base_url
+    }
+
+    /// The generated Package API client (device endpoints).
+    pub fn package(&self) -> &nox_package_v1::devices::Client {
+        &self.package
     }
 
     /// The generated v1 supplier client, for anything the facade does not wrap

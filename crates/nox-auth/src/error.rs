@@ -64,6 +64,13 @@ pub enum Error {
     /// The input was refused before any request was sent.
     #[error(transparent)]
     Validation(#[from] ValidationError),
+    /// A listing had more items than the caller's bound
+    /// ([`DeviceStream::collect_at_most`](crate::DeviceStream::collect_at_most)).
+    #[error("more than {max} items were listed; stream the listing instead of collecting it")]
+    TooManyItems {
+        /// The bound.
+        max: usize,
+    },
     /// The client could not be built.
     #[error(transparent)]
     Config(#[from] ConfigError),
@@ -152,6 +159,8 @@ pub enum TransportKind {
     Tls,
     /// The answer broke off while it was being read.
     Body,
+    /// The answer's body was larger than the client reads (a listing page's bound).
+    TooLarge,
     /// Anything else.
     Other,
 }
@@ -164,6 +173,7 @@ impl fmt::Display for TransportKind {
             TransportKind::Dns => "DNS failure",
             TransportKind::Tls => "TLS failure",
             TransportKind::Body => "broken response body",
+            TransportKind::TooLarge => "response body too large",
             TransportKind::Other => "transport error",
         })
     }
@@ -281,6 +291,24 @@ pub enum ValidationError {
         field: &'static str,
         /// The scheme (lowercase, cut to 32 characters).
         scheme: String,
+    },
+    /// A number outside the range the API accepts.
+    #[error("`{field}` is {value}; it must be {range}")]
+    OutOfRange {
+        /// The field (`page_size`).
+        field: &'static str,
+        /// What was given.
+        value: String,
+        /// The accepted range, in words.
+        range: &'static str,
+    },
+    /// A filter the operation does not offer.
+    #[error("{operation} has no `{filter}` filter")]
+    UnsupportedFilter {
+        /// The operation.
+        operation: Operation,
+        /// The filter (`user_id`, `device_id`).
+        filter: &'static str,
     },
 }
 

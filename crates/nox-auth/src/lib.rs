@@ -11,6 +11,7 @@ mod brand;
 mod builder;
 pub mod callback;
 mod client;
+mod devices;
 mod error;
 mod manufacturer;
 mod open;
@@ -25,8 +26,13 @@ mod validate;
 pub use brand::{AssetType, Brand, Language};
 pub use builder::ClientBuilder;
 pub use client::{
-    Client, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE, DEFAULT_TIMEOUT,
-    ENV_API_KEY, ENV_BASE_URL,
+    Client, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE, DEFAULT_PACKAGE_BASE_URL,
+    DEFAULT_TIMEOUT, ENV_API_KEY, ENV_BASE_URL, ENV_PACKAGE_API_KEY, ENV_PACKAGE_BASE_URL,
+    MAX_PAGE_BYTES, SANDBOX_PACKAGE_BASE_URL,
+};
+pub use devices::{
+    DEFAULT_PAGE_SIZE, DeviceQuery, DeviceStream, HeatPump, MAX_EMPTY_PAGES, MAX_PAGE_SIZE,
+    MAX_TOKEN_LEN, ManufacturerDevice, PvInverter,
 };
 pub use error::{BODY_EXCERPT_LIMIT, ConfigError, Error, TransportKind, ValidationError};
 pub use manufacturer::ManufacturerLinkRequest;
@@ -48,3 +54,5 @@ pub use nox_auth_runtime;
 pub use nox_auth_v1 as v1;
 /// The generated v2 clients, for full access.
 pub use nox_auth_v2 as v2;
+/// The generated Package API client (device endpoints), for full access.
+pub use nox_package_v1 as package;

@@ -58,6 +58,24 @@ impl ErrorBody for nox_auth_v2::manufacturer::types::ErrorResponse {
     }
 }
 
+/// The Package API's FastAPI-style 422: each refused value's location and message.
+impl ErrorBody for nox_package_v1::devices::types::HttpValidationError {
+    fn message_and_code(&self) -> (Option<String>, Option<String>) {
+        let message = self
+            .detail
+            .iter()
+            .take(8)
+            .map(|d| {
+                let loc: Vec<String> = d.loc.iter().map(ToString::to_string).collect();
+                format!("{}: {}", loc.join("."), d.msg)
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        let code = self.detail.first().map(|d| d.type_.clone());
+        ((!message.is_empty()).then_some(message), code)
+    }
+}
+
 #[cfg(feature = "v1")]
 macro_rules! v1_error_body {
     ($($t:path),*) => {$(
@@ -130,7 +148,14 @@ fn is_unauthorized(status: reqwest::StatusCode) -> bool {
 const NO_MESSAGE: &str = "(no message)";
 
 fn transport(operation: Operation, source: reqwest::Error) -> Error {
-    let kind = if source.is_timeout() {
+    let too_large =
+        std::iter::successors(Some(&source as &(dyn std::error::Error + 'static)), |e| {
+            e.source()
+        })
+        .any(|e| e.is::<nox_auth_runtime::BodyTooLarge>());
+    let kind = if too_large {
+        TransportKind::TooLarge
+    } else if source.is_timeout() {
         TransportKind::Timeout
     } else if source.is_connect() {
         // reqwest says "connect" for DNS, TCP and TLS alike; its sources say which.
