@@ -203,7 +203,7 @@ async fn home(State(site): State<Site>, headers: HeaderMap) -> Response {
         "Link your heat pump",
         &format!(
             "<p id=\"who\">Logged in as {}</p>\
-             <form method=\"post\" action=\"/link\"><button id=\"link\">Link your heat pump</button></form>\
+             <form method=\"post\" action=\"/link\" onsubmit=\"this.querySelector('button').disabled=true\"><button id=\"link\">Link your heat pump</button></form>\
              <h2>Your linked devices</h2>{}\
              <form method=\"post\" action=\"/logout\"><button id=\"logout\">Log out</button></form>",
             esc(&user),

@@ -52,7 +52,7 @@ pub enum LinkError {
     /// sent to a user's browser while their link is pending is then caught only by
     /// verification against the stored session (and by asking NOX which devices it linked).
     #[error(
-        "NOX did not keep the state nonce in the redirect_url ({detail}); FlowOptions::state_nonce(false) turns the nonce off, at the cost of the forged-callback defence"
+        "NOX did not keep the state nonce in the redirect_url ({detail}); if NOX's message is about something else (a redirect URL not registered), fix that first; otherwise FlowOptions::state_nonce(false) turns the nonce off, at the cost of the forged-callback defence"
     )]
     StateRefused {
         /// What NOX answered.

@@ -65,9 +65,9 @@
 //!
 //! The start functions also give the session a new id (`Session::cycle_id`, once NOX has
 //! answered), so a session id an attacker planted in the browser before linking is
-//! worthless after it. A second start for the same request while the pending link is valid
-//! for at least a minute (a double click, a second tab) sends the browser to that link
-//! again instead of asking NOX for another ([`FlowOptions::reuse_pending`]). A start for
+//! worthless after it. A second start for the same request within 20 seconds of the first
+//! (a double click, a reload) sends the browser to that link again instead of asking NOX
+//! for another ([`FlowOptions::reuse_pending`]). A start for
 //! another request (a heat pump in one tab, an inverter in another) adds a pending link:
 //! a session keeps up to [`MAX_PENDING`] per flow, each finished by its own callback (its
 //! nonce says which), the oldest dropped beyond that.
@@ -84,6 +84,14 @@
 //! (the same browser, within milliseconds) can both read the pending link before either
 //! saves. Both are then the same user finishing the same link with the same nonce, so both
 //! yield the same connection: record it idempotently (by `link_token`).
+//!
+//! The same holds for requests of one session that *overlap* (last save wins): a start
+//! that runs while NOX answers (up to its deadline) and a finish of another link in
+//! between can bring that consumed link back, so its callback, in this browser only,
+//! finishes once more with the same connection (idempotent by `link_token`, as above);
+//! and two starts that overlap (a double click faster than NOX answers) each create a NOX
+//! session, of which the last saved stays pending. The example disables its button on
+//! submit; an in-process lock per session would close this on one instance only.
 
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -127,15 +135,17 @@ pub struct FlowOptions {
     /// it off leaves a forged callback, sent to a user's browser while their link is
     /// pending, to verification alone (see the crate docs).
     pub state_nonce: bool,
-    /// A second start for the same request while the pending link is valid for at least
-    /// this long sends the browser to that link again instead of asking NOX for another
-    /// (a double click, a second tab: both then finish the same link). Default one minute;
-    /// `None` always asks NOX.
+    /// A second start for the same request at most this long after the first sends the
+    /// browser to that link again instead of asking NOX for another (a double click, a
+    /// reload: both then finish the same link). Short on purpose: the backend cannot know
+    /// whether the user already completed that link at NOX (whose UI then refuses it), so
+    /// a later start asks NOX for a fresh one. Default [`DEFAULT_REUSE_PENDING`]; `None`
+    /// always asks NOX.
     pub reuse_pending: Option<Duration>,
 }
 
-/// How long a pending link must still be valid to be reused by default.
-pub const DEFAULT_REUSE_PENDING: Duration = Duration::from_secs(60);
+/// How soon after a start a second one for the same request reuses its link, by default.
+pub const DEFAULT_REUSE_PENDING: Duration = Duration::from_secs(20);
 
 impl Default for FlowOptions {
     fn default() -> Self {
@@ -153,17 +163,17 @@ impl FlowOptions {
         self
     }
 
-    /// Reuses a pending link valid for at least `min_left` (`None`: never reuse).
-    pub fn reuse_pending(mut self, min_left: Option<Duration>) -> Self {
-        self.reuse_pending = min_left;
+    /// Reuses a pending link started at most `window` ago (`None`: never reuse).
+    pub fn reuse_pending(mut self, window: Option<Duration>) -> Self {
+        self.reuse_pending = window;
         self
     }
 }
 
 /// The pending link under `key`, if a start with `options` may send the browser there
 /// again: it is for the same request (the same user and `redirect_url`, and what `same`
-/// adds for its kind), carries a nonce exactly when the options want one, and stays valid
-/// for at least `options.reuse_pending`.
+/// adds for its kind), carries a nonce exactly when the options want one, was started at
+/// most `options.reuse_pending` ago and has not expired.
 async fn reusable<T: Link>(
     session: &Session,
     key: &str,
@@ -171,7 +181,7 @@ async fn reusable<T: Link>(
     (user_id, redirect_url): (&str, &str),
     same: impl Fn(&T) -> bool,
 ) -> Result<Option<Redirect>, LinkError> {
-    let Some(min_left) = options.reuse_pending else {
+    let Some(window) = options.reuse_pending else {
         return Ok(None);
     };
     // Pending links that no longer read (another shape) are simply not reused.
@@ -188,7 +198,8 @@ async fn reusable<T: Link>(
             && link.user_id() == user_id
             && link.redirect_url() == sent
             && same(link)
-            && link.times().remaining(now) >= min_left
+            && pending.started_within(window, now)
+            && !link.times().is_expired(now)
     };
     Ok(all
         .iter()
@@ -248,7 +259,19 @@ async fn keep<T: Link>(
     }
     let to = for_browser(link_url);
     session.cycle_id().await?;
-    add(session, key, Pending { link, state }, SystemTime::now()).await?;
+    let now = SystemTime::now();
+    let started_at = nox_auth::time::to_unix_secs(now);
+    add(
+        session,
+        key,
+        Pending {
+            link,
+            state,
+            started_at,
+        },
+        now,
+    )
+    .await?;
     Ok(Redirect::to(&to))
 }
 

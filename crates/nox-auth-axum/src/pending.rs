@@ -30,6 +30,23 @@ pub(crate) struct Pending<T> {
     pub(crate) link: T,
     #[serde(default, rename = "nox_state", skip_serializing_if = "Option::is_none")]
     pub(crate) state: Option<String>,
+    /// When this backend started it (Unix seconds, our clock): a start soon after may
+    /// reuse it. Absent in links stored before 0.2: never reused.
+    #[serde(
+        default,
+        rename = "nox_started_at",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub(crate) started_at: Option<u64>,
+}
+
+impl<T> Pending<T> {
+    /// Whether this link was started at most `window` before `now`.
+    pub(crate) fn started_within(&self, window: std::time::Duration, now: SystemTime) -> bool {
+        let now = nox_auth::time::to_unix_secs(now).unwrap_or(0);
+        self.started_at
+            .is_some_and(|at| now >= at && now - at <= window.as_secs())
+    }
 }
 
 /// What the session keeps under a flow's key: the pending links, oldest first; or, as
@@ -53,9 +70,10 @@ pub(crate) async fn load<T: Link>(
     })
 }
 
-/// Adds `new` to the pending links under `key`: expired ones are dropped, a link without
-/// a nonce replaces an earlier one without (their callbacks cannot be told apart), and
-/// beyond [`MAX_PENDING`] the oldest goes. Links that no longer read are dropped.
+/// Adds `new` to the pending links under `key`: expired ones are dropped; links without a
+/// nonce are dropped (a start with a nonce must not leave one a forged callback could
+/// finish, and two without cannot be told apart); beyond [`MAX_PENDING`] the oldest goes.
+/// Links that no longer read are dropped.
 pub(crate) async fn add<T: Link>(
     session: &Session,
     key: &str,
@@ -63,7 +81,7 @@ pub(crate) async fn add<T: Link>(
     now: SystemTime,
 ) -> Result<(), LinkError> {
     let mut all = load::<T>(session, key).await.unwrap_or_default();
-    all.retain(|p| !p.link.times().is_expired(now) && (p.state.is_some() || new.state.is_some()));
+    all.retain(|p| !p.link.times().is_expired(now) && p.state.is_some());
     all.push(new);
     let excess = all.len().saturating_sub(MAX_PENDING);
     all.drain(..excess);
@@ -113,30 +131,29 @@ pub(crate) fn new_state() -> Result<String, LinkError> {
     Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// `redirect_url` with `nox_state=<state>` in its query (replacing one already there; the
-/// rest of the query kept as written, not re-encoded). A URL that does not parse is
-/// returned as is: the facade's validation refuses it with a message naming the field.
+/// `redirect_url` with `nox_state=<state>` in its query (replacing one already there),
+/// everything else exactly as written: NOX may compare it with the URL you registered.
+/// A URL that does not parse, or has a fragment, is returned as is: the facade's
+/// validation refuses it with a message naming the field.
 pub(crate) fn with_state(redirect_url: &str, state: &str) -> String {
-    let Ok(mut url) = url::Url::parse(redirect_url) else {
+    let text = redirect_url.trim();
+    if url::Url::parse(text).is_err() || text.contains('#') {
         return redirect_url.to_owned();
-    };
+    }
+    let (base, query) = text.split_once('?').unwrap_or((text, ""));
     let is_state = |pair: &str| {
         url::form_urlencoded::parse(pair.as_bytes())
             .next()
             .is_some_and(|(k, _)| k == STATE_PARAM)
     };
-    let mut query: Vec<&str> = url
-        .query()
-        .unwrap_or_default()
+    let mut pairs: Vec<&str> = query
         .split('&')
         .filter(|pair| !pair.is_empty() && !is_state(pair))
         .collect();
     // The nonce is hex: nothing to encode.
     let param = format!("{STATE_PARAM}={state}");
-    query.push(&param);
-    let query = query.join("&");
-    url.set_query(Some(&query));
-    url.to_string()
+    pairs.push(&param);
+    format!("{base}?{}", pairs.join("&"))
 }
 
 /// The state nonce of a callback: a full URL, a path with a query, or the query string
@@ -154,22 +171,24 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Which pending link a callback with state `given` finishes: the one with that nonce
-/// (each compared in constant time, all of them compared), else one without a nonce.
+/// Which pending link a callback with state `given` finishes: a callback with a nonce
+/// only the link with that nonce (each compared in constant time, all of them compared);
+/// a callback without one only a link without one (nonce turned off, or stored by 0.1).
 fn matching<T>(all: &[Pending<T>], given: Option<&str>) -> Option<usize> {
+    let Some(given) = given else {
+        return all.iter().position(|p| p.state.is_none());
+    };
     let mut found = None;
-    if let Some(given) = given {
-        for (i, p) in all.iter().enumerate() {
-            let same = p
-                .state
-                .as_deref()
-                .is_some_and(|s| constant_time_eq(s.as_bytes(), given.as_bytes()));
-            if same {
-                found = Some(i);
-            }
+    for (i, p) in all.iter().enumerate() {
+        let same = p
+            .state
+            .as_deref()
+            .is_some_and(|s| constant_time_eq(s.as_bytes(), given.as_bytes()));
+        if same {
+            found = Some(i);
         }
     }
-    found.or_else(|| all.iter().position(|p| p.state.is_none()))
+    found
 }
 
 /// Checks a callback against the pending links under `key` and consumes its own:
@@ -250,6 +269,15 @@ mod tests {
             Some("a")
         );
         assert_eq!(with_state("not a url", "s"), "not a url");
+        // Host case, default port, a bare origin, dot segments: as written.
+        assert_eq!(
+            with_state("https://Shop.Example:443/a/../cb", "n"),
+            "https://Shop.Example:443/a/../cb?nox_state=n"
+        );
+        assert_eq!(
+            with_state("https://shop.example", "n"),
+            "https://shop.example?nox_state=n"
+        );
     }
 
     #[test]

@@ -205,25 +205,24 @@ async fn nox_not_keeping_the_nonce_says_how_to_do_without_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_start_keeps_the_session_and_the_earlier_link() {
-    // Links live 30 s here: less than the minute a pending link must have left to be
-    // reused, so the second start asks NOX again.
-    let nox = nox_mock::MockServer::start_with(
-        nox_mock::MockConfig::default().session_ttl(std::time::Duration::from_secs(30)),
-    )
-    .await
-    .unwrap();
+    let nox = nox_mock::MockServer::start().await.unwrap();
     let db = temp_db("failed-start");
     let (base, _task) = backend(&db, &nox, None).await;
     let alice = browser();
     let callback = start_and_complete(&alice, &base, &nox, "alice").await;
-    // A second start while NOX is down (every attempt answers 503).
+    // A second start while NOX is down (every attempt answers 503); `/link-fresh` does not
+    // reuse the pending link, so it asks NOX.
     nox.inject(
         Fault::status(503)
             .on(Operation::CreateSupplierLinkSession)
             .times(10),
     )
     .unwrap();
-    let resp = alice.get(format!("{base}/link")).send().await.unwrap();
+    let resp = alice
+        .get(format!("{base}/link-fresh"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
     nox.clear_faults();
     // Still logged in, and the first link still finishes.

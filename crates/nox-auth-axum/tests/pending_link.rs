@@ -249,3 +249,59 @@ async fn links_started_in_several_tabs_each_finish() {
         .unwrap();
     assert_eq!(linked.device_ids, ["hp-1"]);
 }
+
+/// A link without a nonce (stored by 0.1) beside a new one with a nonce: the start drops
+/// it, so a forged callback without a nonce or with a wrong one finishes nothing, and the
+/// real callback still links.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_callback_finishes_no_link_beside_a_nonce_link() {
+    use nox_auth_axum::finish_supplier_link;
+
+    let nox = nox_mock::MockServer::start().await.unwrap();
+    let client = nox.client().unwrap();
+    let store = Arc::new(tower_sessions::MemoryStore::default());
+    let session = Session::new(None, store, None);
+    let now = nox_auth::time::to_unix_secs(SystemTime::now()).unwrap();
+    let old: SupplierLinkSession = serde_json::from_value(serde_json::json!({
+        "link_url": "https://auth.nox.energy/ui?token=t0", "link_token": "t0", "user_id": "alice",
+        "asset_type": "hp", "brand": null, "language": "nl", "redirect_url": "https://shop.example/cb",
+        "supplier": "Acme", "created_at": now - 60, "expires_at": now + 540, "completed_at": null
+    }))
+    .unwrap();
+    session.insert(PENDING_SUPPLIER_KEY, &old).await.unwrap();
+    let to = location(
+        start_supplier_link(
+            &client,
+            &session,
+            SupplierLinkRequest::new("alice", AssetType::Hp, "https://shop.example/cb"),
+        )
+        .await
+        .unwrap(),
+    );
+    let forged = CallbackPayload::new(
+        "nox-mallory",
+        "alice",
+        "daikin",
+        vec!["mallory-hp".into()],
+        SystemTime::now(),
+    )
+    .encode();
+    for url in [
+        format!("https://shop.example/cb?data={forged}"),
+        format!("https://shop.example/cb?nox_state=deadbeef&data={forged}"),
+    ] {
+        let refused = finish_supplier_link(&session, "alice", &url).await;
+        assert!(
+            matches!(refused, Err(LinkError::StateMismatch)),
+            "{url}: {refused:?}"
+        );
+    }
+    let token = nox_mock::link_token(&to).unwrap();
+    let callback = nox
+        .complete(&token, nox_auth::Brand::Daikin, vec!["hp-a".into()])
+        .unwrap();
+    let linked = finish_supplier_link(&session, "alice", &callback)
+        .await
+        .unwrap();
+    assert_eq!(linked.device_ids, ["hp-a"]);
+}

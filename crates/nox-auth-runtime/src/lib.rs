@@ -157,7 +157,7 @@ fn limit_body(resp: reqwest::Response, limit: usize) -> reqwest::Response {
 
 /// The least time a retry must have before the deadline: a retry whose wait leaves less
 /// is not made, and the answer (or error) in hand is returned instead of a timeout.
-pub const MIN_ATTEMPT: Duration = Duration::from_millis(100);
+pub const MIN_ATTEMPT: Duration = Duration::from_secs(1);
 
 /// Per-client request state: API key, user agent, retry policy, attempt timeout and
 /// deadline.

@@ -64,6 +64,12 @@ pub(crate) fn redirect_url(field: &'static str, value: &str) -> Result<(), Valid
                 .into(),
         ));
     }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid(
+            "credentials (`user@`) in the URL: they would travel to NOX and back in the callback"
+                .into(),
+        ));
+    }
     if url.fragment().is_some() {
         return Err(invalid(
             "a `#fragment`: NOX appends `data` to the URL, and after a fragment it never reaches your server"
@@ -133,6 +139,8 @@ mod tests {
             "https://a.example/cb#",
             "https://a.example/cb?data=mine",
             "https://a.example/cb?x=1&data=",
+            "https://user:pw@a.example/cb",
+            "https://a.example@evil.example/cb",
         ] {
             assert!(redirect_url("redirect_url", bad).is_err(), "{bad}");
         }

@@ -103,8 +103,8 @@ async fn retries_that_fit_in_the_deadline_are_made() {
 
 #[tokio::test]
 async fn backoff_stops_at_the_deadline() {
-    // 502s with a backoff of 800–1600 ms and a 1.5 s deadline: the first wait may fit,
-    // a second never does (at least 800 ms + MIN_ATTEMPT after at least 800 ms).
+    // 502s with a backoff of 1–2 s and a 2.5 s deadline: the first wait (plus MIN_ATTEMPT,
+    // 1 s) may fit, a second never does (at most 1.5 s are left after the first wait).
     let server = MockServer::start().await;
     let count = counting(&server, |_| ResponseTemplate::new(502)).await;
     let client = Client::builder()
@@ -113,10 +113,10 @@ async fn backoff_stops_at_the_deadline() {
         .retry(
             RetryPolicy::default()
                 .max_retries(5)
-                .initial_backoff(Duration::from_millis(1600))
-                .max_backoff(Duration::from_millis(1600)),
+                .initial_backoff(Duration::from_millis(2000))
+                .max_backoff(Duration::from_millis(2000)),
         )
-        .deadline(Duration::from_millis(1500))
+        .deadline(Duration::from_millis(2500))
         .build()
         .unwrap();
     let e = client

@@ -52,6 +52,18 @@ pub async fn link(State(app): State<App>, session: Session) -> Response {
         .into_response()
 }
 
+/// `/link` that never reuses a pending link: each start asks NOX.
+pub async fn link_fresh(State(app): State<App>, session: Session) -> Response {
+    let Some(user) = user(&session).await else {
+        return (StatusCode::UNAUTHORIZED, "log in first").into_response();
+    };
+    let req = SupplierLinkRequest::new(user, AssetType::Hp, app.callback_url.as_str());
+    let fresh = nox_auth_axum::FlowOptions::default().reuse_pending(None);
+    nox_auth_axum::start_supplier_link_with(&app.nox, &session, req, &fresh)
+        .await
+        .into_response()
+}
+
 pub async fn link_manufacturer(State(app): State<App>, session: Session) -> Response {
     let Some(user) = user(&session).await else {
         return (StatusCode::UNAUTHORIZED, "log in first").into_response();
@@ -112,6 +124,7 @@ pub async fn backend(
     let router = Router::new()
         .route("/login", get(login))
         .route("/link", get(link))
+        .route("/link-fresh", get(link_fresh))
         .route("/nox/callback", get(callback))
         .route("/link-manufacturer", get(link_manufacturer))
         .route("/nox/manufacturer-callback", get(manufacturer_callback))
