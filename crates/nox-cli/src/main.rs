@@ -24,6 +24,7 @@ use crate::out::{EXIT_INPUT, EXIT_OK, Failure};
                   -v (or RUST_LOG) shows each request to NOX: operation, attempt, status, duration.\n\n\
                   Examples:\n  nox demo\n  nox callback decode 'https://example.com/cb?data=eyJ…'\n  nox brands --asset-type pv\n  \
                   NOX_API_KEY=… nox link create --user-id u1 --asset-type hp --redirect-url https://example.com/cb\n  \
+                  NOX_API_KEY=… nox devices list --user-id nox-user-7 --json\n  \
                   nox completions bash > /etc/bash_completion.d/nox"
 )]
 pub struct Cli {
@@ -56,6 +57,10 @@ enum Command {
     /// Create link sessions and device connections on NOX (or a mock).
     #[command(subcommand)]
     Link(commands::link::LinkCommand),
+    /// List the devices NOX's Package API has (after a link: is the device there, does
+    /// it need re-authentication).
+    #[command(subcommand)]
+    Devices(commands::devices::DevicesCommand),
     /// Run the local NOX mock, or a validating proxy in front of a real NOX.
     #[command(subcommand)]
     Mock(MockCommand),
@@ -178,6 +183,7 @@ async fn main() -> ExitCode {
         Command::Callback(CallbackCommand::Decode(args)) => commands::callback::decode(args),
         Command::Brands { asset_type, json } => commands::brands::brands(asset_type, json),
         Command::Link(cmd) => commands::link::link(cmd).await,
+        Command::Devices(cmd) => commands::devices::devices(cmd).await,
         Command::Mock(MockCommand::Serve(args)) => commands::mock::serve(args).await,
         Command::Mock(MockCommand::Proxy(args)) => commands::mock::proxy(args).await,
         Command::Contract(ContractCommand::Check(args)) => {

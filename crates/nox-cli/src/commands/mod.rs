@@ -3,5 +3,6 @@
 pub(crate) mod brands;
 pub(crate) mod callback;
 pub(crate) mod contract;
+pub(crate) mod devices;
 pub(crate) mod link;
 pub(crate) mod mock;

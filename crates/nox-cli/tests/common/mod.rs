@@ -1,10 +1,14 @@
-//! Helpers shared by the tests of the `nox` binary (offline.rs, link.rs, servers.rs).
+//! Helpers shared by the tests of the `nox` binary (offline.rs, link.rs, servers.rs,
+//! devices.rs).
 
 use assert_cmd::Command;
 
 pub fn nox() -> Command {
     let mut cmd = Command::cargo_bin("nox").unwrap();
-    cmd.env_remove("NOX_API_KEY").env_remove("NOX_BASE_URL");
+    cmd.env_remove("NOX_API_KEY")
+        .env_remove("NOX_BASE_URL")
+        .env_remove("NOX_PACKAGE_API_KEY")
+        .env_remove("NOX_PACKAGE_BASE_URL");
     cmd
 }
 
