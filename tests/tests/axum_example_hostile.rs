@@ -220,7 +220,17 @@ async fn cross_site_posts_to_log_in_or_out_are_refused() {
             .unwrap();
         assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{name}: {value}");
     }
-    // The site's own form still logs in.
+    // The site's own form still logs in: by Sec-Fetch-Site, and by Origin alone (a
+    // browser without Fetch Metadata).
+    let (other, _) = browser();
+    let resp = other
+        .post(format!("{base}/login"))
+        .header("origin", &base)
+        .form(&[("user", "other")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER, "Origin alone");
     let resp = victim
         .post(format!("{base}/login"))
         .header("sec-fetch-site", "same-origin")

@@ -231,3 +231,28 @@ async fn a_failed_start_keeps_the_session_and_the_earlier_link() {
     assert_eq!(resp.text().await.unwrap(), "linked hp-1 for alice");
     let _ = std::fs::remove_dir_all(db.parent().unwrap());
 }
+
+/// A plain-http callback (the ids of the user and devices in clear) is refused before
+/// anything is sent, whatever the flow adds to it; 400, nothing stored.
+#[tokio::test]
+async fn a_plain_http_callback_is_refused_at_start() {
+    let store = Arc::new(tower_sessions::MemoryStore::default());
+    let session = Session::new(None, store, None);
+    let (nox, client) = nox_answering(201, session_answer("http://shop.example/cb")).await;
+    let request = SupplierLinkRequest::new("alice", AssetType::Hp, "http://shop.example/cb");
+    let err = start_supplier_link(&client, &session, request)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, LinkError::Nox(nox_auth::Error::Validation(_))),
+        "{err:?}"
+    );
+    assert_eq!(err.status(), StatusCode::BAD_REQUEST);
+    assert!(err.to_string().contains("plain http"), "{err}");
+    assert!(nox.received_requests().await.unwrap().is_empty());
+    let pending: Option<serde_json::Value> = session
+        .get(nox_auth_axum::PENDING_SUPPLIER_KEY)
+        .await
+        .unwrap();
+    assert!(pending.is_none());
+}

@@ -180,3 +180,32 @@ async fn a_caller_supplied_client_keeps_its_own_timeout_without_a_deadline() {
     .unwrap_err();
     assert!(is_timeout(&e), "{e:?}");
 }
+
+#[tokio::test]
+async fn a_caller_supplied_client_with_timeout_and_deadline_set_here() {
+    // Both set on the builder: each attempt is bounded by the shorter of the two, whatever
+    // the caller's client says (here: no timeout at all).
+    let (base, _) = silent_server().await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(&base)
+        .http_client(http)
+        .timeout(Duration::from_millis(300))
+        .deadline(Duration::from_secs(50))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let e = tokio::time::timeout(
+        Duration::from_secs(40),
+        client.create_supplier_link_session(request()),
+    )
+    .await
+    .expect("the 300 ms attempt timeout ended the call, not the 50 s deadline")
+    .unwrap_err();
+    assert!(is_timeout(&e), "{e:?}");
+    assert!(started.elapsed() >= Duration::from_millis(300));
+}
