@@ -1,5 +1,5 @@
-//! The API's error shape: v2 `{"error": …}`, v1's envelope, and what an armed fault
-//! answers in their place.
+//! The API's error shape: v2 `{"error": …}`, v1's envelope, the Package API's FastAPI
+//! `{"detail": …}`, and what an armed fault answers in their place.
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -18,22 +18,29 @@ pub(crate) const MAX_MESSAGE_CHARS: usize = 300;
 pub(crate) enum Version {
     V1,
     V2,
+    /// The Package API (`/v1/…` on `api.nox.energy`): FastAPI's `{"detail": …}`.
+    Package,
 }
 
 impl Version {
     /// The error shape of an operation's API version.
     pub(crate) fn of_operation(op: Operation) -> Version {
-        if op.version() == "v2" {
+        if op.api() == "package" {
+            Version::Package
+        } else if op.version() == "v2" {
             Version::V2
         } else {
             Version::V1
         }
     }
 
-    /// The API version a path belongs to: `/v2/…` is v2, everything else v1's root.
+    /// The API version a path belongs to: `/v2/…` is v2, `/v1/…` the Package API (the
+    /// Authenticator's v1 paths have no version segment), everything else v1's root.
     pub(crate) fn of(path: &str) -> Version {
         if path.starts_with("/v2/") {
             Version::V2
+        } else if path.starts_with("/v1/") {
+            Version::Package
         } else {
             Version::V1
         }
@@ -66,13 +73,14 @@ impl ApiError {
         }
     }
 
+    /// A request refused: 400, or 422 for the Package API (FastAPI's status for a
+    /// request it cannot validate, the one its operations document).
     pub(crate) fn bad_request(version: Version, message: impl Into<String>) -> Self {
-        Self::new(
-            version,
-            StatusCode::BAD_REQUEST,
-            "validation_error",
-            message,
-        )
+        let status = match version {
+            Version::Package => StatusCode::UNPROCESSABLE_ENTITY,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        Self::new(version, status, "validation_error", message)
     }
 }
 
@@ -82,6 +90,11 @@ impl ApiError {
     pub(crate) fn into_response_at(self, now: u64) -> Response {
         let body = match self.version {
             Version::V2 => json!({ "error": self.message }),
+            // FastAPI: a validation error lists what was refused; other errors are a sentence.
+            Version::Package if self.status == StatusCode::UNPROCESSABLE_ENTITY => json!({
+                "detail": [{ "loc": ["query"], "msg": self.message, "type": "value_error" }]
+            }),
+            Version::Package => json!({ "detail": self.message }),
             Version::V1 => json!({
                 "success": false,
                 "timestamp": now,
@@ -117,6 +130,14 @@ pub(crate) fn fault_answer(fault: &Fault, version: Version, now: u64) -> Option<
             }
             Some(resp)
         }
+        FaultAnswer::Malformed if version == Version::Package => Some(
+            (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json")],
+                "{\"data\": [{\"device_id\": \"mock-",
+            )
+                .into_response(),
+        ),
         FaultAnswer::Malformed => Some(
             (
                 StatusCode::CREATED,

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use crate::api_error::{ApiError, Version, fault_answer};
 use crate::app::App;
 
-/// Checks the API key: `x-api-key`, or (v1 only) `Authorization: ApiKey <key>`.
+/// Checks the API key: `x-api-key`, or (the Authenticator's v1 only) `Authorization: ApiKey <key>`.
 fn authorize(app: &App, headers: &HeaderMap, version: Version) -> Result<(), ApiError> {
     let given = headers
         .get("x-api-key")
@@ -101,19 +101,41 @@ pub(crate) async fn operation(
     op: impl FnOnce(&Fields<'_>) -> Result<Response, ApiError>,
 ) -> Response {
     let version = Version::of_operation(operation);
-    let now = || app.store.now();
-    if let Some(fault) = app.faults.take(operation) {
-        if !fault.delay.is_zero() {
-            tokio::time::sleep(fault.delay).await;
-        }
-        if let Some(answer) = fault_answer(&fault, version, now()) {
-            return answer;
-        }
+    if let Some(answer) = injected(app, operation, version).await {
+        return answer;
     }
     let result = authorize(app, headers, version)
         .and_then(|()| read_object(headers, body, version))
         .and_then(|map| op(&Fields { map: &map, version }));
-    result.unwrap_or_else(|e| e.into_response_at(now()))
+    result.unwrap_or_else(|e| e.into_response_at(app.store.now()))
+}
+
+/// A read without a body (the Package API's listings), the way every one runs: an
+/// injected fault first, then the key (`x-api-key` only), then `op`.
+pub(crate) async fn read_operation(
+    app: &App,
+    operation: Operation,
+    headers: &HeaderMap,
+    op: impl FnOnce() -> Response,
+) -> Response {
+    let version = Version::of_operation(operation);
+    if let Some(answer) = injected(app, operation, version).await {
+        return answer;
+    }
+    match authorize(app, headers, version) {
+        Ok(()) => op(),
+        Err(e) => e.into_response_at(app.store.now()),
+    }
+}
+
+/// The answer of a fault armed for `operation`, after its delay; `None` when none is
+/// armed or it answers normally (late).
+async fn injected(app: &App, operation: Operation, version: Version) -> Option<Response> {
+    let fault = app.faults.take(operation)?;
+    if !fault.delay.is_zero() {
+        tokio::time::sleep(fault.delay).await;
+    }
+    fault_answer(&fault, version, app.store.now())
 }
 
 /// The checks of one request body, in NOX's wording ("user_id is required and must be a string").

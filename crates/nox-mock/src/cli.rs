@@ -5,6 +5,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use crate::config::{DEFAULT_HEADER_TIMEOUT, DEFAULT_SESSION_TTL, MockConfig};
+use crate::device::{MAX_DEVICE_DELAY, PackageUserId};
 use crate::error::Error;
 use crate::server::MockServer;
 
@@ -34,6 +35,22 @@ pub struct ServeArgs {
     /// API key to accept (default: a random one, printed at start).
     #[arg(long, env = "NOX_MOCK_API_KEY")]
     pub api_key: Option<String>,
+    /// Which id the Package API's `user_id` carries: `supplier` (the user id the link
+    /// session was created with) or `nox` (NOX's user id). NOX does not say which.
+    #[arg(long, value_name = "WHICH", default_value = "supplier", value_parser = parse_package_user_id)]
+    pub package_user_id: PackageUserId,
+    /// How long after a link completes its devices appear on the Package API (`30s`, `2m`).
+    #[arg(long, value_name = "DURATION", default_value = "0", value_parser = parse_duration)]
+    pub device_delay: Duration,
+}
+
+/// `supplier` or `nox` → which id the Package API's `user_id` carries.
+pub fn parse_package_user_id(text: &str) -> Result<PackageUserId, String> {
+    match text.trim() {
+        "supplier" => Ok(PackageUserId::SupplierUserId),
+        "nox" => Ok(PackageUserId::NoxUserId),
+        other => Err(format!("`{other}` is not one of supplier, nox")),
+    }
 }
 
 impl ServeArgs {
@@ -54,12 +71,20 @@ impl ServeArgs {
                 "--session-ttl and --header-timeout must be greater than zero".into(),
             ));
         }
+        if self.device_delay > MAX_DEVICE_DELAY {
+            return Err(Error::Config(format!(
+                "--device-delay must be at most {} seconds",
+                MAX_DEVICE_DELAY.as_secs()
+            )));
+        }
         Ok(MockConfig {
             addr: SocketAddr::new(self.host, self.port),
             api_key: self.api_key.clone(),
             session_ttl: self.session_ttl,
             header_timeout: self.header_timeout,
             public_url: self.public_url.clone(),
+            package_user_id: self.package_user_id,
+            device_visibility_delay: self.device_delay,
             ..MockConfig::default()
         })
     }
@@ -96,6 +121,8 @@ impl Default for ServeArgs {
             session_ttl: DEFAULT_SESSION_TTL,
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             api_key: None,
+            package_user_id: PackageUserId::default(),
+            device_delay: Duration::ZERO,
         }
     }
 }
@@ -138,6 +165,16 @@ mod tests {
         assert!(parse_duration("10 parsecs").is_err());
         assert!(parse_duration("").is_err());
         assert!(parse_duration("99999999999999999999h").is_err());
+    }
+
+    #[test]
+    fn package_user_ids() {
+        assert_eq!(parse_package_user_id("nox"), Ok(PackageUserId::NoxUserId));
+        assert_eq!(
+            parse_package_user_id("supplier"),
+            Ok(PackageUserId::SupplierUserId)
+        );
+        assert!(parse_package_user_id("both").is_err());
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::clock::{Clock, SystemClock};
+use crate::device::PackageUserId;
 
 /// The largest request body the API accepts (413 above it).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -18,6 +19,10 @@ pub const DEFAULT_SESSION_RETENTION: Duration = Duration::from_secs(600);
 
 /// The most sessions kept at once by default; past it the oldest is evicted first.
 pub const DEFAULT_MAX_SESSIONS: usize = 100_000;
+
+/// The most device records kept by default: each device a completed link created is one,
+/// each bulk addition one (however many devices it holds). Past it the oldest goes first.
+pub const DEFAULT_MAX_DEVICES: usize = 100_000;
 
 /// How many answered requests the log keeps by default (a ring: the oldest goes first).
 pub const DEFAULT_REQUEST_LOG_CAPACITY: usize = 1_000;
@@ -69,6 +74,14 @@ pub struct MockConfig {
     /// mock behind a proxy, or listening on `0.0.0.0`); default `http://<addr>`, with a
     /// wildcard address replaced by `127.0.0.1`.
     pub public_url: Option<String>,
+    /// Which id the Package API's `user_id` carries; default
+    /// [`PackageUserId::SupplierUserId`] (NOX does not say: open question Q1).
+    pub package_user_id: PackageUserId,
+    /// How long after a link completes its devices appear on the Package API (as NOX may
+    /// lag); default none. At most [`MAX_DEVICE_DELAY`](crate::MAX_DEVICE_DELAY).
+    pub device_visibility_delay: Duration,
+    /// The most device records kept; default [`DEFAULT_MAX_DEVICES`].
+    pub max_devices: usize,
 }
 
 impl Default for MockConfig {
@@ -85,6 +98,9 @@ impl Default for MockConfig {
             request_log_capacity: DEFAULT_REQUEST_LOG_CAPACITY,
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             public_url: None,
+            package_user_id: PackageUserId::default(),
+            device_visibility_delay: Duration::ZERO,
+            max_devices: DEFAULT_MAX_DEVICES,
         }
     }
 }
@@ -153,6 +169,30 @@ impl MockConfig {
     /// The manufacturer name answered for manufacturer keys.
     pub fn manufacturer_name(mut self, name: impl Into<String>) -> Self {
         self.manufacturer_name = name.into();
+        self
+    }
+
+    /// Which id the Package API's `user_id` carries.
+    ///
+    /// ```
+    /// use nox_mock::{MockConfig, PackageUserId};
+    /// let config = MockConfig::default().package_user_id(PackageUserId::NoxUserId);
+    /// assert_eq!(config.package_user_id, PackageUserId::NoxUserId);
+    /// ```
+    pub fn package_user_id(mut self, which: PackageUserId) -> Self {
+        self.package_user_id = which;
+        self
+    }
+
+    /// List a link's devices only this long after it completes (by the mock's clock).
+    pub fn device_visibility_delay(mut self, delay: Duration) -> Self {
+        self.device_visibility_delay = delay;
+        self
+    }
+
+    /// Keep at most this many device records.
+    pub fn max_devices(mut self, n: usize) -> Self {
+        self.max_devices = n;
         self
     }
 }

@@ -3,13 +3,14 @@
 //!
 //! | request | what |
 //! |---|---|
-//! | `GET /_mock` | the inspector page: sessions with Complete / Expire buttons, the last requests |
+//! | `GET /_mock` | the inspector page: sessions with Complete / Expire buttons, devices, the last requests |
 //! | `GET /_mock/sessions` | every session: token, kind, user, asset type, brand, state, expiry |
 //! | `GET /_mock/requests` | the last answered requests, oldest first |
 //! | `POST /_mock/sessions/{token}/complete` | complete as the UI would; `{"brand"?, "device_ids"?}`; answers `{"redirect_url": …}` |
 //! | `POST /_mock/sessions/{token}/expire` | expire now |
-//! | `POST /_mock/reset` | forget every session, user, request and fault |
+//! | `POST /_mock/reset` | forget every session, user, device, request and fault |
 //! | `GET`/`POST`/`DELETE /_mock/faults` | list, arm (a [`crate::Fault`] as JSON), clear |
+//! | `/_mock/devices…` | the Package API's devices: list, add in bulk, mark, visibility delay (`device_control.rs`) |
 //!
 //! The control API has no key: the mock listens on 127.0.0.1 unless told otherwise. It is
 //! not in the request log.
@@ -22,9 +23,9 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use nox_auth::nox_auth_runtime::text::excerpt;
-
 use crate::app::App;
+use crate::control_error::error;
+use crate::device_control;
 use crate::faults::Fault;
 use crate::session::{CompleteError, Session};
 use crate::ui::escape;
@@ -39,17 +40,8 @@ pub(crate) fn routes() -> Router<App> {
         .route("/_mock/sessions/{token}/expire", post(expire))
         .route("/_mock/reset", post(reset))
         .route("/_mock/faults", get(faults).post(arm).delete(clear_faults))
+        .merge(device_control::routes())
 }
-
-/// An error answer of the control API. Its message can carry what the caller sent (a
-/// serde error quotes the input): escaped and cut, as all outside text is.
-fn error(status: StatusCode, message: impl std::fmt::Display) -> Response {
-    let message = excerpt(&message.to_string(), MAX_ERROR_CHARS);
-    (status, Json(json!({"error": message}))).into_response()
-}
-
-/// The longest error message the control API answers, in characters (before escaping).
-const MAX_ERROR_CHARS: usize = 300;
 
 /// The fields a fault has in JSON. serde's `flatten` (the fault's `kind` and its fields)
 /// cannot refuse unknown ones, so they are checked here: a misspelled key
@@ -258,11 +250,12 @@ async fn inspector(State(app): State<App>) -> Html<String> {
          td,th{{border:1px solid #ccc;padding:.25rem .5rem}}form{{display:inline}}</style></head>\n<body>\n\
          <h1>nox-mock inspector</h1>\n<p>{base} · clock {now} (Unix seconds) · {n} session(s)</p>\n\
          <h2>Sessions</h2>\n<table id=\"sessions\"><tr><th>token</th><th>kind</th><th>user</th><th>asset type</th>\
-         <th>brand</th><th>state</th><th>expires</th><th></th></tr>\n{rows}</table>\n\
+         <th>brand</th><th>state</th><th>expires</th><th></th></tr>\n{rows}</table>\n{devices}\
          <h2>Last requests</h2>\n<table id=\"requests\"><tr><th>method</th><th>path</th><th>status</th></tr>\n{log}</table>\n\
          </body></html>\n",
         base = escape(&app.base_url),
         n = sessions.len(),
+        devices = device_control::inspector_section(&app, now),
     ))
 }
 

@@ -31,6 +31,17 @@ pub enum Error {
     Client(Box<nox_auth::Error>),
     /// A setting of the `nox-mock` program is refused.
     Config(String),
+    /// A device request the mock refuses: a bulk addition out of range, a visibility
+    /// delay over [`crate::MAX_DEVICE_DELAY`], too many marked devices.
+    InvalidDevices {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// No device on any listing has this id.
+    UnknownDevice {
+        /// The id asked for.
+        device_id: String,
+    },
 }
 
 impl fmt::Display for Error {
@@ -43,6 +54,8 @@ impl fmt::Display for Error {
             Error::Complete(e) => write!(f, "cannot complete the link session: {e}"),
             Error::Client(e) => write!(f, "cannot build a client for the mock: {e}"),
             Error::Config(why) => f.write_str(why),
+            Error::InvalidDevices { reason } => write!(f, "device request refused: {reason}"),
+            Error::UnknownDevice { device_id } => write!(f, "no device has the id `{device_id}`"),
         }
     }
 }
@@ -53,7 +66,10 @@ impl std::error::Error for Error {
             Error::Listen { source, .. } => Some(source),
             Error::Complete(e) => Some(e),
             Error::Client(e) => Some(e.as_ref()),
-            Error::InvalidFault { .. } | Error::Config(_) => None,
+            Error::InvalidFault { .. }
+            | Error::Config(_)
+            | Error::InvalidDevices { .. }
+            | Error::UnknownDevice { .. } => None,
         }
     }
 }

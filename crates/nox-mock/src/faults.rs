@@ -61,7 +61,8 @@ pub enum FaultAnswer {
         #[serde(default)]
         retry_after: Option<u64>,
     },
-    /// `201` with a body that is not valid JSON.
+    /// The success status (`201`; `200` for the Package API's listings) with a body that
+    /// is not valid JSON.
     Malformed,
 }
 
@@ -125,7 +126,8 @@ impl Fault {
         })
     }
 
-    /// Answer `201` with a body that is not valid JSON.
+    /// Answer the success status (`201`; `200` for the Package API's listings) with a
+    /// body that is not valid JSON.
     pub fn malformed() -> Self {
         Self::new(FaultAnswer::Malformed)
     }

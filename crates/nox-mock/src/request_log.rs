@@ -16,6 +16,7 @@ pub struct RecordedRequest {
     pub path: String,
     /// The status answered.
     pub status: u16,
-    /// The JSON body answered, if any (kept for conformance checks).
+    /// The JSON body answered, if any (kept for conformance checks); `None` for a body
+    /// over [`MAX_BODY_BYTES`](crate::MAX_BODY_BYTES) (a long page of devices).
     pub response: Option<serde_json::Value>,
 }

@@ -1,7 +1,9 @@
-//! The routes: every API operation at the path of its [`Operation`], the UI, the
-//! control API, the fallbacks, and the layers that bound each request.
+//! The routes: every API operation at the path of its [`Operation`] (the Authenticator's
+//! and the Package API's, on one origin: their paths do not collide), the UI, the control
+//! API, the fallbacks, and the layers that bound each request.
 
 use axum::Router;
+use axum::body::HttpBody as _;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::header;
 use axum::middleware::Next;
@@ -15,7 +17,7 @@ use crate::api_error::{ApiError, Version};
 use crate::app::App;
 use crate::config::{MAX_BODY_BYTES, MAX_URI_BYTES};
 use crate::request_log::{MAX_LOGGED_PATH, RecordedRequest};
-use crate::{control, ui};
+use crate::{control, package_api, ui};
 
 /// The whole mock: each operation at its [`Operation::path`], the UI, the control API,
 /// and the bounds every request goes through.
@@ -44,6 +46,15 @@ pub(crate) fn router(app: App) -> Router {
         .route(
             Operation::CreateManufacturerDeviceConnection.path(),
             post(api::v2_manufacturer_device_connection),
+        )
+        .route(Operation::GetDevices.path(), get(package_api::get_devices))
+        .route(
+            Operation::GetPvDevices.path(),
+            get(package_api::get_pv_devices),
+        )
+        .route(
+            Operation::GetManufacturerDevices.path(),
+            get(package_api::get_manufacturer_devices),
         )
         .route("/ui", get(ui::show))
         .route("/ui/connect", post(ui::connect))
@@ -75,7 +86,9 @@ pub(crate) async fn limit_uri(
     next.run(request).await
 }
 
-/// Logs every answer (and its JSON body) into the store, except the control API's.
+/// Logs every answer (and its JSON body, up to [`MAX_BODY_BYTES`]) into the store, except
+/// the control API's. A larger body (a page of thousands of devices) passes through
+/// untouched and is logged without it, so that the log stays small.
 async fn record(State(app): State<App>, request: Request, next: Next) -> Response {
     if request.uri().path().starts_with("/_mock") {
         return next.run(request).await;
@@ -89,7 +102,12 @@ async fn record(State(app): State<App>, request: Request, next: Next) -> Respons
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    if !is_json {
+    let small = response
+        .body()
+        .size_hint()
+        .upper()
+        .is_some_and(|n| n <= MAX_BODY_BYTES as u64);
+    if !is_json || !small {
         app.store.record(RecordedRequest {
             method,
             path,
@@ -99,7 +117,6 @@ async fn record(State(app): State<App>, request: Request, next: Next) -> Respons
         return response;
     }
     let (parts, body) = response.into_parts();
-    // The mock's own JSON answers are small; the limit only bounds a mistake.
     let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
         .unwrap_or_default();

@@ -2,12 +2,15 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use nox_auth::Brand;
 use tokio::sync::oneshot;
 
 use crate::app::{App, AppInner};
 use crate::config::MockConfig;
+use crate::device::{AddedDevices, Device, DeviceBatch, DeviceMark, MAX_DEVICE_DELAY};
+use crate::device_store::DeviceSettings;
 use crate::error::Error;
 use crate::faults::{Fault, Faults};
 use crate::request_log::RecordedRequest;
@@ -59,8 +62,22 @@ impl MockServer {
             max_sessions: config.max_sessions.max(1),
             request_log_capacity: config.request_log_capacity,
         };
+        if config.device_visibility_delay > MAX_DEVICE_DELAY {
+            return Err(Error::InvalidDevices {
+                reason: format!(
+                    "the visibility delay must be at most {} seconds",
+                    MAX_DEVICE_DELAY.as_secs()
+                ),
+            });
+        }
+        let devices = DeviceSettings {
+            max_records: config.max_devices.max(1),
+            user_id: config.package_user_id,
+            delay: config.device_visibility_delay,
+            manufacturer_name: config.manufacturer_name.clone(),
+        };
         let app = App(Arc::new(AppInner {
-            store: Store::new(config.clock, limits),
+            store: Store::new(config.clock, limits, devices),
             api_key: config
                 .api_key
                 .unwrap_or_else(|| format!("mock_{}", random_token(16))),
@@ -98,7 +115,9 @@ impl MockServer {
     }
 
     /// A `nox_auth::Client` for this mock: its base URL and API key, the default retry
-    /// policy and timeouts.
+    /// policy and timeouts. Its Package API base URL is the same origin (the facade's
+    /// default for a loopback base URL), so `heat_pumps`, `pv_inverters` and
+    /// `manufacturer_devices` list the devices the mock's links created.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
@@ -177,8 +196,8 @@ impl MockServer {
         self.app.store.expire(link_token)
     }
 
-    /// Forgets every session, NOX user, logged request and armed fault (as
-    /// `POST /_mock/reset`).
+    /// Forgets every session, NOX user, device, logged request and armed fault (as
+    /// `POST /_mock/reset`); the visibility delay goes back to the configured one.
     pub fn reset(&self) {
         self.app.store.reset();
         self.app.faults.clear();
@@ -214,6 +233,79 @@ impl MockServer {
     /// Disarms every fault.
     pub fn clear_faults(&self) {
         self.app.faults.clear();
+    }
+
+    /// Adds devices in bulk to a Package API listing (as `POST /_mock/devices`), generated
+    /// as they are listed: 100,000 cost no more memory than one. Refused with
+    /// [`Error::InvalidDevices`] when out of range (count 1 to
+    /// [`MAX_BULK_DEVICES`](crate::MAX_BULK_DEVICES), texts at most 256 bytes).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// use nox_auth::DeviceQuery;
+    /// use nox_mock::{DeviceBatch, DeviceKind, MockServer};
+    ///
+    /// let mock = MockServer::start().await?;
+    /// mock.add_devices(DeviceBatch::new(DeviceKind::HeatPump, "user-1", 2500))?;
+    /// let devices = mock
+    ///     .client()?
+    ///     .heat_pumps(DeviceQuery::all().user("user-1"))  // three pages of 1000
+    ///     .collect_at_most(3000)
+    ///     .await?;
+    /// assert_eq!(devices.len(), 2500);
+    /// # Ok(()) }
+    /// ```
+    pub fn add_devices(&self, batch: DeviceBatch) -> Result<AddedDevices, Error> {
+        self.app
+            .store
+            .devices
+            .add(batch, self.app.store.now())
+            .map_err(|reason| Error::InvalidDevices { reason })
+    }
+
+    /// Marks every device with this id, on any listing (as
+    /// `POST /_mock/devices/{device_id}/mark`): `needs_reauthentication`, or not steerable.
+    /// Returns how many devices were marked; [`Error::UnknownDevice`] when none has it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// use nox_mock::{DeviceBatch, DeviceKind, DeviceMark, MockServer};
+    /// let mock = MockServer::start().await?;
+    /// mock.add_devices(DeviceBatch::new(DeviceKind::HeatPump, "u1", 10).prefix("hp-"))?;
+    /// mock.mark_device("hp-3", DeviceMark::default().needs_reauthentication(true))?;
+    /// assert!(mock.mark_device("hp-10", DeviceMark::default().steerable(false)).is_err());
+    /// # Ok(()) }
+    /// ```
+    pub fn mark_device(&self, device_id: &str, mark: DeviceMark) -> Result<usize, Error> {
+        match self.app.store.devices.mark(device_id, mark) {
+            Ok(0) => Err(Error::UnknownDevice {
+                device_id: device_id.to_owned(),
+            }),
+            Ok(n) => Ok(n),
+            Err(reason) => Err(Error::InvalidDevices { reason }),
+        }
+    }
+
+    /// Devices of links completed from now on are listed only `delay` later, by the mock's
+    /// clock (as `PUT /_mock/devices/delay`). At most [`MAX_DEVICE_DELAY`].
+    pub fn set_device_visibility_delay(&self, delay: Duration) -> Result<(), Error> {
+        self.app
+            .store
+            .devices
+            .set_delay(delay)
+            .map_err(|reason| Error::InvalidDevices { reason })
+    }
+
+    /// The devices completed links created, in linking order (bulk additions not
+    /// included): the Package API `user_id` each carries, its brand, its marks, and from
+    /// when it is listed.
+    pub fn devices(&self) -> Vec<Device> {
+        self.app.store.devices.linked()
+    }
+
+    /// The bulk additions kept, oldest first.
+    pub fn bulk_devices(&self) -> Vec<AddedDevices> {
+        self.app.store.devices.bulk()
     }
 
     /// Stops the server and waits for it to finish.

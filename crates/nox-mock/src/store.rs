@@ -1,14 +1,18 @@
-//! The mock's state: link sessions, NOX users, and the log of requests it answered.
-//! Pure logic, no HTTP: the handlers and [`crate::MockServer`] both call it.
+//! The mock's state: link sessions, NOX users, the devices their links created, and the
+//! log of requests it answered. Pure logic, no HTTP: the handlers and
+//! [`crate::MockServer`] both call it.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use nox_auth::{Brand, Language};
+use nox_auth::{AssetType, Brand, Language};
 
 use crate::callback::{callback_data, set_query_param};
 use crate::clock::{Clock, unix};
+use crate::device::{DeviceKind, PackageUserId};
+use crate::device_json::pv_brand;
+use crate::device_store::{DeviceSettings, DeviceStore};
 use crate::request_log::RecordedRequest;
 use crate::session::{CompleteError, NoxUser, Session, SessionKind};
 
@@ -44,6 +48,8 @@ pub(crate) struct Store {
     inner: Mutex<Inner>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) limits: Limits,
+    /// The Package API's devices (their own lock).
+    pub(crate) devices: DeviceStore,
 }
 
 /// A random, unguessable token: `bytes` bytes from the OS, as lowercase hex (twice as
@@ -55,11 +61,12 @@ pub(crate) fn random_token(bytes: usize) -> String {
 }
 
 impl Store {
-    pub(crate) fn new(clock: Arc<dyn Clock>, limits: Limits) -> Self {
+    pub(crate) fn new(clock: Arc<dyn Clock>, limits: Limits, devices: DeviceSettings) -> Self {
         Self {
             inner: Mutex::new(Inner::default()),
             clock,
             limits,
+            devices: DeviceStore::new(devices),
         }
     }
 
@@ -240,7 +247,32 @@ impl Store {
         if let Some(s) = self.lock().sessions.get_mut(token) {
             s.callback_url = Some(callback.clone());
         }
+        self.link_devices(&session, &user, &brand_text, now);
         Ok(callback)
+    }
+
+    /// The Package API's devices of a completed link: heat pumps (brand the slug), PV
+    /// inverters (brand in the vendor's casing) or manufacturer devices, under the
+    /// `user_id` the configuration names.
+    fn link_devices(&self, session: &Session, user: &NoxUser, brand: &str, now: u64) {
+        let kind = match session.kind {
+            SessionKind::Supplier {
+                asset_type: AssetType::Pv,
+                ..
+            } => DeviceKind::Pv,
+            SessionKind::Supplier { .. } | SessionKind::V1Supplier { .. } => DeviceKind::HeatPump,
+            SessionKind::Manufacturer | SessionKind::V1Manufacturer => DeviceKind::Manufacturer,
+        };
+        let brand = match kind {
+            DeviceKind::Pv => pv_brand(brand),
+            _ => brand.to_owned(),
+        };
+        let owner = match self.devices.settings.user_id {
+            PackageUserId::NoxUserId => user.nox_user_id.as_str(),
+            _ => session.user_id.as_str(),
+        };
+        self.devices
+            .link(kind, owner, &brand, &session.device_ids, now);
     }
 
     /// Marks a session expired now (it stays listed until evicted). `false` for an
@@ -256,9 +288,10 @@ impl Store {
         }
     }
 
-    /// Forgets every session, NOX user and logged request.
+    /// Forgets every session, NOX user, device and logged request.
     pub(crate) fn reset(&self) {
         *self.lock() = Inner::default();
+        self.devices.reset();
     }
 
     pub(crate) fn record(&self, request: RecordedRequest) {
