@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The mock judged by an outside tool: schemathesis (PyPI, into target/lint-venv) runs every
-# check it has (`--checks all`) against a running nox-mock, for each of the 4 effective specs
+# check it has (`--checks all`) against a running nox-mock, for each of the 5 effective specs
 # (crates/nox-contract/specs/, written by `cargo xtask codegen` from specs/ and their patches;
-# scripts/lint-specs.sh and CI check that they are current). Any finding fails.
+# scripts/lint-specs.sh and CI check that they are current): the Authenticator's v1 and v2,
+# and the Package API's device listings, which the mock serves on the same origin (it is
+# given devices first, so that pages have data and next pages). Any finding fails.
 # The only exclusions are rules OpenAPI 3.0 cannot express; they live, with their reasons,
 # in scripts/schemathesis_hooks.py.
 #   ST_MAX_EXAMPLES (default 60) and ST_SEED (default 1: the same cases every run; set
@@ -12,7 +14,8 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 pip_tools "$NOX_VENV" "$NOX_SCHEMATHESIS"
-specs=(openapi-supplier-auth openapi-manufacturer-auth openapi-supplier-auth-v2 openapi-manufacturer-auth-v2)
+specs=(openapi-supplier-auth openapi-manufacturer-auth openapi-supplier-auth-v2 openapi-manufacturer-auth-v2
+  openapi-package-devices)
 effective=crates/nox-contract/specs
 for spec in "${specs[@]}"; do
   [ -s "$effective/$spec.json" ] || { echo "conformance: no effective spec $effective/$spec.json (cargo xtask codegen writes it)"; exit 1; }
@@ -27,6 +30,18 @@ key="conformance-$RANDOM$RANDOM"
 start_bg "$dir/mock.log" ./target/debug/nox-mock --port 0 --api-key "$key"
 base=$(wait_for_line "$dir/mock.log" '^nox-mock listening on \(http[^ ]*\).*' 10 "$BG_PID") \
   || { echo "conformance: the mock did not start:"; cat "$dir/mock.log"; exit 1; }
+
+# Devices for the Package API's listings (the control API, not judged): more heat pumps than
+# one page of the default limit, a few PV inverters and manufacturer devices, some marked.
+control() {
+  curl -sf -m 10 -o /dev/null -X POST "$base/_mock/$1" -H 'content-type: application/json' -d "$2" \
+    || { echo "conformance: the mock refused POST /_mock/$1 $2"; exit 1; }
+}
+control devices '{"kind": "hp", "user_id": "st-user-1", "count": 2500}'
+control devices '{"kind": "pv", "user_id": "st-user-2", "count": 40, "prefix": "st-pv-", "brand": "SolarEdge"}'
+control devices '{"kind": "manufacturer", "user_id": "st-user-3", "count": 40, "prefix": "st-m-"}'
+control devices/st-pv-3/mark '{"needs_reauthentication": true}'
+control devices/st-pv-4/mark '{"steerable": false}'
 
 seed_args=()
 [ "${ST_SEED:-1}" = random ] || seed_args=(--seed "${ST_SEED:-1}")

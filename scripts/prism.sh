@@ -3,12 +3,15 @@
 # target/prism) runs as a validating proxy (`prism proxy --errors`) for each effective spec
 # in crates/nox-contract/specs/, in front of one running nox-mock. Through it go:
 #   - the SDK's calls: the `nox` CLI (`nox link create`, with and without a brand,
-#     `create-manufacturer`, `device-connection`); the v1 operations have no CLI command, so
-#     curl sends the bodies the SDK's v1 methods serialize (field for field);
-#   - a sanity case for every operation: a body without a required field, which Prism must
-#     refuse (422 naming the field) before the mock sees it. This proves Prism really validates that spec:
-#     Prism 5 once let everything through on the v2 supplier spec (specs/README.md,
-#     decision 22).
+#     `create-manufacturer`, `device-connection`; `nox devices list` for the Package API,
+#     across several pages, with each filter, on the three listings, which the mock serves
+#     on the same origin with devices added first through its control API); the v1
+#     operations have no CLI command, so curl sends the bodies the SDK's v1 methods
+#     serialize (field for field);
+#   - a sanity case for every spec: a body without a required field (a `limit` of 0 for the
+#     Package API's reads), which Prism must refuse (422 naming the field) before the mock
+#     sees it. This proves Prism really validates that spec: Prism 5 once let everything
+#     through on the v2 supplier spec (specs/README.md, decision 22).
 # Any violation Prism reports (a non-2xx answer, or a violation or error line in its log)
 # fails the spec. One verdict line per spec.
 set -euo pipefail
@@ -17,17 +20,10 @@ source scripts/lib.sh
 
 effective=crates/nox-contract/specs
 # Every effective spec `cargo xtask codegen` wrote; one without calls below fails, so a new
-# spec cannot be skipped in silence. The one exception is named here and said at each run: the
-# mock does not serve the Package API yet, so there is nothing for its calls to reach (its spec
-# is linted by scripts/lint-specs.sh).
-not_served=" openapi-package-devices "
+# spec cannot be skipped in silence.
 specs=()
 for f in "$effective"/*.json; do
-  spec=$(basename "$f" .json)
-  case "$not_served" in
-    *" $spec "*) echo "prism: $spec: skipped, the mock does not serve its operations yet" ;;
-    *) specs+=("$spec") ;;
-  esac
+  specs+=("$(basename "$f" .json)")
 done
 [ "${#specs[@]}" -gt 0 ] || { echo "prism: no effective specs in $effective"; exit 1; }
 
@@ -44,6 +40,20 @@ if ! mock=$(wait_for_line "$dir/mock.log" '^nox-mock listening on \(http[^ ]*\).
   cat "$dir/mock.log"
   exit 1
 fi
+
+# The Package API's devices, added through the mock's control API (not through Prism):
+# 2,500 heat pumps of one user (three pages of 1,000), one marked for re-authentication and
+# one not steerable, a few of another user, PV inverters and manufacturer devices.
+control() {
+  curl -sf -m 10 -o /dev/null -X POST "$mock/_mock/$1" -H 'content-type: application/json' -d "$2" \
+    || { echo "prism: the mock refused POST /_mock/$1 $2"; exit 1; }
+}
+control devices '{"kind": "hp", "user_id": "prism-u1", "count": 2500, "prefix": "prism-hp-"}'
+control devices '{"kind": "hp", "user_id": "prism-u2", "count": 3}'
+control devices '{"kind": "pv", "user_id": "prism-u1", "count": 5, "prefix": "prism-pv-", "brand": "SolarEdge"}'
+control devices '{"kind": "manufacturer", "user_id": "prism-m1", "count": 5, "prefix": "prism-m-"}'
+control devices/prism-hp-7/mark '{"needs_reauthentication": true}'
+control devices/prism-pv-2/mark '{"steerable": false}'
 
 # One proxy per spec, all starting at once. Prism matches a request's path against the
 # spec's paths only, not against the path of the server URL (v2: https://auth.nox.energy/v2),
@@ -78,6 +88,18 @@ sdk() {
     return 1
   fi
 }
+# devices SPEC WHAT COUNT ARGS...: `nox devices list --json` through Prism; fails unless it
+# listed COUNT devices (one JSON line each), all pages followed.
+devices() {
+  local spec=$1 what=$2 count=$3 out n
+  shift 3
+  if ! out=$(NOX_API_KEY=$key timeout 60 ./target/debug/nox devices list --json --base-url "${prism_url[$spec]}" "$@" 2>&1); then
+    echo "  $what: nox devices list $* failed: $(printf '%s' "$out" | tail -c 600)"
+    return 1
+  fi
+  n=$(printf '%s\n' "$out" | grep -c '"device_id"' || true)
+  [ "$n" = "$count" ] || { echo "  $what: listed $n devices, not $count"; return 1; }
+}
 # raw SPEC WHAT PATH BODY: POST as the SDK would (for the operations without a CLI
 # command); prints the status, the answer to $dir/answer.
 raw() {
@@ -104,6 +126,18 @@ refused() {
   fi
   [ "$(reached)" = "$before" ] || { echo "  a body without $4 reached the mock"; return 1; }
 }
+# refused_query SPEC PATH?QUERY FIELD: the sanity case of a read, a 422 from Prism naming
+# FIELD, and the request never reached the mock.
+refused_query() {
+  local before status
+  before=$(reached)
+  status=$(curl -s -m 10 -o "$dir/answer" -w '%{http_code}' "${prism_url[$1]}$2" -H "x-api-key: $key") || status="no answer"
+  if [ "$status" != 422 ] || ! grep -q "$3" "$dir/answer"; then
+    echo "  $2: Prism answered $status, not a 422 naming $3: $(head -c 600 "$dir/answer")"
+    return 1
+  fi
+  [ "$(reached)" = "$before" ] || { echo "  $2 reached the mock"; return 1; }
+}
 
 cb=https://example.com/nox/callback
 calls() {
@@ -122,6 +156,13 @@ calls() {
     openapi-manufacturer-auth-v2)
       sdk "$1" create_manufacturer_link_session create-manufacturer --user-id prism-m1 --redirect-url "$cb" &&
         sdk "$1" create_manufacturer_device_connection device-connection --user-id prism-m1 ;;
+    openapi-package-devices)
+      devices "$1" "get_devices, one user, three pages" 2500 --user-id prism-u1 &&
+        devices "$1" "get_devices, everyone's, pages of 4000" 2503 --page-size 4000 &&
+        devices "$1" "get_devices, one device" 1 --device-id prism-hp-7 &&
+        devices "$1" "get_pv_devices, pages of 2" 5 --pv --page-size 2 &&
+        devices "$1" "get_manufacturer_devices" 5 --manufacturer &&
+        devices "$1" "get_manufacturer_devices, one device" 1 --manufacturer --device-id prism-m-4 ;;
     *) echo "  no SDK calls are written for $1 in scripts/prism.sh"; return 1 ;;
   esac
 }
@@ -133,6 +174,9 @@ sanity() {
     openapi-supplier-auth-v2) refused "$1" /v2/supplier/link-sessions '{"asset_type":"hp","redirect_url":"'$cb'"}' user_id ;;
     openapi-manufacturer-auth-v2) refused "$1" /v2/manufacturer/link-sessions '{"redirect_url":"'$cb'"}' user_id &&
       refused "$1" /v2/manufacturer/device-connections '{}' user_id ;;
+    openapi-package-devices) refused_query "$1" "/v1/devices?limit=0" limit &&
+      refused_query "$1" "/v1/devices/pv?limit=4001" limit &&
+      refused_query "$1" "/v1/manufacturer/devices?limit=0" limit ;;
     *) echo "  no sanity case is written for $1 in scripts/prism.sh"; return 1 ;;
   esac
 }
@@ -170,6 +214,6 @@ for spec in "${specs[@]}"; do
     status=1
     continue
   fi
-  echo "prism: $spec: ok ($n calls of the SDK valid for Prism, a body without a required field refused)"
+  echo "prism: $spec: ok ($n calls of the SDK valid for Prism, an invalid request refused)"
 done
 exit $status

@@ -16,8 +16,16 @@ body that breaks one such rule, and touches nothing else:
    https://example.com/cb. `format: uri` allows them; `nox_auth::validate_redirect_url` is
    the rule (nox_auth::REFUSED_REDIRECT_SCHEMES).
 
-Either way the body stays valid by the schema (or stays invalid for its other reason, in
-a negative case), so every check still judges the mock's answer.
+3. A `next_token` query parameter (Package API listings): only a token the API issued
+   (`meta.next_token` of a previous page, for the same listing and filters) is valid, and
+   the mock refuses any other with a 422, as NOX's FastAPI would refuse a token it cannot
+   decode; a schema cannot say "a value this server issued". A token an earlier answer
+   issued (the stateful phase follows `meta.next_token`) is sent with the listing's
+   filters as they were ("send the same other parameters", the spec says); any other is
+   left out (the first page is asked for).
+
+Either way the request stays valid by the schema (or stays invalid for its other reason,
+in a negative case), so every check still judges the mock's answer.
 """
 
 import json
@@ -60,8 +68,39 @@ def refused_redirect(url):
     return False
 
 
+# next_token → (path, filters) of the request whose answer issued it; bounded.
+ISSUED = {}
+MAX_ISSUED = 10_000
+FILTERS = ("user_id", "device_id")
+
+
+def mend_next_token(case):
+    query = case.query
+    if not isinstance(query, dict) or "next_token" not in query:
+        return
+    issued = ISSUED.get(query["next_token"]) if isinstance(query["next_token"], str) else None
+    if issued is None or issued[0] != case.path:
+        del query["next_token"]
+        return
+    for name in FILTERS:
+        query.pop(name, None)
+    query.update(issued[1])
+
+
+@schemathesis.hook
+def after_call(ctx, case, response):
+    try:
+        token = response.json()["meta"]["next_token"]
+    except Exception:
+        return
+    if isinstance(token, str) and len(ISSUED) < MAX_ISSUED:
+        query = case.query if isinstance(case.query, dict) else {}
+        ISSUED[token] = (case.path, {k: query[k] for k in FILTERS if k in query})
+
+
 @schemathesis.hook
 def before_call(ctx, case, **kwargs):
+    mend_next_token(case)
     body = case.body
     if not isinstance(body, dict):
         return
