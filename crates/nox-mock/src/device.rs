@@ -29,8 +29,9 @@ pub enum DeviceKind {
 }
 
 impl DeviceKind {
-    /// Every kind, in the order of the listings' paths.
-    pub const ALL: [DeviceKind; 3] = [
+    /// Every kind, in the order of the listings' paths (a slice: another kind does not
+    /// change its type).
+    pub const ALL: &'static [DeviceKind] = &[
         DeviceKind::HeatPump,
         DeviceKind::Pv,
         DeviceKind::Manufacturer,

@@ -129,7 +129,8 @@ impl DeviceStore {
     fn insert(&self, inner: &mut Inner, kind: DeviceKind, record: Record) {
         while inner.records >= self.settings.max_records.max(1) {
             let oldest = DeviceKind::ALL
-                .into_iter()
+                .iter()
+                .copied()
                 .filter_map(|k| {
                     inner.lists[k.index()]
                         .first_key_value()
@@ -357,7 +358,7 @@ impl DeviceStore {
     pub(crate) fn linked(&self) -> Vec<Device> {
         let inner = self.lock();
         let mut all: Vec<(u64, Device)> = Vec::new();
-        for kind in DeviceKind::ALL {
+        for &kind in DeviceKind::ALL {
             for (&seq, r) in &inner.lists[kind.index()] {
                 if let Ids::Linked { device_id, flags } = &r.ids {
                     all.push((
@@ -384,7 +385,7 @@ impl DeviceStore {
     pub(crate) fn bulk(&self) -> Vec<AddedDevices> {
         let inner = self.lock();
         let mut all: Vec<(u64, AddedDevices)> = Vec::new();
-        for kind in DeviceKind::ALL {
+        for &kind in DeviceKind::ALL {
             for (&seq, r) in &inner.lists[kind.index()] {
                 if let Ids::Bulk { prefix, count, .. } = &r.ids {
                     all.push((

@@ -131,7 +131,8 @@ impl TokenKey {
             index: word(1),
         };
         let listing = DeviceKind::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|k| k.index() == usize::from(bytes[1]))
             .ok_or(TokenError::NotIssued)?;
         let (issued, bound) = self.macs(listing, filter, at);
