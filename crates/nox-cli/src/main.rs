@@ -119,8 +119,9 @@ enum ContractCommand {
                       NOX_API_KEY=… nox contract check --base-url https://sandbox.example --v1 --json\n\n\
                       Calls: a v2 supplier and a v2 manufacturer link session (user ids nox-contract-check-<random>;\n\
                       sessions expire by themselves after 10 minutes), a missing field, a wrong key and a brand not\n\
-                      valid for the asset type (documented 400/401), and two open questions (Authorization: ApiKey\n\
-                      on v2, asset_type omitted). --v1 adds the v1 supplier call; --create-records names calls that\n\
+                      valid for the asset type (documented 400/401), open questions (Authorization: ApiKey on v2,\n\
+                      a redirect_url with a query, asset_type omitted), and the Package API read-only (does the key\n\
+                      read GET /v1/devices, an unknown device_id, limit=0 → 422). --v1 adds the v1 supplier call; --create-records names calls that\n\
                       leave records at NOX (device-connections, v1-manufacturer).\n\n\
                       Exit status: 0 nothing breaking, 4 something breaks the generated client, 1 a call got no\n\
                       answer, 2 bad input.")]

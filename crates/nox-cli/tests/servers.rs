@@ -50,7 +50,7 @@ async fn contract_check_exit_codes_and_report() {
         .assert()
         .code(0);
     let report: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
-    assert_eq!(report["checks"].as_array().unwrap().len(), 8);
+    assert_eq!(report["checks"].as_array().unwrap().len(), 11);
 
     // A NOX whose answer lacks a required field: exit 4.
     let drifting = wiremock::MockServer::start().await;

@@ -1,71 +1,15 @@
 //! The contract check: a few harmless calls to a live NOX (or anything that claims to be
 //! one), each answer judged by the [`Validator`](crate::Validator) against the specs.
 
-use std::time::Duration;
-
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use nox_auth::Operation;
 use nox_auth::nox_auth_runtime::text;
 
 use crate::finding::{Finding, FindingKind};
+use crate::plan::{Call, CheckOptions, Expect, KeyHeader, plan};
 use crate::validate::Validator;
-
-/// Calls that create lasting records at NOX; each runs only when named.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-#[non_exhaustive]
-pub enum LastingCall {
-    /// `POST /v2/manufacturer/device-connections`: creates (or finds) a NOX user.
-    DeviceConnections,
-    /// The v1 manufacturer calls (`/manufacturers/nox`, `/manufacturers/suppliers`).
-    V1Manufacturer,
-}
-
-impl std::str::FromStr for LastingCall {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "device-connections" => Ok(LastingCall::DeviceConnections),
-            "v1-manufacturer" => Ok(LastingCall::V1Manufacturer),
-            other => Err(format!(
-                "`{}` is not a call that creates records; use device-connections or v1-manufacturer",
-                text::excerpt(other, 64)
-            )),
-        }
-    }
-}
-
-/// What to check, and where.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct CheckOptions {
-    /// The NOX base URL (v1 at its root, v2 under `/v2`).
-    pub base_url: String,
-    /// The API key. Sent only to `base_url`; never shown.
-    pub api_key: String,
-    /// Add the v1 supplier call.
-    pub v1: bool,
-    /// Calls that create lasting records, each named.
-    pub lasting: Vec<LastingCall>,
-    /// Time for each call.
-    pub timeout: Duration,
-}
-
-impl CheckOptions {
-    /// Options for `base_url` and `api_key`: v2 only, nothing lasting, 20 s per call.
-    pub fn new(base_url: impl Into<String>, api_key: impl Into<String>) -> Self {
-        CheckOptions {
-            base_url: base_url.into(),
-            api_key: api_key.into(),
-            v1: false,
-            lasting: Vec::new(),
-            timeout: Duration::from_secs(20),
-        }
-    }
-}
 
 /// One call and what came of it.
 #[derive(Debug, Clone, Serialize)]
@@ -108,145 +52,6 @@ impl Report {
     }
 }
 
-/// One planned call.
-struct Call {
-    name: &'static str,
-    op: Operation,
-    body: Value,
-    key: KeyHeader,
-    /// The outcome the specs lead us to expect; another is a finding.
-    expect: Expect,
-}
-
-#[derive(Clone, Copy)]
-enum KeyHeader {
-    Right,
-    Wrong,
-    /// `Authorization: ApiKey <key>` instead of `x-api-key` (an open question for v2).
-    Authorization,
-}
-
-#[derive(Clone, Copy)]
-enum Expect {
-    /// A 2xx; anything else breaks the SDK's calls.
-    Success,
-    /// This documented error status; another outcome is reported, not breaking.
-    Status(u16),
-    /// An open question: whatever happens is the answer.
-    Question,
-}
-
-fn plan(options: &CheckOptions, user: &str) -> Vec<Call> {
-    let cb = "https://example.com/nox-contract-check/callback";
-    let supplier = |extra: Value| {
-        let mut body =
-            json!({"user_id": user, "asset_type": "hp", "redirect_url": cb, "language": "en"});
-        if let (Value::Object(b), Value::Object(e)) = (&mut body, extra) {
-            for (k, v) in e {
-                if v.is_null() {
-                    b.remove(&k);
-                } else {
-                    b.insert(k, v);
-                }
-            }
-        }
-        body
-    };
-    let mut calls = vec![
-        Call {
-            name: "v2 supplier link session",
-            op: Operation::CreateSupplierLinkSession,
-            body: supplier(json!({})),
-            key: KeyHeader::Right,
-            expect: Expect::Success,
-        },
-        Call {
-            name: "v2 manufacturer link session",
-            op: Operation::CreateManufacturerLinkSession,
-            body: json!({"user_id": user, "redirect_url": cb, "language": "en"}),
-            key: KeyHeader::Right,
-            expect: Expect::Success,
-        },
-        Call {
-            name: "missing required field (redirect_url) → 400",
-            op: Operation::CreateSupplierLinkSession,
-            body: supplier(json!({"redirect_url": null})),
-            key: KeyHeader::Right,
-            expect: Expect::Status(400),
-        },
-        Call {
-            name: "wrong key → 401",
-            op: Operation::CreateSupplierLinkSession,
-            body: supplier(json!({})),
-            key: KeyHeader::Wrong,
-            expect: Expect::Status(401),
-        },
-        Call {
-            name: "brand not valid for the asset type (hp + sma) → 400",
-            op: Operation::CreateSupplierLinkSession,
-            body: supplier(json!({"brand": "sma"})),
-            key: KeyHeader::Right,
-            expect: Expect::Status(400),
-        },
-        Call {
-            name: "question: does v2 accept `Authorization: ApiKey <key>`?",
-            op: Operation::CreateSupplierLinkSession,
-            body: supplier(json!({})),
-            key: KeyHeader::Authorization,
-            expect: Expect::Question,
-        },
-        Call {
-            name: "question: does NOX accept a redirect_url with a query (the state nonce of nox-auth-axum)?",
-            op: Operation::CreateSupplierLinkSession,
-            body: supplier(json!({"redirect_url": format!("{cb}?nox_state=contract-check")})),
-            key: KeyHeader::Right,
-            expect: Expect::Question,
-        },
-        Call {
-            name: "question: is asset_type required?",
-            op: Operation::CreateSupplierLinkSession,
-            body: supplier(json!({"asset_type": null})),
-            key: KeyHeader::Right,
-            expect: Expect::Question,
-        },
-    ];
-    if options.v1 {
-        calls.push(Call {
-            name: "v1 supplier link session",
-            op: Operation::CreateLinkSession,
-            body: json!({"redirect_uri": cb, "language": "en"}),
-            key: KeyHeader::Right,
-            expect: Expect::Success,
-        });
-    }
-    if options.lasting.contains(&LastingCall::DeviceConnections) {
-        calls.push(Call {
-            name: "v2 manufacturer device connection (creates a NOX user)",
-            op: Operation::CreateManufacturerDeviceConnection,
-            body: json!({"user_id": user}),
-            key: KeyHeader::Right,
-            expect: Expect::Success,
-        });
-    }
-    if options.lasting.contains(&LastingCall::V1Manufacturer) {
-        calls.push(Call {
-            name: "v1 manufacturer connection to NOX (creates a NOX user)",
-            op: Operation::ConnectNoxManufacturer,
-            body: json!({"manufacturer_user_id": user, "device_ids": []}),
-            key: KeyHeader::Right,
-            expect: Expect::Success,
-        });
-        calls.push(Call {
-            name: "v1 manufacturer supplier flow",
-            op: Operation::ConnectSupplierManufacturer,
-            body: json!({"manufacturer_user_id": user, "redirect_url": cb, "language": "en", "device_ids": []}),
-            key: KeyHeader::Right,
-            expect: Expect::Success,
-        });
-    }
-    calls
-}
-
 /// Why a check cannot start (bad base URL or key). Never contains the key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckSetupError(pub String);
@@ -280,6 +85,11 @@ pub async fn check(options: CheckOptions) -> Result<Report, CheckSetupError> {
         .build()
         .map_err(|e| CheckSetupError(e.to_string()))?;
     let base = client.base_url().as_str().trim_end_matches('/').to_owned();
+    let package_base = client
+        .package_base_url()
+        .as_str()
+        .trim_end_matches('/')
+        .to_owned();
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(options.timeout)
@@ -293,14 +103,22 @@ pub async fn check(options: CheckOptions) -> Result<Report, CheckSetupError> {
         // The user id is the check's own (`nox-contract-check-<hex>`): nothing to escape.
         let path = call.op.path().replace("{userId}", &user);
         let method = call.op.method();
-        let mut req = http
-            .request(
-                method
-                    .parse()
-                    .expect("the operation table holds HTTP methods"),
-                format!("{base}{path}"),
-            )
-            .json(&call.body);
+        let origin = if call.op.api() == "package" {
+            &package_base
+        } else {
+            &base
+        };
+        let mut req = http.request(
+            method
+                .parse()
+                .expect("the operation table holds HTTP methods"),
+            format!("{origin}{path}"),
+        );
+        req = if call.body.is_null() {
+            req.query(&call.query)
+        } else {
+            req.json(&call.body)
+        };
         req = match call.key {
             KeyHeader::Right => req.header("x-api-key", &options.api_key),
             KeyHeader::Wrong => req.header("x-api-key", "nox-contract-check-wrong-key"),
@@ -308,7 +126,12 @@ pub async fn check(options: CheckOptions) -> Result<Report, CheckSetupError> {
                 req.header("authorization", format!("ApiKey {}", options.api_key))
             }
         };
-        let call_text = format!("{method} {path}");
+        let call_text = if call.query.is_empty() {
+            format!("{method} {path}")
+        } else {
+            let query: Vec<String> = call.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            format!("{method} {path}?{}", query.join("&"))
+        };
         let result = match req.send().await {
             Err(e) => CheckResult {
                 name: call.name.into(),
@@ -329,6 +152,9 @@ pub async fn check(options: CheckOptions) -> Result<Report, CheckSetupError> {
                     validator.check_response(method, &path, status, content_type.as_deref(), &body);
                 if let Some(f) = outcome(&call, status) {
                     findings.push(f);
+                }
+                if call.op == Operation::GetDevices && status == 200 {
+                    findings.extend(first_page(&call, &body));
                 }
                 CheckResult {
                     name: call.name.into(),
@@ -386,6 +212,33 @@ fn outcome(call: &Call, status: u16) -> Option<Finding> {
     }
 }
 
+/// What a first page of devices says about the open questions of pagination (is the
+/// token null on a last page shorter than the limit?) and of whose `user_id` it lists.
+fn first_page(call: &Call, body: &[u8]) -> Option<Finding> {
+    let page: Value = serde_json::from_slice(body).ok()?;
+    let items = page.get("data")?.as_array()?;
+    let token = match page.pointer("/meta/next_token") {
+        None => "absent",
+        Some(Value::Null) => "null",
+        Some(_) => "a token",
+    };
+    let user_id = match items.first().and_then(|d| d.get("user_id")) {
+        Some(Value::String(_)) => "a `user_id` (whose id: compare with your users)",
+        _ => "no `user_id`",
+    };
+    Some(Finding {
+        kind: FindingKind::Question,
+        operation: call.op.name().to_owned(),
+        path: "data, meta.next_token".into(),
+        observed: format!(
+            "{} device(s), next_token {token}, first device with {user_id}",
+            items.len()
+        ),
+        expected: "the docs do not say (specs/README.md, open questions 1 and 9)".into(),
+        breaking: false,
+    })
+}
+
 /// The body, at most 64 KiB of it.
 async fn read_limited(mut resp: reqwest::Response) -> Vec<u8> {
     let mut body = Vec::new();
@@ -430,6 +283,7 @@ fn scrub(mut result: CheckResult, key: &str) -> CheckResult {
         clean(e);
     }
     for f in &mut result.findings {
+        clean(&mut f.path);
         clean(&mut f.observed);
         clean(&mut f.expected);
     }

@@ -27,12 +27,14 @@
 
 mod check;
 mod finding;
+mod plan;
 mod proxy;
 mod schema;
 pub mod specs;
 mod validate;
 
-pub use check::{CheckOptions, CheckResult, CheckSetupError, LastingCall, Report, check};
+pub use check::{CheckResult, CheckSetupError, Report, check};
 pub use finding::{Finding, FindingKind, OBSERVED_LIMIT, observed};
+pub use plan::{CheckOptions, LastingCall};
 pub use proxy::{FINDINGS_PATH, KEPT_FINDINGS, MAX_BODY, OnFinding, Proxy, ProxyConfig, Seen};
 pub use validate::{SpecOperation, Validator};

@@ -12,8 +12,9 @@ pub struct EmbeddedSpec {
     pub json: &'static str,
 }
 
-/// The four specs: v1 and v2, supplier and manufacturer.
-pub static EMBEDDED: [EmbeddedSpec; 4] = [
+/// The specs: the Authenticator's v1 and v2, supplier and manufacturer, and the Package
+/// API's device endpoints. A slice: another spec does not change its type.
+pub static EMBEDDED: &[EmbeddedSpec] = &[
     EmbeddedSpec {
         name: "openapi-supplier-auth",
         json: include_str!("../specs/openapi-supplier-auth.json"),
@@ -29,5 +30,9 @@ pub static EMBEDDED: [EmbeddedSpec; 4] = [
     EmbeddedSpec {
         name: "openapi-manufacturer-auth-v2",
         json: include_str!("../specs/openapi-manufacturer-auth-v2.json"),
+    },
+    EmbeddedSpec {
+        name: "openapi-package-devices",
+        json: include_str!("../specs/openapi-package-devices.json"),
     },
 ];

@@ -39,7 +39,8 @@ impl Default for Validator {
 }
 
 impl Validator {
-    /// The validator of the four effective specs (v1 and v2, supplier and manufacturer).
+    /// The validator of every embedded effective spec (the Authenticator's v1 and v2,
+    /// supplier and manufacturer; the Package API's device endpoints).
     pub fn embedded() -> Self {
         let docs = EMBEDDED
             .iter()

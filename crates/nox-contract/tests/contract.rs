@@ -101,7 +101,7 @@ async fn against_our_mock_the_report_is_clean() {
     let report = check(options).await.unwrap();
     assert!(!report.has_breaking(), "{report:#?}");
     assert!(!report.has_transport_errors());
-    assert_eq!(report.checks.len(), 12);
+    assert_eq!(report.checks.len(), 15);
     for c in &report.checks {
         for f in &c.findings {
             assert_eq!(f.kind, FindingKind::Question, "{}: {f}", c.name);
@@ -124,6 +124,25 @@ async fn against_our_mock_the_report_is_clean() {
         "the mock keeps a redirect_url with a query (the state nonce)"
     );
     assert_eq!(q[2].status, Some(400), "the mock requires asset_type");
+    assert_eq!(
+        q[3].status,
+        Some(200),
+        "the mock's Package API takes the same key"
+    );
+    assert_eq!(q[3].call, "GET /v1/devices?limit=1");
+    assert!(
+        q[3].findings
+            .iter()
+            .any(|f| f.path == "data, meta.next_token" && f.observed.contains("next_token null")),
+        "{:#?}",
+        q[3].findings
+    );
+    let limit_0 = report
+        .checks
+        .iter()
+        .find(|c| c.name.contains("limit=0"))
+        .unwrap();
+    assert_eq!(limit_0.status, Some(422));
     // Created with recognisable ids.
     assert!(
         mock.sessions()
