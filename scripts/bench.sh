@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every benchmark of BENCHMARKS.md and prints the numbers and ratios.
-#   bash scripts/bench.sh            # all four
-#   bash scripts/bench.sh decode     # one of: overhead decode codegen load build
+#   bash scripts/bench.sh            # all of them
+#   bash scripts/bench.sh decode     # one of: overhead decode codegen load build devices
 # Installs Prism (@stoplight/prism-cli, from npm) into target/prism for the load test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,6 +51,11 @@ if [ "$what" = all ] || [ "$what" = load ]; then
     || { echo "bench: Prism did not start:"; cat target/prism/prism.log; exit 1; }
   cargo bench -q -p nox-mock --bench mock_load -- --clients 64 --seconds "${LOAD_SECONDS:-10}" --prism "http://127.0.0.1:$port"
   stop_pid "$prism_pid"
+fi
+
+if [ "$what" = all ] || [ "$what" = devices ]; then
+  echo "== 6. device listing (100,000 from the mock through the facade, memory flat)"
+  cargo bench -q -p nox-mock --bench device_listing 2>/dev/null | grep -E "device_listing|devices:"
 fi
 
 if [ "$what" = all ] || [ "$what" = build ]; then

@@ -6,8 +6,6 @@
 use std::collections::HashSet;
 use std::time::Instant;
 
-use futures_util::TryStreamExt as _;
-
 use nox_auth::{AssetType, Brand, DeviceQuery, Operation, SupplierLinkRequest};
 use nox_mock::{DeviceBatch, DeviceKind, Fault, MockServer};
 use reqwest::StatusCode;
@@ -368,65 +366,5 @@ async fn faults_and_the_request_log_cover_the_listings() {
     assert!(
         log.iter()
             .any(|r| r.path == "/v1/manufacturer/devices" && r.status == 503)
-    );
-}
-
-/// The numbers of the report: 100,000 bulk devices listed through the facade, 4,000 a
-/// page. `cargo test -p nox-mock --release --test device_paging -- --ignored --nocapture`
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "a measurement; run by hand"]
-async fn measure_one_hundred_thousand_devices() {
-    let rss = || {
-        std::fs::read_to_string("/proc/self/status")
-            .ok()
-            .and_then(|s| {
-                let line = s.lines().find(|l| l.starts_with("VmRSS:"))?.to_owned();
-                line.split_whitespace().nth(1)?.parse::<u64>().ok()
-            })
-            .unwrap_or(0)
-    };
-    let mock = MockServer::start().await.unwrap();
-    let before = rss();
-    let started = Instant::now();
-    mock.add_devices(DeviceBatch::new(DeviceKind::HeatPump, "u1", 100_000))
-        .unwrap();
-    eprintln!(
-        "bulk add of 100,000: {:?}, RSS +{} KiB",
-        started.elapsed(),
-        rss() - before
-    );
-    let client = mock.client().unwrap();
-    let started = Instant::now();
-    let mut all = client.heat_pumps(DeviceQuery::all().page_size(4000));
-    let mut n = 0;
-    while all.try_next().await.unwrap().is_some() {
-        n += 1;
-    }
-    assert_eq!(n, 100_000);
-    let took = started.elapsed();
-    eprintln!(
-        "listed 100,000 through the facade in {took:?} ({:.0} devices/s), RSS now +{} KiB",
-        100_000.0 / took.as_secs_f64(),
-        rss() - before
-    );
-    // 100,000 linked devices (one record each), for the bound of linked ones.
-    let before = rss();
-    let s = client
-        .create_supplier_link_session(SupplierLinkRequest::new(
-            "u2",
-            AssetType::Hp,
-            "https://e.com/cb",
-        ))
-        .await
-        .unwrap();
-    let ids: Vec<String> = (0..100_000)
-        .map(|i| format!("{:08x}-5b76-4531-b587-5deeb81a3db3", i))
-        .collect();
-    let started = Instant::now();
-    mock.complete(&s.link_token, Brand::Nibe, ids).unwrap();
-    eprintln!(
-        "100,000 linked devices: {:?}, RSS +{} KiB",
-        started.elapsed(),
-        rss() - before
     );
 }
