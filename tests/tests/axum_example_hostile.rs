@@ -1,7 +1,8 @@
 //! The example backend (`crates/nox-auth-axum/examples/axum_backend.rs`) against what an
 //! attacker tries, over HTTP: stray and forged callbacks while the user's link is pending
 //! (the real callback still links), a planted session id (replaced at start), and
-//! cross-site posts to log in. The browser-level run is in `axum_example.rs`.
+//! cross-site posts to log in, a plain-http callback URL. The browser-level run is in
+//! `axum_example.rs`.
 
 #[path = "../../crates/nox-auth-axum/examples/axum_backend.rs"]
 mod axum_backend;
@@ -16,6 +17,15 @@ use reqwest::cookie::CookieStore as _;
 /// The example on 127.0.0.1 with `nox` as NOX and its sessions in a fresh SQLite file;
 /// its base URL once it answers, and the directory to remove.
 async fn start_example(nox: &nox_mock::MockServer, name: &str) -> (String, std::path::PathBuf) {
+    start_example_at(nox, name, None).await
+}
+
+/// [`start_example`] with the site's public URL (the callback's base) given.
+async fn start_example_at(
+    nox: &nox_mock::MockServer,
+    name: &str,
+    public_url: Option<&str>,
+) -> (String, std::path::PathBuf) {
     let dir = std::env::temp_dir().join(format!("nox-example-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -23,7 +33,7 @@ async fn start_example(nox: &nox_mock::MockServer, name: &str) -> (String, std::
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let client = nox.client().unwrap();
-    let public = base.clone();
+    let public = public_url.map_or_else(|| base.clone(), str::to_owned);
     tokio::spawn(async move {
         if let Err(e) = axum_backend::serve(listener, client, &public, &db).await {
             panic!("the example stopped: {e}");
@@ -242,5 +252,26 @@ async fn cross_site_posts_to_log_in_or_out_are_refused() {
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let (_, home) = get(&victim, &base).await;
     assert!(home.contains("Logged in as victim"), "{home}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A site published on plain http (not loopback): its callback would carry the user's and
+/// devices' ids in clear, so starting a link is refused before NOX is asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plain_http_callback_url_is_refused_before_nox_is_asked() {
+    let nox = nox_mock::MockServer::start().await.unwrap();
+    let (base, dir) = start_example_at(&nox, "plain-http", Some("http://shop.example")).await;
+    let (alice, _) = browser();
+    login(&alice, &base, "alice").await;
+    let resp = alice
+        .post(format!("{base}/link"))
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let page = resp.text().await.unwrap();
+    assert!(page.contains("This link request is not valid."), "{page}");
+    assert!(nox.sessions().is_empty(), "nothing was sent to NOX");
     let _ = std::fs::remove_dir_all(dir);
 }
