@@ -53,6 +53,9 @@ pub struct DeviceQuery {
     pub device_id: Option<String>,
     /// Devices per page (`limit`).
     pub page_size: Option<u16>,
+    /// The most pages to follow: one more is [`Error::TooManyPages`] (default: no bound;
+    /// the stream is lazy, so its reader decides how far it goes).
+    pub max_pages: Option<u32>,
 }
 
 impl DeviceQuery {
@@ -76,6 +79,12 @@ impl DeviceQuery {
     /// Devices per page, 1 to [`MAX_PAGE_SIZE`].
     pub fn page_size(mut self, n: u16) -> Self {
         self.page_size = Some(n);
+        self
+    }
+
+    /// Follows at most `n` pages; one more ends the stream with [`Error::TooManyPages`].
+    pub fn max_pages(mut self, n: u32) -> Self {
+        self.max_pages = Some(n);
         self
     }
 
@@ -170,11 +179,16 @@ struct Cursor<F> {
     seen: HashSet<u64>,
     hasher: RandomState,
     empty_in_a_row: u32,
+    pages: u32,
     done: bool,
 }
 
 /// The stream over the pages `fetch` returns (given the token of the page to fetch).
-fn paginate<P, F, Fut>(operation: Operation, limit: u16, fetch: F) -> DeviceStream<P::Item>
+fn paginate<P, F, Fut>(
+    operation: Operation,
+    (limit, max_pages): (u16, Option<u32>),
+    fetch: F,
+) -> DeviceStream<P::Item>
 where
     P: Page,
     F: FnMut(Option<String>) -> Fut + Send + 'static,
@@ -187,12 +201,19 @@ where
         seen: HashSet::new(),
         hasher: RandomState::new(),
         empty_in_a_row: 0,
+        pages: 0,
         done: false,
     };
     let pages = stream::try_unfold(cursor, move |mut cur| async move {
         if cur.done {
             return Ok(None);
         }
+        if let Some(max) = max_pages
+            && cur.pages >= max
+        {
+            return Err(Error::TooManyPages { max });
+        }
+        cur.pages += 1;
         let (items, next) = (cur.fetch)(cur.token.take()).await?.into_parts();
         if items.len() > usize::from(limit) {
             return Err(invalid(format!(
@@ -264,7 +285,7 @@ impl Client {
             Err(e) => return refused(e.into()),
         };
         let client = self.package.clone();
-        paginate(operation, limit, move |token| {
+        paginate(operation, (limit, query.max_pages), move |token| {
             // One clone per page: the generated builder borrows its client.
             let (client, query) = (client.clone(), query.clone());
             async move {
@@ -300,7 +321,7 @@ impl Client {
             Err(e) => return refused(e.into()),
         };
         let client = self.package.clone();
-        paginate(operation, limit, move |token| {
+        paginate(operation, (limit, query.max_pages), move |token| {
             // One clone per page: the generated builder borrows its client.
             let client = client.clone();
             async move {
@@ -326,7 +347,7 @@ impl Client {
             Err(e) => return refused(e.into()),
         };
         let client = self.package.clone();
-        paginate(operation, limit, move |token| {
+        paginate(operation, (limit, query.max_pages), move |token| {
             // One clone per page: the generated builder borrows its client.
             let (client, query) = (client.clone(), query.clone());
             async move {

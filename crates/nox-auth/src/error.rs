@@ -71,6 +71,13 @@ pub enum Error {
         /// The bound.
         max: usize,
     },
+    /// A listing named more pages than the caller's bound
+    /// ([`DeviceQuery::max_pages`](crate::DeviceQuery::max_pages)).
+    #[error("more than {max} pages were listed; the listing stops")]
+    TooManyPages {
+        /// The bound.
+        max: u32,
+    },
     /// The client could not be built.
     #[error(transparent)]
     Config(#[from] ConfigError),

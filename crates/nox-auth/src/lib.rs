@@ -11,8 +11,10 @@ mod brand;
 mod builder;
 pub mod callback;
 mod client;
+mod confirm;
 mod devices;
 mod error;
+mod health;
 mod manufacturer;
 mod open;
 mod parse;
@@ -30,11 +32,16 @@ pub use client::{
     DEFAULT_TIMEOUT, ENV_API_KEY, ENV_BASE_URL, ENV_PACKAGE_API_KEY, ENV_PACKAGE_BASE_URL,
     MAX_PAGE_BYTES, SANDBOX_PACKAGE_BASE_URL,
 };
+pub use confirm::{
+    BindTo, ConfirmError, ConfirmOptions, ConfirmedConnection, DEFAULT_CONFIRM_WAIT,
+    MAX_CONFIRM_WAIT, NOX_LAG,
+};
 pub use devices::{
     DEFAULT_PAGE_SIZE, DeviceQuery, DeviceStream, HeatPump, MAX_EMPTY_PAGES, MAX_PAGE_SIZE,
     MAX_TOKEN_LEN, ManufacturerDevice, PvInverter,
 };
 pub use error::{BODY_EXCERPT_LIMIT, ConfigError, Error, TransportKind, ValidationError};
+pub use health::{DeviceHealth, Health, Listing, MAX_SCANNED_DEVICES, MAX_SCANNED_PAGES};
 pub use manufacturer::ManufacturerLinkRequest;
 pub use nox_auth_runtime::{MIN_ATTEMPT, Operation, RetryPolicy, UnknownOperation};
 pub use open::{Open, OpenValue};

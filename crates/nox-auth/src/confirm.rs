@@ -1,0 +1,367 @@
+//! The last step of a link: a [`VerifiedConnection`] (the unsigned payload, consistent with
+//! the link session you stored) becomes a [`ConfirmedConnection`] when NOX's Package API
+//! lists every device of the callback for the user *you* stored.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::brand::{AssetType, normalise};
+use crate::callback::VerifiedConnection;
+use crate::client::Client;
+use crate::error::Error;
+use crate::health::{DeviceHealth, Health, Listing};
+use crate::open::Open;
+
+/// How long [`Client::confirm`] waits, by default, for NOX to list a device it just linked.
+pub const DEFAULT_CONFIRM_WAIT: Duration = Duration::from_secs(20);
+/// The longest wait [`ConfirmOptions::max_wait`] accepts (a longer one is cut to it).
+pub const MAX_CONFIRM_WAIT: Duration = Duration::from_secs(120);
+/// A callback connected longer ago than this, whose device NOX does not list, is
+/// [`ConfirmError::UnknownToNox`] rather than [`ConfirmError::NotVisibleYet`].
+pub const NOX_LAG: Duration = Duration::from_secs(300);
+
+/// Whose `user_id` the Package API is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum BindTo {
+    /// The user id of the link session you stored (the default, the strict reading of the
+    /// open question whether the Package API's `user_id` is yours or NOX's): a forged
+    /// callback naming your user cannot point at devices NOX lists for someone else.
+    #[default]
+    SupplierUserId,
+    /// The payload's `nox_user_id`, if the Package API turns out to list NOX's ids (the
+    /// contract check reports which). **This proves less**: the payload names that id
+    /// itself, so a forged callback carrying the attacker's NOX user and devices is
+    /// confirmed. Use it only with the state nonce of `nox-auth-axum` (which binds the
+    /// callback to the browser that started it), until NOX exposes its user ↔ supplier id
+    /// mapping.
+    PayloadNoxUserId,
+}
+
+/// How [`Client::confirm_with`] asks.
+///
+/// ```
+/// use std::time::Duration;
+/// let options = nox_auth::ConfirmOptions::default().max_wait(Duration::from_secs(5));
+/// assert_eq!(options.max_wait, Duration::from_secs(5));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConfirmOptions {
+    /// How long to wait for NOX to list a device it has not listed yet (default
+    /// [`DEFAULT_CONFIRM_WAIT`], at most [`MAX_CONFIRM_WAIT`]). Zero asks once.
+    pub max_wait: Duration,
+    /// The first pause between two askings; it doubles up to 4 s. Default 500 ms.
+    pub initial_backoff: Duration,
+    /// Whose `user_id` to ask for (default: the one you stored).
+    pub bind_to: BindTo,
+}
+
+impl Default for ConfirmOptions {
+    fn default() -> Self {
+        ConfirmOptions {
+            max_wait: DEFAULT_CONFIRM_WAIT,
+            initial_backoff: Duration::from_millis(500),
+            bind_to: BindTo::SupplierUserId,
+        }
+    }
+}
+
+impl ConfirmOptions {
+    /// How long to wait for NOX to list the devices (cut to [`MAX_CONFIRM_WAIT`]).
+    pub fn max_wait(mut self, wait: Duration) -> Self {
+        self.max_wait = wait.min(MAX_CONFIRM_WAIT);
+        self
+    }
+
+    /// The first pause between two askings.
+    pub fn initial_backoff(mut self, pause: Duration) -> Self {
+        self.initial_backoff = pause;
+        self
+    }
+
+    /// Whose `user_id` to ask the Package API for.
+    pub fn bind_to(mut self, bind_to: BindTo) -> Self {
+        self.bind_to = bind_to;
+        self
+    }
+}
+
+/// A link NOX confirmed: every device of the callback is listed for your user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConfirmedConnection {
+    /// The verified callback.
+    pub connection: VerifiedConnection,
+    /// Its devices as NOX lists them, in the callback's order, with their health.
+    pub devices: Vec<DeviceHealth>,
+}
+
+/// Why NOX did not confirm a link. Each names the device and what NOX said.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfirmError {
+    /// NOX does not list the devices yet, after waiting: it may still lag (the callback is
+    /// recent). Try again later; do not treat the link as made.
+    #[error(
+        "NOX does not list device(s) {} yet (asked for {} s); it may still lag behind the callback",
+        join(device_ids), waited.as_secs()
+    )]
+    NotVisibleYet {
+        /// The devices not listed.
+        device_ids: Vec<String>,
+        /// How long was waited.
+        waited: Duration,
+    },
+    /// NOX does not list the devices, long after the callback: a forged callback, or a
+    /// client configured for another NOX environment (production vs sandbox).
+    #[error(
+        "NOX does not list device(s) {} (connected {} s ago): a forged callback, or another NOX environment",
+        join(device_ids), connected_ago.as_secs()
+    )]
+    UnknownToNox {
+        /// The devices not listed.
+        device_ids: Vec<String>,
+        /// How long ago the callback says they were connected.
+        connected_ago: Duration,
+    },
+    /// NOX lists the device for another user than the one you stored: the callback is not
+    /// this user's (a forged callback naming your user with someone else's device).
+    #[error("NOX lists device `{device_id}` for another user than `{expected_user}`")]
+    ListedForAnotherUser {
+        /// The device.
+        device_id: String,
+        /// The user you stored.
+        expected_user: String,
+    },
+    /// NOX lists the device with another brand than the callback names.
+    #[error("NOX lists device `{device_id}` as brand `{listed}`, the callback says `{expected}`")]
+    BrandDiffers {
+        /// The device.
+        device_id: String,
+        /// The brand NOX lists.
+        listed: String,
+        /// The callback's brand.
+        expected: String,
+    },
+    /// NOX lists the device on another listing than the link's asset type (a PV link
+    /// whose device is a heat pump).
+    #[error("NOX lists device `{device_id}` as {listed:?}, not as the link's {expected:?}")]
+    AssetTypeDiffers {
+        /// The device.
+        device_id: String,
+        /// Where NOX lists it.
+        listed: Listing,
+        /// Where the link's asset type says it should be.
+        expected: Listing,
+    },
+    /// NOX already says the device needs the user to link again.
+    #[error("NOX says device `{device_id}` needs re-authentication: the user must link again")]
+    NeedsReauthentication {
+        /// The device.
+        device_id: String,
+    },
+    /// The callback names no device.
+    #[error("the callback names no device: nothing to confirm")]
+    NoDevices,
+    /// The link's asset type is one this SDK cannot map to a listing.
+    #[error("asset type `{asset_type}` has no Package API listing this SDK knows")]
+    UnsupportedAssetType {
+        /// The asset type as NOX sent it.
+        asset_type: String,
+    },
+    /// Asking NOX failed (network, an answer the SDK refuses, a refused key).
+    #[error("asking NOX's Package API failed: {0}")]
+    Nox(#[from] Error),
+}
+
+fn join(ids: &[String]) -> String {
+    let shown: Vec<String> = ids
+        .iter()
+        .take(5)
+        .map(|id| format!("`{}`", nox_auth_runtime::text::excerpt(id, 64)))
+        .collect();
+    let more = ids.len().saturating_sub(5);
+    if more > 0 {
+        format!("{} and {more} more", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
+}
+
+/// Brands compare without case, spaces, hyphens or underscores (`Saunier Duval` is
+/// `saunier-duval`, `SMA` is `sma`).
+fn same_brand(a: &str, b: &str) -> bool {
+    normalise(a).replace('-', "") == normalise(b).replace('-', "")
+}
+
+impl Client {
+    /// Confirms a verified link at NOX with [`ConfirmOptions::default`]: every device of the
+    /// callback must be listed by the Package API, on the listing of its asset type, for the
+    /// user id of the link session you stored, with the callback's brand, and not already
+    /// needing re-authentication. Waits up to [`DEFAULT_CONFIRM_WAIT`] for NOX to list it.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nox_auth::Client, verified: nox_auth::callback::VerifiedConnection) {
+    /// match client.confirm(&verified).await {
+    ///     Ok(confirmed) => println!("linked: {:?}", confirmed.devices),
+    ///     Err(e) => eprintln!("not confirmed: {e}"),
+    /// }
+    /// # }
+    /// ```
+    pub async fn confirm(
+        &self,
+        verified: &VerifiedConnection,
+    ) -> Result<ConfirmedConnection, ConfirmError> {
+        self.confirm_with(verified, &ConfirmOptions::default())
+            .await
+    }
+
+    /// [`Client::confirm`] with explicit [`ConfirmOptions`].
+    ///
+    /// The manufacturer listing names no user in NOX's docs: for a manufacturer link,
+    /// confirming proves the devices are linked to you, not to which of your users.
+    pub async fn confirm_with(
+        &self,
+        verified: &VerifiedConnection,
+        options: &ConfirmOptions,
+    ) -> Result<ConfirmedConnection, ConfirmError> {
+        let listing = match &verified.asset_type {
+            Open::Known(AssetType::Hp) => Listing::HeatPumps,
+            Open::Known(AssetType::Pv) => Listing::PvInverters,
+            // A manufacturer session has no asset type.
+            Open::Unknown(s) if s.is_empty() => Listing::Manufacturer,
+            other => {
+                return Err(ConfirmError::UnsupportedAssetType {
+                    asset_type: nox_auth_runtime::text::excerpt(other.as_str(), 64),
+                });
+            }
+        };
+        if verified.device_ids.is_empty() {
+            return Err(ConfirmError::NoDevices);
+        }
+        let user = match options.bind_to {
+            BindTo::SupplierUserId => verified.user_id.as_str(),
+            BindTo::PayloadNoxUserId => verified.nox_user_id.as_str(),
+        };
+        let wanted: HashSet<&str> = verified.device_ids.iter().map(String::as_str).collect();
+        let max_wait = options.max_wait.min(MAX_CONFIRM_WAIT);
+        let started = Instant::now();
+        let mut pause = options.initial_backoff;
+        loop {
+            // The heat-pump listing filters by user at NOX; the PV listing is scanned and
+            // each device's user compared (a device of another user is then named so).
+            let user_filter = (listing == Listing::HeatPumps).then_some(user);
+            let listed = self.listed(listing, user_filter, Some(&wanted)).await?;
+            let mut devices = Vec::new();
+            let mut missing = Vec::new();
+            for id in &verified.device_ids {
+                match listed.iter().find(|d| &d.device_id == id) {
+                    Some(d) => devices.push(check(d, verified, user)?),
+                    None => missing.push(id.clone()),
+                }
+            }
+            if missing.is_empty() {
+                return Ok(ConfirmedConnection {
+                    connection: verified.clone(),
+                    devices,
+                });
+            }
+            // Listed for someone else, or on the other listing: no wait changes that.
+            if let Some(e) = self.listed_elsewhere(listing, user, &missing[0]).await {
+                return Err(e);
+            }
+            if started.elapsed() + pause > max_wait {
+                return Err(not_listed(verified, missing, started.elapsed()));
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_secs(4));
+        }
+    }
+
+    /// A device missing from the user's listing that NOX lists elsewhere: for another user
+    /// (the heat-pump listing can be asked for one device whoever's it is), or as a heat
+    /// pump for a PV link. `None` when it is not found there either (or asking failed:
+    /// the wait goes on).
+    async fn listed_elsewhere(
+        &self,
+        listing: Listing,
+        user: &str,
+        device_id: &str,
+    ) -> Option<ConfirmError> {
+        if listing == Listing::Manufacturer {
+            return None;
+        }
+        let one: HashSet<&str> = [device_id].into();
+        let found = self
+            .listed(Listing::HeatPumps, None, Some(&one))
+            .await
+            .ok()?;
+        let d = found.first()?;
+        if listing == Listing::PvInverters {
+            return Some(ConfirmError::AssetTypeDiffers {
+                device_id: d.device_id.clone(),
+                listed: Listing::HeatPumps,
+                expected: listing,
+            });
+        }
+        (d.user_id.as_deref() != Some(user)).then(|| ConfirmError::ListedForAnotherUser {
+            device_id: d.device_id.clone(),
+            expected_user: user.to_owned(),
+        })
+    }
+}
+
+/// A listed device of the callback, checked: the user, the brand, re-authentication.
+fn check(
+    d: &DeviceHealth,
+    verified: &VerifiedConnection,
+    user: &str,
+) -> Result<DeviceHealth, ConfirmError> {
+    if let Some(listed_user) = &d.user_id
+        && listed_user != user
+    {
+        return Err(ConfirmError::ListedForAnotherUser {
+            device_id: d.device_id.clone(),
+            expected_user: user.to_owned(),
+        });
+    }
+    if let Some(listed) = &d.brand
+        && !same_brand(listed, &verified.brand)
+    {
+        return Err(ConfirmError::BrandDiffers {
+            device_id: d.device_id.clone(),
+            listed: nox_auth_runtime::text::excerpt(listed, 64),
+            expected: nox_auth_runtime::text::excerpt(&verified.brand, 64),
+        });
+    }
+    if d.health == Health::NeedsReauthentication {
+        return Err(ConfirmError::NeedsReauthentication {
+            device_id: d.device_id.clone(),
+        });
+    }
+    Ok(d.clone())
+}
+
+/// Devices NOX does not list after the wait: not visible yet if the callback is recent
+/// ([`NOX_LAG`]), unknown to NOX otherwise.
+fn not_listed(
+    verified: &VerifiedConnection,
+    missing: Vec<String>,
+    waited: Duration,
+) -> ConfirmError {
+    let connected_ago = SystemTime::now()
+        .duration_since(verified.connected_at)
+        .unwrap_or_default();
+    if connected_ago > NOX_LAG {
+        ConfirmError::UnknownToNox {
+            device_ids: missing,
+            connected_ago,
+        }
+    } else {
+        ConfirmError::NotVisibleYet {
+            device_ids: missing,
+            waited,
+        }
+    }
+}
