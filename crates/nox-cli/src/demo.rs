@@ -5,7 +5,9 @@
 //! 3. create a v2 supplier link session through the `nox-auth` facade;
 //! 4. open the Authenticator UI (`link_url`) as a browser would;
 //! 5. choose the brand and submit the form; follow NOX's redirect to the listener;
-//! 6. decode the `?data=` callback and verify it against the link session.
+//! 6. decode the `?data=` callback and verify it against the link session;
+//! 7. confirm the link at the mock's Package API (the device listed for the user) and
+//!    print each device's health.
 
 use std::fmt::Display;
 use std::time::{Duration, SystemTime};
@@ -16,13 +18,14 @@ use axum::http::Uri;
 use axum::response::Html;
 use axum::routing::get;
 use clap::Args;
-use nox_auth::{AssetType, Brand, Language, SupplierLinkRequest, callback};
+use nox_auth::{AssetType, Brand, ConfirmOptions, Language, SupplierLinkRequest, callback};
 use tokio::sync::mpsc;
 
 use crate::arg::parse_arg;
+use crate::commands::confirm::device_line;
 use crate::out::{EXIT_API, EXIT_INPUT, EXIT_OK, Failure, outln, report, safe};
 
-const STEPS: usize = 6;
+const STEPS: usize = 7;
 
 /// Arguments of `nox demo`.
 #[derive(Args)]
@@ -86,7 +89,8 @@ pub(crate) async fn run(args: DemoArgs) -> u8 {
     match flow(&args.user_id, args.asset_type, args.brand, args.language).await {
         Ok(()) => {
             outln!(
-                "\nDone: the device is linked, and the callback was verified against its link session."
+                "\nDone: the device is linked, the callback was verified against its link session, \
+                 and NOX confirmed the link."
             );
             EXIT_OK
         }
@@ -253,6 +257,27 @@ async fn flow(
         safe(&verified.brand),
         safe(&verified.device_ids.join(", "))
     ));
+
+    // 7. The callback is unsigned: NOX's Package API listing the device for our user is
+    // what makes the link a fact. The mock lists it at once; a short wait covers a slow
+    // machine.
+    let step = step.next("confirm the link at NOX's Package API");
+    let options = ConfirmOptions::default()
+        .max_wait(Duration::from_secs(5))
+        .initial_backoff(Duration::from_millis(100));
+    let confirmed = client
+        .confirm_with(&verified, &options)
+        .await
+        .map_err(|e| step.fail(e))?;
+    step.say(format_args!(
+        "Confirmed at NOX's Package API ({}): {} device(s) listed for user {}",
+        safe(client.package_base_url().as_str().trim_end_matches('/')),
+        confirmed.devices.len(),
+        safe(&verified.user_id)
+    ));
+    for device in &confirmed.devices {
+        outln!("      {}", device_line(device));
+    }
     mock.stop().await;
     Ok(())
 }

@@ -18,13 +18,14 @@ use crate::out::{EXIT_INPUT, EXIT_OK, Failure};
 #[command(
     name = "nox",
     version,
-    after_help = "Exit status: 0 success, 1 API or network error, 2 bad input, 3 callback failed verification,\n\
-                  4 (contract check) something breaks the generated client.\n\
+    after_help = "Exit status: 0 success, 1 API or network error, 2 bad input, 3 callback failed verification\n\
+                  (or NOX does not confirm it), 4 (contract check) something breaks the generated client.\n\
                   With --json, errors are one JSON object on stderr: {\"error\":{\"kind\":…,\"message\":…}}.\n\
                   -v (or RUST_LOG) shows each request to NOX: operation, attempt, status, duration.\n\n\
                   Examples:\n  nox demo\n  nox callback decode 'https://example.com/cb?data=eyJ…'\n  nox brands --asset-type pv\n  \
                   NOX_API_KEY=… nox link create --user-id u1 --asset-type hp --redirect-url https://example.com/cb\n  \
                   NOX_API_KEY=… nox devices list --user-id nox-user-7 --json\n  \
+                  NOX_API_KEY=… nox devices confirm 'https://example.com/cb?data=eyJ…' --session session.json\n  \
                   nox completions bash > /etc/bash_completion.d/nox"
 )]
 pub struct Cli {
@@ -57,8 +58,8 @@ enum Command {
     /// Create link sessions and device connections on NOX (or a mock).
     #[command(subcommand)]
     Link(commands::link::LinkCommand),
-    /// List the devices NOX's Package API has (after a link: is the device there, does
-    /// it need re-authentication).
+    /// List the devices NOX's Package API has, or confirm a link there (after a link: is
+    /// the device there, for your user, does it need re-authentication).
     #[command(subcommand)]
     Devices(commands::devices::DevicesCommand),
     /// Run the local NOX mock, or a validating proxy in front of a real NOX.

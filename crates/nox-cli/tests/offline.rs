@@ -27,11 +27,20 @@ fn demo_shows_the_whole_flow_and_exits_0() {
         .arg("demo")
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("[1/6] Started the local NOX Authenticator mock at http://127.0.0.1:"))
-        .stdout(predicate::str::contains("[3/6] Created a v2 supplier link session for user demo-user-1 (hp, brand daikin)"))
-        .stdout(predicate::str::contains("[4/6] Opened the Authenticator UI: \"Connect your device to NOX\"; brands offered: daikin"))
-        .stdout(predicate::str::contains("[6/6] Callback received and verified"))
-        .stdout(predicate::str::contains("Done: the device is linked"));
+        .stdout(predicate::str::contains("[1/7] Started the local NOX Authenticator mock at http://127.0.0.1:"))
+        .stdout(predicate::str::contains("[3/7] Created a v2 supplier link session for user demo-user-1 (hp, brand daikin)"))
+        .stdout(predicate::str::contains("[4/7] Opened the Authenticator UI: \"Connect your device to NOX\"; brands offered: daikin"))
+        .stdout(predicate::str::contains("[6/7] Callback received and verified"))
+        .stdout(predicate::str::contains(
+            "[7/7] Confirmed at NOX's Package API (http://127.0.0.1:",
+        ))
+        .stdout(predicate::str::contains(
+            "): 1 device(s) listed for user demo-user-1",
+        ))
+        .stdout(predicate::str::is_match(r"\n      dev-[0-9a-f]+ \(heat pumps\): steerable\n").unwrap())
+        .stdout(predicate::str::contains(
+            "Done: the device is linked, the callback was verified against its link session, and NOX confirmed the link.",
+        ));
 }
 
 #[test]
@@ -49,7 +58,8 @@ fn demo_with_other_options() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("Koppel je apparaat met NOX"))
-        .stdout(predicate::str::contains("brand sma"));
+        .stdout(predicate::str::contains("brand sma"))
+        .stdout(predicate::str::contains("(pv inverters): steerable"));
 }
 
 #[test]
@@ -152,6 +162,8 @@ fn every_command_has_help_with_an_example() {
         vec!["link", "create", "--help"],
         vec!["link", "create-manufacturer", "--help"],
         vec!["link", "device-connection", "--help"],
+        vec!["devices", "list", "--help"],
+        vec!["devices", "confirm", "--help"],
         vec!["mock", "serve", "--help"],
     ] {
         nox()

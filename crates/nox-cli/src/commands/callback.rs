@@ -58,7 +58,7 @@ pub(crate) fn decode(args: DecodeArgs) -> u8 {
 }
 
 /// The callback text: the argument, or stdin for `-` (read up to the decoder's limit).
-fn callback_input(input: &str) -> Result<String, Failure> {
+pub(crate) fn callback_input(input: &str) -> Result<String, Failure> {
     if input != "-" {
         return Ok(input.to_owned());
     }

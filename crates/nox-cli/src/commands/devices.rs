@@ -1,4 +1,5 @@
-//! `nox devices list`: the devices NOX's Package API lists, streamed page by page.
+//! `nox devices list`: the devices NOX's Package API lists, streamed page by page; and
+//! `nox devices confirm` (in `confirm.rs`).
 
 use clap::{Args, Subcommand};
 use futures_util::{Stream, TryStreamExt as _};
@@ -25,6 +26,22 @@ pub(crate) enum DevicesCommand {
                       printed), 2 bad input."
     )]
     List(ListArgs),
+    /// Confirm a link at NOX: decode the callback, verify it against the stored link
+    /// session, then ask the Package API whether it lists every device for your user;
+    /// print each device with its health.
+    #[command(
+        after_help = "Examples:\n  nox link create … --json > session.json\n  \
+                      NOX_API_KEY=… nox devices confirm 'https://example.com/cb?data=eyJ…' --session session.json\n  \
+                      pbpaste | NOX_API_KEY=… nox devices confirm - --session session.json --wait 60 --json\n\n\
+                      The callback is unsigned: verifying proves it fits the session you stored, and only NOX listing\n\
+                      its devices for the session's user (not for the callback's nox_user_id) makes the link a fact.\n\
+                      NOX may list a device some time after the callback: --wait (default 20 s, at most 120).\n\n\
+                      Exit status: 0 confirmed, 1 NOX or the network failed, 2 bad input (nothing sent),\n\
+                      3 the callback failed verification or NOX does not confirm it (with --json, the error's\n\
+                      kind says why: not_visible_yet, unknown_to_nox, listed_for_another_user, brand_differs,\n\
+                      asset_type_differs, needs_reauthentication, verification)."
+    )]
+    Confirm(super::confirm::ConfirmArgs),
 }
 
 /// What `nox devices list` asks for.
@@ -57,9 +74,13 @@ pub(crate) struct ListArgs {
     json: bool,
 }
 
-/// `nox devices …`: 0 listed, 1 NOX or the network failed, 2 bad input.
+/// `nox devices …`: 0 listed (confirmed), 1 NOX or the network failed, 2 bad input, 3
+/// (confirm) not confirmed.
 pub(crate) async fn devices(cmd: DevicesCommand) -> u8 {
-    let DevicesCommand::List(args) = cmd;
+    let args = match cmd {
+        DevicesCommand::List(args) => args,
+        DevicesCommand::Confirm(args) => return super::confirm::confirm(args).await,
+    };
     let json = args.json;
     match list(args).await {
         Ok(()) => EXIT_OK,

@@ -2,6 +2,7 @@
 
 pub(crate) mod brands;
 pub(crate) mod callback;
+pub(crate) mod confirm;
 pub(crate) mod contract;
 pub(crate) mod devices;
 pub(crate) mod link;
