@@ -147,7 +147,11 @@ async fn the_example_links_a_heat_pump_in_chromium_and_refuses_the_replay() {
     let token = nox_mock::link_token(&at_nox).unwrap();
     let linked = nox.session(&token).unwrap().device_ids;
     assert_eq!(linked.len(), 1);
-    assert_eq!(devices, format!("{} (vaillant, hp)", linked[0]));
+    // Confirmed at the mock's Package API, shown with NOX's health.
+    assert_eq!(
+        devices,
+        format!("{} (vaillant, hp): linked, steerable", linked[0])
+    );
 
     // The same callback URL again: refused, and the page says why.
     driver.goto(&callback).await;
@@ -159,9 +163,67 @@ async fn the_example_links_a_heat_pump_in_chromium_and_refuses_the_replay() {
         driver.text("#reason").await,
         "This link was already used or has not been started here. Start linking again."
     );
-    // The home page still lists the one device.
+    // The home page still lists the one device, as NOX lists it.
     driver.goto(&base).await;
     assert_eq!(driver.text("#devices").await, devices);
+
+    // NOX says the device needs re-authentication: the page offers "Link again".
+    nox.mark_device(
+        &linked[0],
+        nox_mock::DeviceMark::default().needs_reauthentication(true),
+    )
+    .unwrap();
+    driver.goto(&base).await;
+    assert_eq!(
+        driver.text(".link-again").await,
+        "Link again",
+        "{}",
+        driver.text("#devices").await
+    );
+    assert!(
+        driver
+            .text("#devices")
+            .await
+            .contains("needs re-authentication")
+    );
+
+    // Alice edits a callback to claim bob's heat pump, with her own valid nonce: every
+    // check of the session holds, and NOX does not list that device for her.
+    let bob = nox
+        .add_devices(nox_mock::DeviceBatch::new(
+            nox_mock::DeviceKind::HeatPump,
+            "bob",
+            1,
+        ))
+        .unwrap()
+        .device_id(0)
+        .unwrap();
+    driver.click(".link-again").await;
+    assert_eq!(
+        driver
+            .text_becomes("h1", "Connect your device to NOX")
+            .await,
+        "Connect your device to NOX"
+    );
+    let token = nox_mock::link_token(&driver.current_url().await).unwrap();
+    let redirect = nox.session(&token).unwrap().redirect_url;
+    let claim = nox_auth::callback::CallbackPayload::new(
+        "nox-alice",
+        "alice",
+        "nibe",
+        vec![bob],
+        std::time::SystemTime::now(),
+    )
+    .encode();
+    driver.goto(&format!("{redirect}&data={claim}")).await;
+    assert_eq!(
+        driver.text_becomes("h1", "Linking failed").await,
+        "Linking failed"
+    );
+    assert_eq!(
+        driver.text("#reason").await,
+        "NOX does not confirm this link for your account."
+    );
     driver.quit().await;
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -226,7 +288,10 @@ async fn two_instances_sharing_postgres_start_on_one_and_finish_on_the_other() {
     assert_eq!(resp.status(), StatusCode::OK);
     let page = resp.text().await.unwrap();
     assert!(page.contains("<h1>Heat pump linked</h1>"), "{page}");
-    assert!(page.contains("<li>hp-77 (daikin, hp)</li>"), "{page}");
+    assert!(
+        page.contains("<li>hp-77 (daikin, hp): linked, steerable</li>"),
+        "{page}"
+    );
 
     // Single use across instances: the first one refuses the same callback now.
     let resp = browser.get(format!("{a}{path}")).send().await.unwrap();

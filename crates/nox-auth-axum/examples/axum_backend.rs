@@ -1,6 +1,7 @@
 //! A tiny supplier site that links its users' heat pumps to NOX: a fake login (a cookie
-//! naming the user), a "Link your heat pump" page, the two handlers of the link flow, and a
-//! result page listing the linked devices.
+//! naming the user), a "Link your heat pump" page, the two handlers of the link flow (the
+//! link confirmed at NOX's Package API), and pages listing the user's devices as NOX lists
+//! them, with their health and "Link again" where NOX needs it.
 //!
 //! ```sh
 //! cargo run -p nox-auth-axum --example axum_backend    # then open http://127.0.0.1:3000
@@ -16,8 +17,7 @@
 //! - `PUBLIC_URL`: the site's URL as browsers see it, used for the callback URL (default
 //!   `http://` + the bound address).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -25,8 +25,8 @@ use axum::extract::{Form, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use nox_auth::callback::VerifiedConnection;
 use nox_auth::{AssetType, Client, Language, SupplierLinkRequest};
+use nox_auth::{DeviceHealth, Health, Listing};
 use nox_auth_axum::{finish_supplier_link, start_supplier_link};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer, SessionStore};
@@ -41,8 +41,6 @@ const USER_COOKIE: &str = "demo_user";
 struct Site {
     nox: Client,
     callback_url: Arc<str>,
-    /// The devices linked per user: a stand-in for your database.
-    linked: Arc<Mutex<HashMap<String, Vec<VerifiedConnection>>>>,
 }
 
 /// How often the session table is swept of expired sessions. Without a sweep every
@@ -72,7 +70,6 @@ pub async fn serve_with_cleanup(
     let site = Site {
         nox,
         callback_url: format!("{}/nox/callback", public_url.trim_end_matches('/')).into(),
-        linked: Arc::default(),
     };
     let secure = public_url.starts_with("https://");
     let app = if database_url.starts_with("postgres:") || database_url.starts_with("postgresql:") {
@@ -162,21 +159,35 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
     (status, Html(html)).into_response()
 }
 
-fn device_list(linked: &[VerifiedConnection]) -> String {
-    if linked.is_empty() {
+/// A device's health in words, and a "Link again" button where NOX needs it.
+fn health_text(health: &Health) -> String {
+    match health {
+        Health::Steerable => "linked, steerable".into(),
+        Health::NeedsReauthentication => "needs re-authentication \
+             <form method=\"post\" action=\"/link\" class=\"again\"><button class=\"link-again\">Link again</button></form>"
+            .into(),
+        Health::NotSteerable { reason: Some(reason) } => {
+            format!("linked, not steerable: {}", esc(reason))
+        }
+        Health::NotSteerable { reason: None } => "linked, not steerable".into(),
+        _ => "linked".into(),
+    }
+}
+
+/// The devices as NOX lists them (brand, asset type, health).
+fn device_list(devices: &[DeviceHealth]) -> String {
+    if devices.is_empty() {
         return "<p id=\"devices\">No devices linked yet.</p>".into();
     }
-    let items: String = linked
+    let items: String = devices
         .iter()
-        .flat_map(|c| {
-            c.device_ids.iter().map(move |d| {
-                format!(
-                    "<li>{} ({}, {})</li>",
-                    esc(d),
-                    esc(&c.brand),
-                    esc(c.asset_type.as_str())
-                )
-            })
+        .map(|d| {
+            format!(
+                "<li>{} ({}, hp): {}</li>",
+                esc(&d.device_id),
+                esc(d.brand.as_deref().unwrap_or("?")),
+                health_text(&d.health)
+            )
         })
         .collect();
     format!("<ul id=\"devices\">{items}</ul>")
@@ -192,12 +203,15 @@ async fn home(State(site): State<Site>, headers: HeaderMap) -> Response {
              <button id=\"login\">Log in</button></form>",
         );
     };
-    let linked = site
-        .linked
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(&user)
-        .cloned();
+    // NOX is the record: the user's heat pumps as the Package API lists them.
+    let devices = match site.nox.link_health(&user, Listing::HeatPumps).await {
+        Ok(devices) => device_list(&devices),
+        Err(e) => {
+            eprintln!("axum_backend: listing devices failed: {e}");
+            "<p id=\"devices\">NOX is not reachable right now; your devices show when it is.</p>"
+                .into()
+        }
+    };
     page(
         StatusCode::OK,
         "Link your heat pump",
@@ -207,7 +221,7 @@ async fn home(State(site): State<Site>, headers: HeaderMap) -> Response {
              <h2>Your linked devices</h2>{}\
              <form method=\"post\" action=\"/logout\"><button id=\"logout\">Log out</button></form>",
             esc(&user),
-            device_list(linked.as_deref().unwrap_or_default())
+            devices
         ),
     )
 }
@@ -319,23 +333,17 @@ async fn callback(
             "<p id=\"reason\">Log in first, then start linking again.</p>",
         );
     };
-    match finish_supplier_link(&session, &user, &uri.to_string()).await {
-        Ok(connection) => {
-            let mut linked = site.linked.lock().unwrap_or_else(PoisonError::into_inner);
-            let mine = linked.entry(user).or_default();
-            // Idempotent by link token: two racing requests may both finish one link.
-            if !mine.iter().any(|c| c.link_token == connection.link_token) {
-                mine.push(connection);
-            }
-            page(
-                StatusCode::OK,
-                "Heat pump linked",
-                &format!(
-                    "<p id=\"result\">Your device is linked to NOX.</p>{}<p><a href=\"/\">Back</a></p>",
-                    device_list(mine)
-                ),
-            )
-        }
+    match finish_supplier_link(&site.nox, &session, &user, &uri.to_string()).await {
+        // Confirmed: NOX lists every device of the callback for this user. (Record it by
+        // `link_token` in your database: two racing requests may both finish one link.)
+        Ok(confirmed) => page(
+            StatusCode::OK,
+            "Heat pump linked",
+            &format!(
+                "<p id=\"result\">Your device is linked to NOX.</p>{}<p><a href=\"/\">Back</a></p>",
+                device_list(&confirmed.devices)
+            ),
+        ),
         Err(e) => {
             // The details (ids, what failed) go to the log; the page says what to do.
             eprintln!("axum_backend: a callback was refused: {e}");

@@ -2,7 +2,8 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use nox_auth::callback::{CallbackError, VerifyError};
+use nox_auth::ConfirmError;
+use nox_auth::callback::{CallbackError, VerifiedConnection, VerifyError};
 
 /// Why a link could not be started or finished. Converts into an HTTP answer that says
 /// what to do, never the details: those are in `Display`, which `into_response` logs
@@ -58,12 +59,23 @@ pub enum LinkError {
         /// What NOX answered.
         detail: String,
     },
+    /// The callback verified, but NOX's Package API did not confirm it (the pending link
+    /// is consumed). `connection` is the verified callback: if NOX only lagged
+    /// ([`ConfirmError::NotVisibleYet`]), confirm it again later with `Client::confirm`.
+    #[error("the link was not confirmed at NOX: {error}")]
+    NotConfirmed {
+        /// The verified callback, for a later `Client::confirm`.
+        connection: Box<VerifiedConnection>,
+        /// Why NOX did not confirm it.
+        error: ConfirmError,
+    },
 }
 
 impl LinkError {
     /// The HTTP status this error answers with: 400 (a bad request or callback), 403
-    /// (another account's link, a foreign state nonce, or a callback that fails
-    /// verification), 410 (nothing
+    /// (another account's link, a foreign state nonce, a callback that fails
+    /// verification, or one NOX does not confirm), 409 (NOX needs the user to link again),
+    /// 410 (nothing
     /// pending: already used or never started; or expired), 500 (the session store), 502
     /// (NOX refused), 503 (NOX not reachable, worth a retry).
     pub fn status(&self) -> StatusCode {
@@ -115,6 +127,28 @@ impl LinkError {
                 StatusCode::FORBIDDEN,
                 "This callback could not be verified.",
             ),
+            LinkError::NotConfirmed { error, .. } => match error {
+                ConfirmError::NotVisibleYet { .. } => (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "NOX has not listed your device yet. Please check again in a minute.",
+                ),
+                ConfirmError::NeedsReauthentication { .. } => (
+                    StatusCode::CONFLICT,
+                    "NOX needs you to link this device again. Start linking again.",
+                ),
+                ConfirmError::Nox(e) if e.is_retryable() => (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "NOX is not reachable right now. Please try again in a moment.",
+                ),
+                ConfirmError::Nox(_) => (
+                    StatusCode::BAD_GATEWAY,
+                    "NOX could not confirm the link. Please try again later.",
+                ),
+                _ => (
+                    StatusCode::FORBIDDEN,
+                    "NOX does not confirm this link for your account.",
+                ),
+            },
             LinkError::StateMismatch => (
                 StatusCode::FORBIDDEN,
                 "This callback does not belong to a link started in this browser. Start linking again.",

@@ -3,8 +3,9 @@
 //! Every integrator writes the same two handlers. The `?data=` callback is not signed, so
 //! the second one is only safe if it (a) finds the link session of *the user logged in in
 //! this browser*, (b) verifies the payload against it, (c) consumes it so the callback URL
-//! cannot be replayed, and (d) survives a restart or a second instance of the backend.
-//! [`start_supplier_link`] and [`finish_supplier_link`] do all four, keeping the pending link
+//! cannot be replayed, (d) survives a restart or a second instance of the backend, and (e)
+//! asks NOX whether it really linked those devices to that user.
+//! [`start_supplier_link`] and [`finish_supplier_link`] do all five, keeping the pending link
 //! session in the user's server-side session (any tower-sessions store: SQLite for one
 //! machine, PostgreSQL for several instances; both from `tower-sessions-sqlx-store`);
 //! [`start_manufacturer_link`] and [`finish_manufacturer_link`] do the same for manufacturers.
@@ -23,10 +24,11 @@
 //!     start_supplier_link(&nox, &session, req).await
 //! }
 //!
-//! async fn callback(session: Session, uri: axum::http::Uri) -> Response {
+//! async fn callback(State(nox): State<Client>, session: Session, uri: axum::http::Uri) -> Response {
 //!     let user = logged_in_user(&session);
-//!     match finish_supplier_link(&session, &user, &uri.to_string()).await {
-//!         Ok(linked) => format!("linked {:?}", linked.device_ids).into_response(),
+//!     match finish_supplier_link(&nox, &session, &user, &uri.to_string()).await {
+//!         // Confirmed at NOX: the devices are listed for this user.
+//!         Ok(linked) => format!("linked {:?}", linked.connection.device_ids).into_response(),
 //!         // A status and a sentence safe to show; the details go to `tracing`.
 //!         Err(e) => e.into_response(),
 //!     }
@@ -72,6 +74,17 @@
 //! a session keeps up to [`MAX_PENDING`] per flow, each finished by its own callback (its
 //! nonce says which), the oldest dropped beyond that.
 //!
+//! # Confirmed at NOX (on by default)
+//!
+//! After verification, the finish functions ask NOX's Package API (`Client::confirm`):
+//! every device of the callback must be listed for the user the link was started for,
+//! with the callback's brand, not already needing re-authentication. A link NOX does not
+//! confirm is [`LinkError::NotConfirmed`] (403; 503 while NOX has not listed it yet; 409
+//! when NOX needs the user to link again), which keeps the verified connection for a
+//! later `Client::confirm`. `finish_*_unconfirmed` (and `finish_*_at`) skip that step: the
+//! result is then the payload's claim, and a user who edits the callback can claim a
+//! device NOX never linked to them.
+//!
 //! # What single use means
 //!
 //! A finish function first decodes `?data=` and checks it names the logged-in user, then
@@ -97,12 +110,12 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod error;
+mod finish;
 mod pending;
 
 use std::time::{Duration, SystemTime};
 
 use axum::response::Redirect;
-use nox_auth::callback::{self, VerifiedConnection, VerifyOptions};
 use nox_auth::{
     Client, ManufacturerLinkRequest, ManufacturerLinkSession, SupplierLinkRequest,
     SupplierLinkSession,
@@ -110,13 +123,13 @@ use nox_auth::{
 use tower_sessions::Session;
 
 pub use error::LinkError;
-use pending::{Link, Pending, add, consume, load, new_state, with_state};
-pub use pending::{MAX_PENDING, STATE_PARAM};
-
-/// The key under which a pending supplier link session is kept in the user's session.
-pub const PENDING_SUPPLIER_KEY: &str = "nox_auth.pending_supplier_link";
-/// The key under which a pending manufacturer link session is kept.
-pub const PENDING_MANUFACTURER_KEY: &str = "nox_auth.pending_manufacturer_link";
+pub use finish::{
+    finish_manufacturer_link, finish_manufacturer_link_at, finish_manufacturer_link_unconfirmed,
+    finish_supplier_link, finish_supplier_link_at, finish_supplier_link_unconfirmed,
+    finish_supplier_link_with,
+};
+use pending::{Link, Pending, add, load, new_state, with_state};
+pub use pending::{MAX_PENDING, PENDING_MANUFACTURER_KEY, PENDING_SUPPLIER_KEY, STATE_PARAM};
 
 /// The old name of [`PENDING_SUPPLIER_KEY`], kept until 0.3.
 #[deprecated(since = "0.2.0", note = "renamed to `PENDING_SUPPLIER_KEY`")]
@@ -319,45 +332,6 @@ pub async fn start_supplier_link_with(
     keep(session, PENDING_SUPPLIER_KEY, state, created).await
 }
 
-/// [`finish_supplier_link_at`] with the current time and the default [`VerifyOptions`].
-pub async fn finish_supplier_link(
-    session: &Session,
-    logged_in_user: &str,
-    callback_url: &str,
-) -> Result<VerifiedConnection, LinkError> {
-    finish_supplier_link_at(
-        session,
-        logged_in_user,
-        callback_url,
-        SystemTime::now(),
-        &VerifyOptions::default(),
-    )
-    .await
-}
-
-/// Finishes the link from the callback URL NOX sent the browser to: decodes `?data=`,
-/// checks it names `logged_in_user` and carries this browser's state nonce (a stray or
-/// forged request leaves the pending link in place), takes the pending link session out
-/// of `session` (single use), and verifies the payload against it at `now`.
-pub async fn finish_supplier_link_at(
-    session: &Session,
-    logged_in_user: &str,
-    callback_url: &str,
-    now: SystemTime,
-    options: &VerifyOptions,
-) -> Result<VerifiedConnection, LinkError> {
-    let payload = callback::decode(callback_url)?;
-    let pending: SupplierLinkSession = consume(
-        session,
-        PENDING_SUPPLIER_KEY,
-        logged_in_user,
-        &payload.supplier_user_id,
-        callback_url,
-    )
-    .await?;
-    Ok(payload.verify_supplier_with(&pending, now, options)?)
-}
-
 /// The manufacturer flow's start: as [`start_supplier_link`], for a
 /// `ManufacturerLinkRequest`.
 pub async fn start_manufacturer_link(
@@ -388,41 +362,4 @@ pub async fn start_manufacturer_link_with(
     let state = prepare(options, &mut request.redirect_url)?;
     let created = client.create_manufacturer_link_session(request).await;
     keep(session, PENDING_MANUFACTURER_KEY, state, created).await
-}
-
-/// The manufacturer flow's finish: as [`finish_supplier_link_at`], verified with
-/// `CallbackPayload::verify_manufacturer_with`.
-pub async fn finish_manufacturer_link_at(
-    session: &Session,
-    logged_in_user: &str,
-    callback_url: &str,
-    now: SystemTime,
-    options: &VerifyOptions,
-) -> Result<VerifiedConnection, LinkError> {
-    let payload = callback::decode(callback_url)?;
-    let pending: ManufacturerLinkSession = consume(
-        session,
-        PENDING_MANUFACTURER_KEY,
-        logged_in_user,
-        &payload.supplier_user_id,
-        callback_url,
-    )
-    .await?;
-    Ok(payload.verify_manufacturer_with(&pending, now, options)?)
-}
-
-/// [`finish_manufacturer_link_at`] with the current time and the default options.
-pub async fn finish_manufacturer_link(
-    session: &Session,
-    logged_in_user: &str,
-    callback_url: &str,
-) -> Result<VerifiedConnection, LinkError> {
-    finish_manufacturer_link_at(
-        session,
-        logged_in_user,
-        callback_url,
-        SystemTime::now(),
-        &VerifyOptions::default(),
-    )
-    .await
 }

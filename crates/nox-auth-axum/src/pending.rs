@@ -12,6 +12,11 @@ use tower_sessions::Session;
 
 use crate::error::LinkError;
 
+/// The key under which a pending supplier link session is kept in the user's session.
+pub const PENDING_SUPPLIER_KEY: &str = "nox_auth.pending_supplier_link";
+/// The key under which a pending manufacturer link session is kept.
+pub const PENDING_MANUFACTURER_KEY: &str = "nox_auth.pending_manufacturer_link";
+
 /// The query parameter of `redirect_url` that carries the state nonce.
 pub const STATE_PARAM: &str = "nox_state";
 

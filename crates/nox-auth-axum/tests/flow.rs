@@ -12,7 +12,9 @@ use common::{
     backend, browser, browser_with_jar, start_and_complete, start_manufacturer_and_complete,
     temp_db,
 };
-use nox_auth_axum::{LinkError, finish_manufacturer_link, finish_supplier_link};
+use nox_auth_axum::{
+    LinkError, finish_manufacturer_link_unconfirmed, finish_supplier_link_unconfirmed,
+};
 use reqwest::StatusCode;
 use tower_sessions::Session;
 
@@ -154,7 +156,7 @@ async fn a_callback_without_a_known_session_says_so() {
     let callback = &alice_callback();
     // No session cookie at all (what a SameSite=Strict cookie gives after NOX's redirect).
     let no_cookie = Session::new(None, store.clone(), None);
-    let err = finish_supplier_link(&no_cookie, "alice", callback)
+    let err = finish_supplier_link_unconfirmed(&no_cookie, "alice", callback)
         .await
         .unwrap_err();
     assert!(matches!(err, LinkError::NoSession), "{err:?}");
@@ -162,7 +164,7 @@ async fn a_callback_without_a_known_session_says_so() {
     assert!(err.to_string().contains("SameSite=Strict"), "{err}");
     // A cookie naming a session the store does not know (expired, or made up).
     let unknown = Session::new(Some(tower_sessions::session::Id::default()), store, None);
-    let err = finish_manufacturer_link(&unknown, "alice", callback)
+    let err = finish_manufacturer_link_unconfirmed(&unknown, "alice", callback)
         .await
         .unwrap_err();
     assert!(matches!(err, LinkError::NoSession), "{err:?}");
@@ -203,7 +205,7 @@ async fn the_response_hides_the_details_and_the_log_keeps_them() {
 
     let store = Arc::new(tower_sessions::MemoryStore::default());
     let session = Session::new(None, store, None);
-    let err = finish_supplier_link(&session, "alice", &alice_callback())
+    let err = finish_supplier_link_unconfirmed(&session, "alice", &alice_callback())
         .await
         .unwrap_err();
     let response = err.into_response();

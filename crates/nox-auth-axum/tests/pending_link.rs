@@ -186,7 +186,7 @@ fn location(r: axum::response::Redirect) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn links_started_in_several_tabs_each_finish() {
     use nox_auth::Brand;
-    use nox_auth_axum::{MAX_PENDING, finish_supplier_link};
+    use nox_auth_axum::{MAX_PENDING, finish_supplier_link_unconfirmed};
 
     let nox = nox_mock::MockServer::start().await.unwrap();
     let client = nox.client().unwrap();
@@ -208,13 +208,13 @@ async fn links_started_in_several_tabs_each_finish() {
     }
     // Finished in the other order than started.
     for (callback, device) in [(&callbacks[1], "hp-v"), (&callbacks[0], "hp-d")] {
-        let linked = finish_supplier_link(&session, "carol", callback)
+        let linked = finish_supplier_link_unconfirmed(&session, "carol", callback)
             .await
             .unwrap();
         assert_eq!(linked.device_ids, [device]);
     }
     // Single use each: nothing is pending now.
-    let again = finish_supplier_link(&session, "carol", &callbacks[0]).await;
+    let again = finish_supplier_link_unconfirmed(&session, "carol", &callbacks[0]).await;
     assert!(matches!(again, Err(LinkError::NoPendingLink)), "{again:?}");
 
     // MAX_PENDING + 1 starts for different requests: the first is dropped.
@@ -237,14 +237,14 @@ async fn links_started_in_several_tabs_each_finish() {
     }
     let (dropped, brand) = &tokens[0];
     let callback = nox.complete(dropped, *brand, vec!["hp-0".into()]).unwrap();
-    let refused = finish_supplier_link(&session, "carol", &callback).await;
+    let refused = finish_supplier_link_unconfirmed(&session, "carol", &callback).await;
     assert!(
         matches!(refused, Err(LinkError::StateMismatch)),
         "{refused:?}"
     );
     let (kept, brand) = &tokens[brands.len() - MAX_PENDING];
     let callback = nox.complete(kept, *brand, vec!["hp-1".into()]).unwrap();
-    let linked = finish_supplier_link(&session, "carol", &callback)
+    let linked = finish_supplier_link_unconfirmed(&session, "carol", &callback)
         .await
         .unwrap();
     assert_eq!(linked.device_ids, ["hp-1"]);
@@ -255,7 +255,7 @@ async fn links_started_in_several_tabs_each_finish() {
 /// real callback still links.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forged_callback_finishes_no_link_beside_a_nonce_link() {
-    use nox_auth_axum::finish_supplier_link;
+    use nox_auth_axum::finish_supplier_link_unconfirmed;
 
     let nox = nox_mock::MockServer::start().await.unwrap();
     let client = nox.client().unwrap();
@@ -290,7 +290,7 @@ async fn a_forged_callback_finishes_no_link_beside_a_nonce_link() {
         format!("https://shop.example/cb?data={forged}"),
         format!("https://shop.example/cb?nox_state=deadbeef&data={forged}"),
     ] {
-        let refused = finish_supplier_link(&session, "alice", &url).await;
+        let refused = finish_supplier_link_unconfirmed(&session, "alice", &url).await;
         assert!(
             matches!(refused, Err(LinkError::StateMismatch)),
             "{url}: {refused:?}"
@@ -300,7 +300,7 @@ async fn a_forged_callback_finishes_no_link_beside_a_nonce_link() {
     let callback = nox
         .complete(&token, nox_auth::Brand::Daikin, vec!["hp-a".into()])
         .unwrap();
-    let linked = finish_supplier_link(&session, "alice", &callback)
+    let linked = finish_supplier_link_unconfirmed(&session, "alice", &callback)
         .await
         .unwrap();
     assert_eq!(linked.device_ids, ["hp-a"]);

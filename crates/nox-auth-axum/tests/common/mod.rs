@@ -10,7 +10,7 @@ use axum::extract::{Query, State};
 use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use nox_auth::callback::VerifiedConnection;
+use nox_auth::ConfirmedConnection;
 use nox_auth::{AssetType, Client, SupplierLinkRequest};
 use nox_auth_axum::{
     LinkError, finish_manufacturer_link, finish_supplier_link, start_manufacturer_link,
@@ -77,31 +77,32 @@ pub async fn link_manufacturer(State(app): State<App>, session: Session) -> Resp
         .into_response()
 }
 
-/// What both callback handlers answer: the linked devices, or the error's response.
-pub fn linked_or_refused(result: Result<VerifiedConnection, LinkError>) -> Response {
+/// What both callback handlers answer: the linked devices (confirmed at NOX), or the
+/// error's response.
+pub fn linked_or_refused(result: Result<ConfirmedConnection, LinkError>) -> Response {
     match result {
         Ok(linked) => format!(
             "linked {} for {}",
-            linked.device_ids.join(","),
-            linked.user_id
+            linked.connection.device_ids.join(","),
+            linked.connection.user_id
         )
         .into_response(),
         Err(e) => e.into_response(),
     }
 }
 
-pub async fn manufacturer_callback(session: Session, uri: Uri) -> Response {
+pub async fn manufacturer_callback(State(app): State<App>, session: Session, uri: Uri) -> Response {
     let Some(user) = user(&session).await else {
         return (StatusCode::UNAUTHORIZED, "log in first").into_response();
     };
-    linked_or_refused(finish_manufacturer_link(&session, &user, &uri.to_string()).await)
+    linked_or_refused(finish_manufacturer_link(&app.nox, &session, &user, &uri.to_string()).await)
 }
 
-pub async fn callback(session: Session, uri: Uri) -> Response {
+pub async fn callback(State(app): State<App>, session: Session, uri: Uri) -> Response {
     let Some(user) = user(&session).await else {
         return (StatusCode::UNAUTHORIZED, "log in first").into_response();
     };
-    linked_or_refused(finish_supplier_link(&session, &user, &uri.to_string()).await)
+    linked_or_refused(finish_supplier_link(&app.nox, &session, &user, &uri.to_string()).await)
 }
 
 /// The backend on a SQLite file: its base URL, and a handle that stops it.
