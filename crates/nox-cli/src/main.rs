@@ -117,13 +117,16 @@ enum ContractCommand {
     /// Call NOX (production unless --base-url) with a few harmless requests and judge
     /// every answer against the specs. The key comes from NOX_API_KEY only.
     #[command(after_help = "Examples:\n  NOX_API_KEY=… nox contract check\n  \
-                      NOX_API_KEY=… nox contract check --base-url https://sandbox.example --v1 --json\n\n\
+                      NOX_API_KEY=… nox contract check --base-url https://sandbox.example --v1 --json\n  \
+                      NOX_API_KEY=… nox contract check --device-id hp-123 --user-id user-42 --nox-user-id nox-9\n\n\
                       Calls: a v2 supplier and a v2 manufacturer link session (user ids nox-contract-check-<random>;\n\
                       sessions expire by themselves after 10 minutes), a missing field, a wrong key and a brand not\n\
                       valid for the asset type (documented 400/401), open questions (Authorization: ApiKey on v2,\n\
-                      a redirect_url with a query, asset_type omitted), and the Package API read-only (does the key\n\
-                      read GET /v1/devices, an unknown device_id, limit=0 → 422). --v1 adds the v1 supplier call; --create-records names calls that\n\
-                      leave records at NOX (device-connections, v1-manufacturer).\n\n\
+                      a redirect_url with a query, asset_type omitted), and the Package API read-only (does the\n\
+                      Authenticator key read GET /v1/devices, an unknown device_id, limit=0 → 422; with --device-id\n\
+                      of a device you linked: whose user_id it is listed for, yours (--user-id) or NOX's (--nox-user-id)).\n\
+                      --v1 adds the v1 supplier call; --create-records names calls that leave records at NOX\n\
+                      (device-connections, v1-manufacturer); without it the check creates no lasting record.\n\n\
                       Exit status: 0 nothing breaking, 4 something breaks the generated client, 1 a call got no\n\
                       answer, 2 bad input.")]
     Check(commands::contract::ContractArgs),

@@ -102,6 +102,78 @@ async fn contract_check_exit_codes_and_report() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contract_check_says_whose_user_id_a_linked_device_is_listed_for() {
+    let mock = nox_mock::MockServer::start().await.unwrap();
+    let env = |cmd: &mut assert_cmd::Command| {
+        cmd.env("NOX_API_KEY", mock.api_key());
+    };
+    // Link a device as a user would: a session, completed, the callback decoded.
+    let mut cmd = nox();
+    env(&mut cmd);
+    let out = cmd
+        .args(["link", "create", "--user-id", "u1", "--asset-type", "hp"])
+        .args(["--redirect-url", "https://example.com/cb", "--json"])
+        .args(["--base-url", mock.base_url()])
+        .assert()
+        .code(0);
+    let session: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let redirect = mock
+        .complete(
+            session["link_token"].as_str().unwrap(),
+            nox_auth::Brand::Daikin,
+            vec!["hp-1".into()],
+        )
+        .unwrap();
+    let nox_id = nox_auth::callback::decode(&redirect).unwrap().nox_user_id;
+
+    let mut cmd = nox();
+    env(&mut cmd);
+    let out = cmd
+        .args(["contract", "check", "--base-url", mock.base_url()])
+        .args([
+            "--device-id",
+            "hp-1",
+            "--user-id",
+            "u1",
+            "--nox-user-id",
+            &nox_id,
+        ])
+        .assert()
+        .code(0);
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        stdout.contains(
+            "info      200  question: whose user_id does the Package API list your device for"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "[info] get_devices $.data[].user_id: question: observed user_id `u1`: your user id"
+        ),
+        "{stdout}"
+    );
+    // The same as JSON: one more call than without a device.
+    let mut cmd = nox();
+    env(&mut cmd);
+    let out = cmd
+        .args(["contract", "check", "--json", "--base-url", mock.base_url()])
+        .args(["--device-id", "hp-1"])
+        .assert()
+        .code(0);
+    let report: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(report["checks"].as_array().unwrap().len(), 12);
+    // Ids to compare with, but no device: bad input.
+    let mut cmd = nox();
+    env(&mut cmd);
+    cmd.args(["contract", "check", "--base-url", mock.base_url()])
+        .args(["--user-id", "u1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--device-id"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mock_proxy_forwards_and_serves_its_findings() {
     let mock = nox_mock::MockServer::start().await.unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")

@@ -2,12 +2,12 @@
 //! one), each answer judged by the [`Validator`](crate::Validator) against the specs.
 
 use serde::Serialize;
-use serde_json::Value;
 
 use nox_auth::Operation;
 use nox_auth::nox_auth_runtime::text;
 
 use crate::finding::{Finding, FindingKind};
+use crate::package::{first_page, owner};
 use crate::plan::{Call, CheckOptions, Expect, KeyHeader, plan};
 use crate::validate::Validator;
 
@@ -79,11 +79,27 @@ impl std::error::Error for CheckSetupError {}
 /// ```
 pub async fn check(options: CheckOptions) -> Result<Report, CheckSetupError> {
     // The SDK's own rules for a base URL (https, or http to loopback) and a key.
-    let client = nox_auth::Client::builder()
+    let mut builder = nox_auth::Client::builder()
         .api_key(&options.api_key)
-        .base_url(&options.base_url)
+        .base_url(&options.base_url);
+    if let Some(url) = &options.package_base_url {
+        builder = builder.package_base_url(url);
+    }
+    if let Some(key) = &options.package_api_key {
+        builder = builder.package_api_key(key);
+    }
+    let client = builder
         .build()
         .map_err(|e| CheckSetupError(e.to_string()))?;
+    if let Some(device) = &options.linked_device
+        && device.device_id.trim().is_empty()
+    {
+        return Err(CheckSetupError("the linked device's id is empty".into()));
+    }
+    let package_key = options
+        .package_api_key
+        .as_deref()
+        .unwrap_or(&options.api_key);
     let base = client.base_url().as_str().trim_end_matches('/').to_owned();
     let package_base = client
         .package_base_url()
@@ -121,6 +137,7 @@ pub async fn check(options: CheckOptions) -> Result<Report, CheckSetupError> {
         };
         req = match call.key {
             KeyHeader::Right => req.header("x-api-key", &options.api_key),
+            KeyHeader::Package => req.header("x-api-key", package_key),
             KeyHeader::Wrong => req.header("x-api-key", "nox-contract-check-wrong-key"),
             KeyHeader::Authorization => {
                 req.header("authorization", format!("ApiKey {}", options.api_key))
@@ -153,8 +170,14 @@ pub async fn check(options: CheckOptions) -> Result<Report, CheckSetupError> {
                 if let Some(f) = outcome(&call, status) {
                     findings.push(f);
                 }
-                if call.op == Operation::GetDevices && status == 200 {
-                    findings.extend(first_page(&call, &body));
+                match (&call.expect, &options.linked_device) {
+                    (Expect::Owner, Some(device)) if status == 200 => {
+                        findings.push(owner(&call, device, &body));
+                    }
+                    _ if call.op == Operation::GetDevices && status == 200 => {
+                        findings.extend(first_page(&call, &body));
+                    }
+                    _ => {}
                 }
                 CheckResult {
                     name: call.name.into(),
@@ -165,7 +188,11 @@ pub async fn check(options: CheckOptions) -> Result<Report, CheckSetupError> {
                 }
             }
         };
-        checks.push(scrub(result, &options.api_key));
+        let result = scrub(result, &options.api_key);
+        checks.push(match &options.package_api_key {
+            Some(key) => scrub(result, key),
+            None => result,
+        });
     }
     Ok(Report {
         base_url: base,
@@ -197,6 +224,15 @@ fn outcome(call: &Call, status: u16) -> Option<Finding> {
             expected: want.to_string(),
             breaking: false,
         }),
+        Expect::Owner if status == 200 => None,
+        Expect::Owner => Some(Finding {
+            kind: FindingKind::Question,
+            operation,
+            path: "status".into(),
+            observed: format!("{status} (refused: the question stays open)"),
+            expected: "200, a page with the device you linked".into(),
+            breaking: false,
+        }),
         Expect::Question => Some(Finding {
             kind: FindingKind::Question,
             operation,
@@ -210,33 +246,6 @@ fn outcome(call: &Call, status: u16) -> Option<Finding> {
             breaking: false,
         }),
     }
-}
-
-/// What a first page of devices says about the open questions of pagination (is the
-/// token null on a last page shorter than the limit?) and of whose `user_id` it lists.
-fn first_page(call: &Call, body: &[u8]) -> Option<Finding> {
-    let page: Value = serde_json::from_slice(body).ok()?;
-    let items = page.get("data")?.as_array()?;
-    let token = match page.pointer("/meta/next_token") {
-        None => "absent",
-        Some(Value::Null) => "null",
-        Some(_) => "a token",
-    };
-    let user_id = match items.first().and_then(|d| d.get("user_id")) {
-        Some(Value::String(_)) => "a `user_id` (whose id: compare with your users)",
-        _ => "no `user_id`",
-    };
-    Some(Finding {
-        kind: FindingKind::Question,
-        operation: call.op.name().to_owned(),
-        path: "data, meta.next_token".into(),
-        observed: format!(
-            "{} device(s), next_token {token}, first device with {user_id}",
-            items.len()
-        ),
-        expected: "the docs do not say (specs/README.md, open questions 1 and 9)".into(),
-        breaking: false,
-    })
 }
 
 /// The body, at most 64 KiB of it.

@@ -27,6 +27,7 @@
 
 mod check;
 mod finding;
+mod package;
 mod plan;
 mod proxy;
 mod schema;
@@ -35,6 +36,6 @@ mod validate;
 
 pub use check::{CheckResult, CheckSetupError, Report, check};
 pub use finding::{Finding, FindingKind, OBSERVED_LIMIT, observed};
-pub use plan::{CheckOptions, LastingCall};
+pub use plan::{CheckOptions, LastingCall, LinkedDevice};
 pub use proxy::{FINDINGS_PATH, KEPT_FINDINGS, MAX_BODY, OnFinding, Proxy, ProxyConfig, Seen};
 pub use validate::{SpecOperation, Validator};

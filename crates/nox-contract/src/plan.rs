@@ -1,5 +1,6 @@
-//! What the contract check calls: the options ([`CheckOptions`], [`LastingCall`]) and the
-//! plan of calls, each with the outcome the specs lead us to expect.
+//! What the contract check calls: the options ([`CheckOptions`], [`LastingCall`],
+//! [`LinkedDevice`]) and the plan of calls, each with the outcome the specs lead us to
+//! expect.
 
 use std::time::Duration;
 
@@ -35,14 +36,65 @@ impl std::str::FromStr for LastingCall {
     }
 }
 
+/// A device you linked, to ask the Package API whose `user_id` it lists it for (the
+/// open question whether that is your user id or NOX's): `GET /v1/devices?device_id=…`,
+/// so a heat pump (the listing NOX documents a `device_id` and `user_id` filter for).
+///
+/// ```
+/// let device = nox_contract::LinkedDevice::new("hp-123").user_id("user-42").nox_user_id("nox-9");
+/// assert_eq!(device.user_id.as_deref(), Some("user-42"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LinkedDevice {
+    /// NOX's id of the device (from the callback's `device_ids`).
+    pub device_id: String,
+    /// Your user id the link session was created with, to compare with.
+    pub user_id: Option<String>,
+    /// NOX's id of that user (the callback's `nox_user_id`), to compare with.
+    pub nox_user_id: Option<String>,
+}
+
+impl LinkedDevice {
+    /// The device `device_id`, with nothing to compare its `user_id` with.
+    pub fn new(device_id: impl Into<String>) -> Self {
+        LinkedDevice {
+            device_id: device_id.into(),
+            user_id: None,
+            nox_user_id: None,
+        }
+    }
+
+    /// Your user id the device was linked for.
+    pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
+        self.user_id = Some(user_id.into());
+        self
+    }
+
+    /// NOX's id of that user.
+    pub fn nox_user_id(mut self, nox_user_id: impl Into<String>) -> Self {
+        self.nox_user_id = Some(nox_user_id.into());
+        self
+    }
+}
+
 /// What to check, and where.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct CheckOptions {
     /// The NOX base URL (v1 at its root, v2 under `/v2`).
     pub base_url: String,
-    /// The API key. Sent only to `base_url`; never shown.
+    /// The API key. Sent only to `base_url` and the Package API's base URL; never shown.
     pub api_key: String,
+    /// The Package API's base URL; default beside the Authenticator, as the SDK's
+    /// `ClientBuilder::package_base_url` (`api.nox.energy` for production, the base URL
+    /// itself for a mock).
+    pub package_base_url: Option<String>,
+    /// The Package API's own key, if it has one: then the Package API's calls send it,
+    /// except the question whether the Authenticator key reads the Package API. Never shown.
+    pub package_api_key: Option<String>,
+    /// A device you linked: adds the question whose `user_id` the Package API lists it for.
+    pub linked_device: Option<LinkedDevice>,
     /// Add the v1 supplier call.
     pub v1: bool,
     /// Calls that create lasting records, each named.
@@ -52,11 +104,15 @@ pub struct CheckOptions {
 }
 
 impl CheckOptions {
-    /// Options for `base_url` and `api_key`: v2 only, nothing lasting, 20 s per call.
+    /// Options for `base_url` and `api_key`: v2 only, nothing lasting, the Package API
+    /// beside the Authenticator with the same key, no device, 20 s per call.
     pub fn new(base_url: impl Into<String>, api_key: impl Into<String>) -> Self {
         CheckOptions {
             base_url: base_url.into(),
             api_key: api_key.into(),
+            package_base_url: None,
+            package_api_key: None,
+            linked_device: None,
             v1: false,
             lasting: Vec::new(),
             timeout: Duration::from_secs(20),
@@ -78,7 +134,10 @@ pub(crate) struct Call {
 
 #[derive(Clone, Copy)]
 pub(crate) enum KeyHeader {
+    /// The Authenticator key.
     Right,
+    /// The Package API's key (the Authenticator key unless it has its own).
+    Package,
     Wrong,
     /// `Authorization: ApiKey <key>` instead of `x-api-key` (an open question for v2).
     Authorization,
@@ -92,6 +151,9 @@ pub(crate) enum Expect {
     Status(u16),
     /// An open question: whatever happens is the answer.
     Question,
+    /// The question whose `user_id` the Package API lists a linked device for: a 200's
+    /// page is the answer, another status a refusal.
+    Owner,
 }
 
 pub(crate) fn plan(options: &CheckOptions, user: &str) -> Vec<Call> {
@@ -176,23 +238,34 @@ pub(crate) fn plan(options: &CheckOptions, user: &str) -> Vec<Call> {
             expect: Expect::Question,
         },
     ];
-    // The Package API, read-only: what the SDK's listings send, and two open questions.
+    // The Package API, read-only: what the SDK's listings send, and open questions.
     let page = |query: Vec<(&'static str, String)>| Call {
         name: "",
         op: Operation::GetDevices,
         body: Value::Null,
         query,
-        key: KeyHeader::Right,
+        key: KeyHeader::Package,
         expect: Expect::Question,
     };
     calls.push(Call {
-        name: "question: does this key read the Package API (GET /v1/devices, limit=1)?",
+        name: "question: does the Authenticator key read the Package API (GET /v1/devices, limit=1)?",
+        key: KeyHeader::Right,
         ..page(vec![("limit", "1".into())])
     });
     calls.push(Call {
         name: "question: an unknown device_id: 404, 403, or an empty page?",
         ..page(vec![("device_id", user.to_owned()), ("limit", "1".into())])
     });
+    if let Some(device) = &options.linked_device {
+        calls.push(Call {
+            name: "question: whose user_id does the Package API list your device for (yours or NOX's)?",
+            expect: Expect::Owner,
+            ..page(vec![
+                ("device_id", device.device_id.clone()),
+                ("limit", "1".into()),
+            ])
+        });
+    }
     calls.push(Call {
         name: "Package API: limit=0 → 422",
         expect: Expect::Status(422),

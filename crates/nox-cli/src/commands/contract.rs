@@ -11,6 +11,21 @@ pub(crate) struct ContractArgs {
     /// The NOX to check (default production, `https://auth.nox.energy`).
     #[arg(long, env = "NOX_BASE_URL", default_value = nox_auth::DEFAULT_BASE_URL)]
     base_url: String,
+    /// The Package API to check (default beside the Authenticator: `https://api.nox.energy`
+    /// for production, the base URL itself for a local mock). Its own key, if it has one,
+    /// comes from NOX_PACKAGE_API_KEY.
+    #[arg(long, env = "NOX_PACKAGE_BASE_URL")]
+    package_base_url: Option<String>,
+    /// A device you linked (a heat pump; from the callback's device_ids): ask the Package
+    /// API whose user_id it lists it for (read-only: GET /v1/devices?device_id=…).
+    #[arg(long, value_name = "ID")]
+    device_id: Option<String>,
+    /// Your user id the device was linked for, to compare with.
+    #[arg(long, requires = "device_id")]
+    user_id: Option<String>,
+    /// NOX's id of that user (the callback's nox_user_id), to compare with.
+    #[arg(long, requires = "device_id")]
+    nox_user_id: Option<String>,
     /// Also call the deprecated v1 supplier operation.
     #[arg(long)]
     v1: bool,
@@ -35,6 +50,16 @@ pub(crate) async fn contract_check(args: ContractArgs) -> u8 {
     };
     let mut options = nox_contract::CheckOptions::new(&args.base_url, key);
     options.v1 = args.v1;
+    options.package_base_url = args.package_base_url.clone();
+    options.package_api_key = std::env::var("NOX_PACKAGE_API_KEY")
+        .ok()
+        .filter(|k| !k.trim().is_empty());
+    options.linked_device = args.device_id.as_ref().map(|id| {
+        let mut device = nox_contract::LinkedDevice::new(id);
+        device.user_id.clone_from(&args.user_id);
+        device.nox_user_id.clone_from(&args.nox_user_id);
+        device
+    });
     options.lasting = args.create_records.clone();
     let result = match nox_contract::check(options).await {
         Ok(r) => r,
