@@ -23,8 +23,10 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// A client configured from the environment: the key from `NOX_API_KEY` (required),
-    /// the base URL from `NOX_BASE_URL` (optional, default production).
+    /// A client configured from the environment (each variable where set and not blank):
+    /// `NOX_API_KEY` (required), `NOX_BASE_URL` (the Authenticator's, default production),
+    /// `NOX_PACKAGE_BASE_URL` (the Package API's, default beside the Authenticator's) and
+    /// `NOX_PACKAGE_API_KEY` (the Package API's key, default the same key).
     ///
     /// ```no_run
     /// let client = nox_auth::Client::from_env()?;
@@ -367,16 +369,17 @@ impl ClientBuilder {
 /// one for NOX's hosts; the same origin for anything else (a local mock or a proxy serves
 /// both).
 fn default_package_base_url(base_url: &Url) -> Url {
-    let known = match base_url.host_str() {
+    // `auth.nox.energy.` (a fully qualified name) is the same host.
+    let host = base_url.host_str().map(|h| h.trim_end_matches('.'));
+    let known = match host {
         Some("auth.nox.energy") => Some(DEFAULT_PACKAGE_BASE_URL),
         Some("auth.sandbox.nox.energy") => Some(SANDBOX_PACKAGE_BASE_URL),
         _ => None,
     };
-    known.and_then(|u| Url::parse(u).ok()).unwrap_or_else(|| {
-        let mut origin = base_url.clone();
-        origin.set_path("/");
-        origin
-    })
+    // Anything else, path included (a proxy under `/nox/`): the base URL itself.
+    known
+        .and_then(|u| Url::parse(u).ok())
+        .unwrap_or_else(|| base_url.clone())
 }
 
 /// The builder's own `reqwest::Client`: its TLS, the timeouts, and no redirects.

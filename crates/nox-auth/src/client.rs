@@ -29,9 +29,12 @@ pub const ENV_PACKAGE_BASE_URL: &str = "NOX_PACKAGE_BASE_URL";
 /// The environment variable [`Client::from_env`] reads an optional Package API key from
 /// (unset: the Authenticator key is used for the Package API too).
 pub const ENV_PACKAGE_API_KEY: &str = "NOX_PACKAGE_API_KEY";
-/// The most bytes of one listing page that are read (4,000 devices of a few hundred
-/// bytes each fit many times over); a larger page is [`TransportKind::TooLarge`](crate::TransportKind::TooLarge).
-pub const MAX_PAGE_BYTES: usize = 32 * 1024 * 1024;
+/// The most bytes of one listing page that are read: 4,000 devices of NOX's example (~0.7
+/// KB each) fit three times over; a larger page is
+/// [`TransportKind::TooLarge`](crate::TransportKind::TooLarge). A page is decoded whole
+/// before its item count is checked, so the bound also bounds memory: at worst (tiny items
+/// of a few bytes, each decoded into a ~300-byte struct) about 150 MiB for one page.
+pub const MAX_PAGE_BYTES: usize = 8 * 1024 * 1024;
 
 /// A client for NOX's Authenticator API, v2 and the deprecated v1, and for the Package
 /// API's device endpoints (another origin, possibly another key).

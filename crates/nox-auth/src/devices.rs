@@ -33,8 +33,10 @@ pub const MAX_PAGE_SIZE: u16 = 4000;
 /// The longest `next_token` accepted (NOX's are base64 of a small JSON object).
 pub const MAX_TOKEN_LEN: usize = 4096;
 /// How many pages in a row may be empty while still naming a next page, before the
-/// listing stops with an error instead of following tokens forever.
-pub const MAX_EMPTY_PAGES: u32 = 8;
+/// listing stops with an error instead of following tokens forever. Generous: NOX's tokens
+/// look like a key-value store's cursor, and such stores may fill a page *before* a filter
+/// (`user_id`) is applied, so a filtered listing may legitimately cross many empty pages.
+pub const MAX_EMPTY_PAGES: u32 = 64;
 
 /// Which devices a listing asks for: all the key may see, one user's, or one device; and
 /// the page size (1 to [`MAX_PAGE_SIZE`], default [`DEFAULT_PAGE_SIZE`]).
@@ -153,6 +155,8 @@ impl<T> DeviceStream<T> {
 trait Page: Send + 'static {
     type Item: Send + 'static;
     fn into_parts(self) -> (Vec<Self::Item>, Option<String>);
+    /// A hash of the page's device ids, in order.
+    fn ids_hash(&self, hasher: &RandomState) -> u64;
 }
 
 macro_rules! page {
@@ -161,6 +165,14 @@ macro_rules! page {
             type Item = $item;
             fn into_parts(self) -> (Vec<$item>, Option<String>) {
                 (self.data, self.meta.next_token)
+            }
+            fn ids_hash(&self, hasher: &RandomState) -> u64 {
+                use std::hash::{Hash as _, Hasher as _};
+                let mut h = hasher.build_hasher();
+                for d in &self.data {
+                    d.device_id.hash(&mut h);
+                }
+                h.finish()
             }
         }
     )*};
@@ -175,8 +187,10 @@ page!(
 struct Cursor<F> {
     fetch: F,
     token: Option<String>,
-    /// Hashes of every token followed (a repeat would loop).
+    /// Hashes of every token followed (a repeat would loop), and of every non-empty
+    /// page's device ids (the same page again under a fresh token would loop too).
     seen: HashSet<u64>,
+    pages_seen: HashSet<u64>,
     hasher: RandomState,
     empty_in_a_row: u32,
     pages: u32,
@@ -199,6 +213,7 @@ where
         fetch,
         token: None,
         seen: HashSet::new(),
+        pages_seen: HashSet::new(),
         hasher: RandomState::new(),
         empty_in_a_row: 0,
         pages: 0,
@@ -214,7 +229,9 @@ where
             return Err(Error::TooManyPages { max });
         }
         cur.pages += 1;
-        let (items, next) = (cur.fetch)(cur.token.take()).await?.into_parts();
+        let page = (cur.fetch)(cur.token.take()).await?;
+        let page_hash = page.ids_hash(&cur.hasher);
+        let (items, next) = page.into_parts();
         if items.len() > usize::from(limit) {
             return Err(invalid(format!(
                 "a page of {} devices, over the {limit} asked for",
@@ -235,6 +252,12 @@ where
                         "the next_token `{}` was already followed: the listing would loop",
                         excerpt(&token, 40)
                     )));
+                }
+                if !items.is_empty() && !cur.pages_seen.insert(page_hash) {
+                    return Err(invalid(
+                        "the same page of devices again under a new next_token: the listing would loop"
+                            .into(),
+                    ));
                 }
                 cur.empty_in_a_row = if items.is_empty() {
                     cur.empty_in_a_row + 1

@@ -232,12 +232,14 @@ async fn unexpected(operation: Operation, mut resp: reqwest::Response) -> Error 
         }
     }
     let text = String::from_utf8_lossy(&body);
-    // A JSON error body with `error`/`message` gives a better message than raw text.
+    // A JSON error body with `error`/`message` (the Authenticator) or a string `detail`
+    // (the Package API's FastAPI) gives a better message than raw text.
     let message = serde_json::from_slice::<serde_json::Value>(&body)
         .ok()
         .and_then(|v| {
             v.get("error")
                 .or_else(|| v.get("message"))
+                .or_else(|| v.get("detail").filter(|d| d.is_string()))
                 .and_then(|m| m.as_str())
                 .map(str::to_owned)
         });

@@ -94,7 +94,8 @@ async fn pages_are_followed_with_the_same_parameters() {
 #[tokio::test]
 async fn a_stream_fetches_only_the_pages_read() {
     let (server, count) = serving("/v1/devices", |n, _| {
-        ResponseTemplate::new(200).set_body_json(page(&["a", "b"], Some(&format!("t{n}"))))
+        let (a, b) = (format!("a{n}"), format!("b{n}"));
+        ResponseTemplate::new(200).set_body_json(page(&[&a, &b], Some(&format!("t{n}"))))
     })
     .await;
     let mut devices = client(&server.uri()).heat_pumps(DeviceQuery::all().page_size(2));
@@ -109,7 +110,7 @@ async fn a_stream_fetches_only_the_pages_read() {
 async fn a_repeated_token_ends_the_listing_instead_of_looping() {
     let (server, count) = serving("/v1/devices/pv", |n, _| {
         let token = if n % 2 == 0 { "A" } else { "B" };
-        ResponseTemplate::new(200).set_body_json(page(&["p"], Some(token)))
+        ResponseTemplate::new(200).set_body_json(page(&[&format!("p{n}")], Some(token)))
     })
     .await;
     let e = client(&server.uri())
@@ -398,4 +399,56 @@ async fn without_a_package_key_the_authenticator_key_goes_to_the_package_origin(
         keys_seen(&package).await,
         [("/v1/devices".to_owned(), AUTH_KEY.to_owned())]
     );
+}
+
+#[tokio::test]
+async fn the_same_page_under_fresh_tokens_ends_the_listing() {
+    let (server, count) = serving("/v1/devices", |n, _| {
+        ResponseTemplate::new(200)
+            .set_body_json(page(&["same-1", "same-2"], Some(&format!("A{n}"))))
+    })
+    .await;
+    let e = client(&server.uri())
+        .heat_pumps(DeviceQuery::all())
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("the same page of devices again"),
+        "{e}"
+    );
+    assert_eq!(count.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn an_item_that_does_not_parse_names_its_field() {
+    let (server, _) = serving("/v1/devices", |_, _| {
+        ResponseTemplate::new(200).set_body_json(json!({"data": [
+            {"device_id": "ok-1"}, {"device_id": "ok-2", "needs_reauthentication": "no"}
+        ], "meta": {"next_token": null}}))
+    })
+    .await;
+    let e = client(&server.uri())
+        .heat_pumps(DeviceQuery::all())
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidResponse { reason, .. } if reason.contains("data[1].needs_reauthentication")),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn a_fastapi_string_detail_is_the_message() {
+    let (server, _) = serving("/v1/devices", |_, _| {
+        ResponseTemplate::new(401).set_body_json(json!({"detail": "Invalid API key"}))
+    })
+    .await;
+    let e = client(&server.uri())
+        .heat_pumps(DeviceQuery::all())
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert!(e.to_string().ends_with("Invalid API key"), "{e}");
 }

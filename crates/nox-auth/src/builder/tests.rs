@@ -43,6 +43,15 @@ fn the_package_api_is_beside_the_authenticator_configured() {
     );
     // A local mock or a proxy serves both: the same origin.
     assert_eq!(package("http://127.0.0.1:8080/"), "http://127.0.0.1:8080/");
+    assert_eq!(
+        package("http://127.0.0.1:8080/nox-proxy/"),
+        "http://127.0.0.1:8080/nox-proxy/",
+        "the path kept"
+    );
+    assert_eq!(
+        package("https://auth.nox.energy./"),
+        "https://api.nox.energy/"
+    );
     let e = Client::builder()
         .api_key("k")
         .package_base_url("http://api.example")
