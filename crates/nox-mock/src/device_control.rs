@@ -39,11 +39,24 @@ fn body<T: DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T, Box<Response
         .map_err(|e| Box::new(error(StatusCode::BAD_REQUEST, format!("not {what}: {e}"))))
 }
 
+/// The most device records `GET /_mock/devices` answers per list (linked, bulk): the
+/// newest; `truncated` says when older ones were left out. Bounds the answer's size.
+pub(crate) const LISTED_RECORDS: usize = 1000;
+
+/// The newest [`LISTED_RECORDS`] of `all` (oldest first), and how many were left out.
+fn newest<T>(mut all: Vec<T>) -> (Vec<T>, usize) {
+    let cut = all.len().saturating_sub(LISTED_RECORDS);
+    (all.split_off(cut), cut)
+}
+
 async fn list(State(app): State<App>) -> Json<serde_json::Value> {
     let devices = &app.store.devices;
+    let (linked, older_linked) = newest(devices.linked());
+    let (bulk, older_bulk) = newest(devices.bulk());
     Json(json!({
-        "devices": devices.linked(),
-        "bulk": devices.bulk(),
+        "devices": linked,
+        "bulk": bulk,
+        "truncated": {"devices": older_linked, "bulk": older_bulk},
         "visibility_delay_s": devices.delay().as_secs(),
     }))
 }
@@ -165,8 +178,10 @@ pub(crate) fn inspector_section(app: &App, now: u64) -> String {
     } else {
         String::new()
     };
+    let all_bulk = devices.bulk();
+    let older_bulk = all_bulk.len().saturating_sub(SHOWN_DEVICES);
     let mut bulk = String::new();
-    for b in devices.bulk() {
+    for b in all_bulk.iter().skip(older_bulk) {
         bulk.push_str(&format!(
             "<tr><td>{kind}</td><td><code>{prefix}0</code> … <code>{prefix}{last}</code></td><td>{user}</td>\
              <td>{brand}</td><td>{listed}</td><td>{count}</td></tr>\n",
@@ -184,7 +199,12 @@ pub(crate) fn inspector_section(app: &App, now: u64) -> String {
          <table id=\"devices\"><tr><th>listing</th><th>device id</th><th>user id</th><th>brand</th>\
          <th>listed</th><th>needs re-authentication</th><th>steerable</th></tr>\n{rows}</table>\n{more}\
          <table id=\"bulk-devices\"><tr><th>listing</th><th>device ids</th><th>user id</th><th>brand</th>\
-         <th>listed</th><th>count</th></tr>\n{bulk}</table>\n",
+         <th>listed</th><th>count</th></tr>\n{bulk}</table>\n{more_bulk}",
         delay = devices.delay().as_secs(),
+        more_bulk = if older_bulk > 0 {
+            format!("<p>and {older_bulk} older bulk addition(s)</p>\n")
+        } else {
+            String::new()
+        },
     )
 }

@@ -116,8 +116,9 @@ impl TokenKey {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(TokenError::NotIssued);
         }
+        // Exactly as issued: unpadded (a padded copy is another string).
         let bytes = URL_SAFE_NO_PAD
-            .decode(token.trim_end_matches('='))
+            .decode(token)
             .map_err(|_| TokenError::NotIssued)?;
         if bytes.len() != TOKEN_LEN || bytes[0] != FORMAT {
             return Err(TokenError::NotIssued);

@@ -178,6 +178,11 @@ async fn limit_outside_1_to_4000_and_bad_tokens_are_422_as_fastapi_answers() {
             "not a token this API issued",
         ),
         (
+            // A padded copy of a real token is another string.
+            format!("user_id=u1&next_token={token}%3D%3D"),
+            "not a token this API issued",
+        ),
+        (
             "user_id=u1&next_token=".into(),
             "not a token this API issued",
         ),
