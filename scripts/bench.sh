@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every benchmark of BENCHMARKS.md and prints the numbers and ratios.
 #   bash scripts/bench.sh            # all of them
-#   bash scripts/bench.sh decode     # one of: overhead decode codegen load build devices
+#   bash scripts/bench.sh decode     # one of: overhead decode codegen load build devices confirm
 # Installs Prism (@stoplight/prism-cli, from npm) into target/prism for the load test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,6 +56,11 @@ fi
 if [ "$what" = all ] || [ "$what" = devices ]; then
   echo "== 6. device listing (100,000 from the mock through the facade, memory flat)"
   cargo bench -q -p nox-mock --bench device_listing 2>/dev/null | grep -E "device_listing|devices:"
+fi
+
+if [ "$what" = all ] || [ "$what" = confirm ]; then
+  echo "== 7. confirm (Client::confirm vs the listing call it makes, p50/p99, one run)"
+  cargo bench -q -p nox-mock --bench confirm 2>/dev/null | grep -E "confirm|user with|p50"
 fi
 
 if [ "$what" = all ] || [ "$what" = build ]; then
