@@ -325,3 +325,30 @@ async fn bad_input_exits_2_and_a_failed_verification_3_with_nothing_sent() {
         .code(1)
         .stderr(predicate::str::contains("connection failure"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn where_nox_lists_its_own_user_ids_only_bind_to_nox_user_id_confirms() {
+    let mock = MockServer::start_with(
+        nox_mock::MockConfig::default().package_user_id(nox_mock::PackageUserId::NoxUserId),
+    )
+    .await
+    .unwrap();
+    let scratch = Scratch::new("nox-ids");
+    let session = session_for(&mock, "u1").await;
+    let file = scratch.file("session.json", &json_of(&session));
+    let redirect = mock
+        .complete(&session.link_token, Brand::Daikin, vec!["hp-1".into()])
+        .unwrap();
+    // The strict default: NOX lists the device for an id that is not the session's user.
+    confirm(&mock, &redirect, &file)
+        .args(["--wait", "0"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("for another user than `u1`"));
+    // The documented weaker option: the callback's own nox_user_id.
+    confirm(&mock, &redirect, &file)
+        .args(["--bind-to", "nox-user-id"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("hp-1 (heat pumps): steerable"));
+}
