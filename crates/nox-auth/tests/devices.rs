@@ -5,15 +5,15 @@
 
 mod common;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
+use common::package::{page, query, serving};
 use futures_util::TryStreamExt as _;
 use nox_auth::{Client, DeviceQuery, Error, TransportKind, ValidationError};
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const AUTH_KEY: &str = "sk_auth_SECRET_111111";
 const PACKAGE_KEY: &str = "sk_pkg_SECRET_222222";
@@ -25,44 +25,6 @@ fn client(base: &str) -> Client {
         .no_retries()
         .build()
         .unwrap()
-}
-
-fn page(ids: &[&str], next: Option<&str>) -> Value {
-    let data: Vec<Value> = ids
-        .iter()
-        .map(|id| json!({"device_id": id, "user_id": "nox-u1", "brand": "nibe", "needs_reauthentication": false}))
-        .collect();
-    json!({"data": data, "meta": {"energy_supplier": "Acme", "next_token": next}})
-}
-
-/// Answers each request with `respond(n, request)`, counting them.
-struct Counting<F>(Arc<AtomicUsize>, F);
-impl<F: Fn(usize, &Request) -> ResponseTemplate + Send + Sync> Respond for Counting<F> {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        let n = self.0.fetch_add(1, Ordering::SeqCst);
-        (self.1)(n, req)
-    }
-}
-
-async fn serving(
-    route: &str,
-    respond: impl Fn(usize, &Request) -> ResponseTemplate + Send + Sync + 'static,
-) -> (MockServer, Arc<AtomicUsize>) {
-    let server = MockServer::start().await;
-    let count = Arc::new(AtomicUsize::new(0));
-    Mock::given(method("GET"))
-        .and(path(route))
-        .respond_with(Counting(count.clone(), respond))
-        .mount(&server)
-        .await;
-    (server, count)
-}
-
-fn query(req: &Request, name: &str) -> Option<String> {
-    req.url
-        .query_pairs()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
 }
 
 #[tokio::test]
@@ -399,56 +361,4 @@ async fn without_a_package_key_the_authenticator_key_goes_to_the_package_origin(
         keys_seen(&package).await,
         [("/v1/devices".to_owned(), AUTH_KEY.to_owned())]
     );
-}
-
-#[tokio::test]
-async fn the_same_page_under_fresh_tokens_ends_the_listing() {
-    let (server, count) = serving("/v1/devices", |n, _| {
-        ResponseTemplate::new(200)
-            .set_body_json(page(&["same-1", "same-2"], Some(&format!("A{n}"))))
-    })
-    .await;
-    let e = client(&server.uri())
-        .heat_pumps(DeviceQuery::all())
-        .try_collect::<Vec<_>>()
-        .await
-        .unwrap_err();
-    assert!(
-        e.to_string().contains("the same page of devices again"),
-        "{e}"
-    );
-    assert_eq!(count.load(Ordering::SeqCst), 2);
-}
-
-#[tokio::test]
-async fn an_item_that_does_not_parse_names_its_field() {
-    let (server, _) = serving("/v1/devices", |_, _| {
-        ResponseTemplate::new(200).set_body_json(json!({"data": [
-            {"device_id": "ok-1"}, {"device_id": "ok-2", "needs_reauthentication": "no"}
-        ], "meta": {"next_token": null}}))
-    })
-    .await;
-    let e = client(&server.uri())
-        .heat_pumps(DeviceQuery::all())
-        .try_collect::<Vec<_>>()
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&e, Error::InvalidResponse { reason, .. } if reason.contains("data[1].needs_reauthentication")),
-        "{e}"
-    );
-}
-
-#[tokio::test]
-async fn a_fastapi_string_detail_is_the_message() {
-    let (server, _) = serving("/v1/devices", |_, _| {
-        ResponseTemplate::new(401).set_body_json(json!({"detail": "Invalid API key"}))
-    })
-    .await;
-    let e = client(&server.uri())
-        .heat_pumps(DeviceQuery::all())
-        .try_collect::<Vec<_>>()
-        .await
-        .unwrap_err();
-    assert!(e.to_string().ends_with("Invalid API key"), "{e}");
 }

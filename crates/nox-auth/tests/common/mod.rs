@@ -5,6 +5,8 @@
 // Each test file compiles this module and uses only its own part of it.
 #![allow(dead_code)]
 
+pub mod package;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
