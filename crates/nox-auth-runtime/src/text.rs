@@ -86,6 +86,32 @@ pub fn needs_escape(text: &str) -> bool {
     text.chars().any(is_escaped)
 }
 
+/// Serialized JSON with every character [`escape`] would change written as a JSON
+/// `\uXXXX` escape: the same JSON value, safe to print on a terminal (serde_json escapes
+/// only U+0000–U+001F; DEL, the C1 controls, bidirectional controls and invisible
+/// characters would reach the terminal raw).
+///
+/// ```
+/// use nox_auth_runtime::text;
+/// let json = serde_json::json!({"brand": "ni\u{9b}2J\u{202e}be"}).to_string();
+/// let safe = text::escape_json(&json);
+/// assert_eq!(safe, r#"{"brand":"ni\u009b2J\u202ebe"}"#);
+/// assert_eq!(serde_json::from_str::<serde_json::Value>(&safe).unwrap()["brand"], "ni\u{9b}2J\u{202e}be");
+/// ```
+pub fn escape_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if is_escaped(c) && !matches!(c, '\n' | '\r' | '\t') {
+            // Outside strings serde_json writes only ASCII whitespace, which stays as is;
+            // every escaped character here sits in a string, in the BMP.
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn push_escaped(out: &mut String, text: &str) {
     for c in text.chars() {
         match c {

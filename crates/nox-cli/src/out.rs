@@ -21,6 +21,18 @@ pub const EXIT_BREAKING: u8 = 4;
 /// (control and bidirectional-control characters escaped).
 pub(crate) use nox_auth::nox_auth_runtime::text::escape as safe;
 
+/// A value as one line of JSON (pretty: indented), every character a terminal would act on
+/// written as a JSON escape ([`nox_auth::nox_auth_runtime::text::escape_json`]): what
+/// `--json` prints.
+pub(crate) fn json(value: &impl serde::Serialize, pretty: bool) -> String {
+    let text = if pretty {
+        serde_json::to_string_pretty(value)
+    } else {
+        serde_json::to_string(value)
+    };
+    nox_auth::nox_auth_runtime::text::escape_json(&text.expect("our values serialize"))
+}
+
 /// `println!` for stdout that may be closed early (`nox brands | head -1`): a broken
 /// pipe ends the program quietly with exit 0 instead of a panic.
 macro_rules! outln {

@@ -30,7 +30,7 @@ async fn two_pages() -> MockServer {
         .and(path("/v1/devices"))
         .and(query_param("next_token", "p2"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "data": [{"device_id": "hp-3", "user_id": "nox-u1"}],
+            "data": [{"device_id": "hp-3", "user_id": "nox-u1", "brand": "ni\u{9b}2J\u{202e}\u{7f}be"}],
             "meta": {"next_token": null}
         })))
         .mount(&server)
@@ -99,6 +99,12 @@ async fn json_lines_one_device_per_line() {
         "the value, JSON-escaped"
     );
     assert!(!stdout.contains('\u{1b}'), "{stdout:?}");
+    // C1 controls, bidi overrides and DEL (which serde_json leaves raw) are escaped too,
+    // and the value reads back the same.
+    for raw in ['\u{9b}', '\u{202e}', '\u{7f}'] {
+        assert!(!stdout.contains(raw), "{raw:?} raw in {stdout:?}");
+    }
+    assert_eq!(devices[2]["brand"], "ni\u{9b}2J\u{202e}\u{7f}be");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -131,6 +137,7 @@ async fn bad_input_and_refusals_have_their_exit_status() {
         .arg(server.uri())
         .assert()
         .code(2)
+        .stdout("")
         .stderr(predicates::str::contains("has no `user_id` filter"));
     assert!(server.received_requests().await.unwrap().is_empty());
     // NOX refuses the key: exit 1, and the key is not printed.

@@ -164,7 +164,13 @@ pub async fn check(options: CheckOptions) -> Result<Report, CheckSetupError> {
                     .get(reqwest::header::CONTENT_TYPE)
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_owned);
-                let body = read_limited(resp).await;
+                // The keys out of the answer before anything reads it: a finding cuts what
+                // it shows, and a key cut in half would no longer be found afterwards.
+                let keys = [
+                    Some(options.api_key.as_str()),
+                    options.package_api_key.as_deref(),
+                ];
+                let body = redact(read_limited(resp).await, keys.into_iter().flatten());
                 let mut findings =
                     validator.check_response(method, &path, status, content_type.as_deref(), &body);
                 if let Some(f) = outcome(&call, status) {
@@ -275,6 +281,22 @@ fn transport_cause(e: &reqwest::Error) -> String {
         None => e.to_string(),
     };
     text::excerpt(&format!("{kind}: {causes}"), 300)
+}
+
+/// `body` with every occurrence of each key (8 characters or more) replaced.
+fn redact<'k>(mut body: Vec<u8>, keys: impl Iterator<Item = &'k str>) -> Vec<u8> {
+    for key in keys.filter(|k| k.len() >= 8).map(str::as_bytes) {
+        let mut out = Vec::with_capacity(body.len());
+        let mut rest = body.as_slice();
+        while let Some(at) = rest.windows(key.len()).position(|w| w == key) {
+            out.extend_from_slice(&rest[..at]);
+            out.extend_from_slice(b"<redacted>");
+            rest = &rest[at + key.len()..];
+        }
+        out.extend_from_slice(rest);
+        body = out;
+    }
+    body
 }
 
 /// The key, wherever a server echoed it, replaced. (A key shorter than 8 characters is

@@ -361,3 +361,31 @@ async fn the_proxy_passes_traffic_unchanged_and_reports_drift() {
             .any(|r| r.headers.get("x-api-key").is_some_and(|k| k == KEY))
     );
 }
+
+/// A server that echoes the key it got behind 46 characters of text, in every answer:
+/// a finding cuts what it shows at 80 characters, and the key must not survive in part.
+#[tokio::test]
+async fn a_key_echoed_behind_padding_is_not_shown_even_in_part() {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(|req: &wiremock::Request| {
+            let key = req
+                .headers
+                .get("x-api-key")
+                .map(|v| v.to_str().unwrap().to_owned())
+                .unwrap_or_default();
+            ResponseTemplate::new(502)
+                .insert_header("content-type", "text/plain")
+                .set_body_string(format!("{}{key}", "x".repeat(46)))
+        })
+        .mount(&server)
+        .await;
+    let report = run(&server.uri()).await;
+    let text = serde_json::to_string(&report).unwrap();
+    // No 8-character piece of the key anywhere (a cut prefix included).
+    for start in 0..=KEY.len() - 8 {
+        let piece = &KEY[start..start + 8];
+        assert!(!text.contains(piece), "`{piece}` of the key in {text}");
+    }
+    assert!(text.contains("<redacted>"), "{text}");
+}

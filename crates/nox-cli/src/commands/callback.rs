@@ -10,7 +10,7 @@ use nox_auth::SupplierLinkSession;
 use nox_auth::callback::{self, CallbackPayload, VerifiedConnection, VerifyOptions};
 
 use crate::commands::brands::asset_types;
-use crate::out::{EXIT_OK, Failure, fmt_time, outln, report, safe};
+use crate::out::{EXIT_OK, Failure, fmt_time, json as json_line, outln, report, safe};
 
 /// Arguments of `nox callback decode`.
 #[derive(Args)]
@@ -96,7 +96,7 @@ fn decode_inner(args: &DecodeArgs) -> Result<(), Failure> {
             value["verified"] = serde_json::json!(true);
             value["link_token"] = serde_json::json!(v.link_token);
         }
-        outln!("{value}");
+        outln!("{}", json_line(&value, false));
     } else {
         print_payload(&payload);
         if let Some(v) = verified {

@@ -14,7 +14,7 @@ use nox_auth::{
 use serde_json::{Value, json};
 
 use crate::commands::callback::callback_input;
-use crate::out::{EXIT_OK, EXIT_VERIFY, Failure, outln, report, safe};
+use crate::out::{EXIT_OK, EXIT_VERIFY, Failure, json as json_line, outln, report, safe};
 
 /// Arguments of `nox devices confirm`.
 #[derive(Args)]
@@ -99,7 +99,7 @@ async fn confirm_inner(args: &ConfirmArgs) -> Result<(), Failure> {
         .await
         .map_err(not_confirmed)?;
     if args.json {
-        outln!("{}", confirmed_json(&confirmed));
+        outln!("{}", json_line(&confirmed_json(&confirmed), false));
     } else {
         print_confirmed(&confirmed);
     }

@@ -3,7 +3,9 @@
 use clap::Args;
 
 use crate::arg::parse_arg;
-use crate::out::{EXIT_API, EXIT_BREAKING, EXIT_OK, Failure, outln, report, safe};
+use crate::out::{
+    EXIT_API, EXIT_BREAKING, EXIT_OK, Failure, json as json_line, outln, report, safe,
+};
 
 /// Arguments of `nox contract check`.
 #[derive(Args)]
@@ -66,10 +68,7 @@ pub(crate) async fn contract_check(args: ContractArgs) -> u8 {
         Err(e) => return report(args.json, &Failure::input("config", e)),
     };
     if args.json {
-        outln!(
-            "{}",
-            serde_json::to_string_pretty(&result).expect("a report serializes")
-        );
+        outln!("{}", json_line(&result, true));
     } else {
         outln!("contract check of {}", safe(&result.base_url));
         for c in &result.checks {

@@ -8,7 +8,7 @@ use nox_auth::{
 };
 use serde::Serialize;
 
-use crate::out::{EXIT_OK, Failure, outln, report, safe};
+use crate::out::{EXIT_OK, Failure, json as json_line, outln, report, safe};
 
 /// `nox devices …`
 #[derive(Subcommand)]
@@ -102,42 +102,45 @@ async fn list(args: ListArgs) -> Result<(), nox_auth::Error> {
     query.device_id = args.device_id;
     query.page_size = args.page_size;
     let json = args.json;
+    // The table's header goes out with the first answer, never before a refusal.
+    let header = (!json).then(|| {
+        if args.manufacturer {
+            format!("{:<38} {:<24} country", "device_id", "energy_supplier")
+        } else {
+            header()
+        }
+    });
     if args.manufacturer {
-        if !json {
-            outln!("{:<38} {:<24} country", "device_id", "energy_supplier");
-        }
-        print_all(client.manufacturer_devices(query), json, manufacturer_row).await
+        print_all(client.manufacturer_devices(query), header, manufacturer_row).await
     } else if args.pv {
-        if !json {
-            outln!("{}", header());
-        }
-        print_all(client.pv_inverters(query), json, pv_row).await
+        print_all(client.pv_inverters(query), header, pv_row).await
     } else {
-        if !json {
-            outln!("{}", header());
-        }
-        print_all(client.heat_pumps(query), json, heat_pump_row).await
+        print_all(client.heat_pumps(query), header, heat_pump_row).await
     }
 }
 
-/// Prints each device as it arrives: one JSON line, or a table row.
+/// Prints each device as it arrives: one JSON line, or (with a table `header`) a row.
 async fn print_all<T: Serialize>(
     mut devices: impl Stream<Item = Result<T, nox_auth::Error>> + Unpin,
-    json: bool,
+    mut header: Option<String>,
     row: fn(&T) -> String,
 ) -> Result<(), nox_auth::Error> {
+    let json = header.is_none();
     let mut n = 0u64;
     while let Some(device) = devices.try_next().await? {
+        if let Some(h) = header.take() {
+            outln!("{h}");
+        }
         if json {
             // NOX's strings go out JSON-escaped: no raw control character reaches a terminal.
-            outln!(
-                "{}",
-                serde_json::to_string(&device).expect("a device serializes")
-            );
+            outln!("{}", json_line(&device, false));
         } else {
             outln!("{}", row(&device));
         }
         n += 1;
+    }
+    if let Some(h) = header {
+        outln!("{h}");
     }
     if !json {
         outln!("\n{n} devices.");

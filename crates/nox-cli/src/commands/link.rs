@@ -8,7 +8,7 @@ use nox_auth::{
 use crate::arg::parse_arg;
 use std::time::SystemTime;
 
-use crate::out::{EXIT_OK, Failure, fmt_time, outln, report, safe};
+use crate::out::{EXIT_OK, Failure, fmt_time, json as json_line, outln, report, safe};
 
 /// Where to send requests: production unless `--base-url` / `NOX_BASE_URL` say otherwise.
 #[derive(Args)]
@@ -110,10 +110,7 @@ fn print_session(
 ) {
     let (link_url, link_token) = link;
     if json {
-        outln!(
-            "{}",
-            serde_json::to_string_pretty(session).expect("a session serializes")
-        );
+        outln!("{}", json_line(session, true));
     } else {
         let remaining = times.remaining(SystemTime::now());
         outln!("link_url:   {}", safe(link_url));
@@ -175,10 +172,7 @@ async fn link_inner(cmd: LinkCommand) -> Result<(), nox_auth::Error> {
                 .create_manufacturer_device_connection(user_id)
                 .await?;
             if target.json {
-                outln!(
-                    "{}",
-                    serde_json::to_string_pretty(&conn).expect("a connection serializes")
-                );
+                outln!("{}", json_line(&conn, true));
             } else {
                 outln!(
                     "user {} is NOX user {}",
