@@ -86,51 +86,47 @@ fn health(
     }
 }
 
-impl From<&HeatPump> for DeviceHealth {
-    fn from(d: &HeatPump) -> Self {
-        let status = d.steerable_status.as_ref();
+// Owned conversions: a scan converts every device it reads, so the strings are moved,
+// not copied (a copy cost ~0.2 µs per device, BENCHMARKS.md "7. Confirm").
+impl From<HeatPump> for DeviceHealth {
+    fn from(d: HeatPump) -> Self {
+        let status = d.steerable_status;
+        let steerable = status.as_ref().and_then(|s| s.steerable);
         // The first circuit that gives a reason (DHW, then room).
-        let reason = status.and_then(|s| {
-            [s.dhw.as_ref(), s.room.as_ref()]
-                .into_iter()
-                .flatten()
-                .find_map(|c| c.reason.clone())
-        });
+        let reason =
+            status.and_then(|s| [s.dhw, s.room].into_iter().flatten().find_map(|c| c.reason));
         DeviceHealth {
-            device_id: d.device_id.clone(),
+            device_id: d.device_id,
             listing: Listing::HeatPumps,
-            user_id: d.user_id.clone(),
-            brand: d.brand.clone(),
-            health: health(
-                d.needs_reauthentication,
-                status.and_then(|s| s.steerable),
-                reason,
-            ),
+            user_id: d.user_id,
+            brand: d.brand,
+            health: health(d.needs_reauthentication, steerable, reason),
         }
     }
 }
 
-impl From<&PvInverter> for DeviceHealth {
-    fn from(d: &PvInverter) -> Self {
-        let status = d.steerable_status.as_ref();
+impl From<PvInverter> for DeviceHealth {
+    fn from(d: PvInverter) -> Self {
+        let status = d.steerable_status;
+        let steerable = status.as_ref().and_then(|s| s.steerable);
         DeviceHealth {
-            device_id: d.device_id.clone(),
+            device_id: d.device_id,
             listing: Listing::PvInverters,
-            user_id: d.user_id.clone(),
-            brand: d.brand.clone(),
+            user_id: d.user_id,
+            brand: d.brand,
             health: health(
                 d.needs_reauthentication,
-                status.and_then(|s| s.steerable),
-                status.and_then(|s| s.general_reason.clone()),
+                steerable,
+                status.and_then(|s| s.general_reason),
             ),
         }
     }
 }
 
-impl From<&ManufacturerDevice> for DeviceHealth {
-    fn from(d: &ManufacturerDevice) -> Self {
+impl From<ManufacturerDevice> for DeviceHealth {
+    fn from(d: ManufacturerDevice) -> Self {
         DeviceHealth {
-            device_id: d.device_id.clone(),
+            device_id: d.device_id,
             listing: Listing::Manufacturer,
             user_id: None,
             brand: None,
@@ -203,13 +199,13 @@ impl Client {
                 };
                 let mut devices = self.heat_pumps(query);
                 while let Some(d) = devices.try_next().await? {
-                    take(DeviceHealth::from(&d))?;
+                    take(DeviceHealth::from(d))?;
                 }
             }
             Listing::PvInverters => {
                 let mut devices = self.pv_inverters(page);
                 while let Some(d) = devices.try_next().await? {
-                    take(DeviceHealth::from(&d))?;
+                    take(DeviceHealth::from(d))?;
                 }
             }
             Listing::Manufacturer => {
@@ -226,14 +222,14 @@ impl Client {
                         for id in ids {
                             let mut devices = self.manufacturer_devices(page.clone().device(*id));
                             while let Some(d) = devices.try_next().await? {
-                                take(DeviceHealth::from(&d))?;
+                                take(DeviceHealth::from(d))?;
                             }
                         }
                     }
                     None => {
                         let mut devices = self.manufacturer_devices(page);
                         while let Some(d) = devices.try_next().await? {
-                            take(DeviceHealth::from(&d))?;
+                            take(DeviceHealth::from(d))?;
                         }
                     }
                 }
