@@ -170,7 +170,27 @@ pub async fn check(options: CheckOptions) -> Result<Report, CheckSetupError> {
                     Some(options.api_key.as_str()),
                     options.package_api_key.as_deref(),
                 ];
-                let body = redact(read_limited(resp).await, keys.into_iter().flatten());
+                let body = match read_limited(resp).await {
+                    Ok(body) => redact(body, keys.into_iter().flatten()),
+                    // No whole answer (it broke off, or trickled past the timeout): no
+                    // answer to judge, as for a connection that failed (exit 1).
+                    Err(e) => {
+                        checks.push(scrub_all(
+                            CheckResult {
+                                name: call.name.into(),
+                                call: call_text,
+                                status: Some(status),
+                                error: Some(format!(
+                                    "the answer could not be read in full: {}",
+                                    transport_cause(&e)
+                                )),
+                                findings: Vec::new(),
+                            },
+                            &options,
+                        ));
+                        continue;
+                    }
+                };
                 let mut findings =
                     validator.check_response(method, &path, status, content_type.as_deref(), &body);
                 if let Some(f) = outcome(&call, status) {
@@ -194,11 +214,7 @@ pub async fn check(options: CheckOptions) -> Result<Report, CheckSetupError> {
                 }
             }
         };
-        let result = scrub(result, &options.api_key);
-        checks.push(match &options.package_api_key {
-            Some(key) => scrub(result, key),
-            None => result,
-        });
+        checks.push(scrub_all(result, &options));
     }
     Ok(Report {
         base_url: base,
@@ -255,15 +271,24 @@ fn outcome(call: &Call, status: u16) -> Option<Finding> {
 }
 
 /// The body, at most 64 KiB of it.
-async fn read_limited(mut resp: reqwest::Response) -> Vec<u8> {
+async fn read_limited(mut resp: reqwest::Response) -> Result<Vec<u8>, reqwest::Error> {
     let mut body = Vec::new();
-    while let Ok(Some(chunk)) = resp.chunk().await {
+    while let Some(chunk) = resp.chunk().await? {
         body.extend_from_slice(&chunk);
         if body.len() > 64 * 1024 {
             break;
         }
     }
-    body
+    Ok(body)
+}
+
+/// [`scrub`] with every key of `options`.
+fn scrub_all(result: CheckResult, options: &CheckOptions) -> CheckResult {
+    let result = scrub(result, &options.api_key);
+    match &options.package_api_key {
+        Some(key) => scrub(result, key),
+        None => result,
+    }
 }
 
 /// A transport error named by its causes (`tcp connect error: Connection refused`, a DNS

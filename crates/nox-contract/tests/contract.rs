@@ -389,3 +389,38 @@ async fn a_key_echoed_behind_padding_is_not_shown_even_in_part() {
     }
     assert!(text.contains("<redacted>"), "{text}");
 }
+
+/// A server that promises 1,000 bytes and closes after 10: no answer to judge (a transport
+/// error, exit 1 for `nox contract check`), never a breaking finding.
+#[tokio::test]
+async fn an_answer_that_breaks_off_is_no_answer_not_a_bad_one() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 8192];
+                let _ = sock.read(&mut buf).await;
+                let _ = sock
+                    .write_all(
+                        b"HTTP/1.1 201 Created\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{\"link_url\"",
+                    )
+                    .await;
+            });
+        }
+    });
+    let report = run(&base).await;
+    assert!(report.has_transport_errors(), "{report:#?}");
+    assert!(!report.has_breaking(), "{report:#?}");
+    let first = &report.checks[0];
+    assert_eq!(first.status, Some(201));
+    assert!(
+        first
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("could not be read in full")),
+        "{first:?}"
+    );
+    assert!(first.findings.is_empty());
+}
