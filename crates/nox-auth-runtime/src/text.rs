@@ -13,6 +13,10 @@
 //! - [`excerpt`]: at most `limit` characters of the text, cut on a character boundary,
 //!   `…` appended when cut, then escaped: what an error or report shows of a long text.
 //! - [`error_chain`]: an error and its sources as one line.
+//! - [`escape_json`]: serialized JSON with every such character as a `\uXXXX` escape
+//!   (what `--json` prints: the same JSON, safe on a terminal).
+//! - [`Scrubber`]: secrets (API keys) taken out of any text before it is shown, in every
+//!   form a server may echo them (whole, cut, split, percent- or base64-encoded).
 //!
 //! ```
 //! use nox_auth_runtime::text;
@@ -23,6 +27,9 @@
 //! ```
 
 use std::fmt::Write as _;
+
+mod scrub;
+pub use scrub::{REDACTED, Scrubber};
 
 /// The text with every control and bidirectional-control character escaped.
 pub fn escape(text: &str) -> String {

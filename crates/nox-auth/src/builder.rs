@@ -331,6 +331,11 @@ impl ClientBuilder {
             package_runtime,
         );
 
+        let scrubber = std::sync::Arc::new(nox_auth_runtime::text::Scrubber::new(
+            [Some(key), self.package_api_key.as_deref()]
+                .into_iter()
+                .flatten(),
+        ));
         let urls = std::sync::Arc::new(UrlPolicy::new(
             &base_url,
             &self.app_schemes,
@@ -361,6 +366,7 @@ impl ClientBuilder {
             base_url,
             package_base_url,
             urls,
+            scrubber,
         })
     }
 }

@@ -62,6 +62,8 @@ pub struct Client {
     pub(crate) package_base_url: Url,
     /// The URLs it trusts beyond the defaults (app schemes, link hosts).
     pub(crate) urls: std::sync::Arc<UrlPolicy>,
+    /// Its keys, to take out of any error text built from an answer.
+    pub(crate) scrubber: std::sync::Arc<nox_auth_runtime::text::Scrubber>,
 }
 
 impl fmt::Debug for Client {

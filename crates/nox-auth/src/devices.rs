@@ -307,10 +307,10 @@ impl Client {
             Ok(limit) => limit,
             Err(e) => return refused(e.into()),
         };
-        let client = self.package.clone();
+        let (client, scrubber) = (self.package.clone(), self.scrubber.clone());
         paginate(operation, (limit, query.max_pages), move |token| {
             // One clone per page: the generated builder borrows its client.
-            let (client, query) = (client.clone(), query.clone());
+            let (client, query, scrubber) = (client.clone(), query.clone(), scrubber.clone());
             async move {
                 let mut call = client.get_devices().limit(u64::from(limit));
                 if let Some(user) = &query.user_id {
@@ -322,7 +322,7 @@ impl Client {
                 if let Some(token) = token {
                     call = call.next_token(token);
                 }
-                send(operation, call.send()).await
+                send(&scrubber, operation, call.send()).await
             }
         })
     }
@@ -343,16 +343,16 @@ impl Client {
             Ok(limit) => limit,
             Err(e) => return refused(e.into()),
         };
-        let client = self.package.clone();
+        let (client, scrubber) = (self.package.clone(), self.scrubber.clone());
         paginate(operation, (limit, query.max_pages), move |token| {
             // One clone per page: the generated builder borrows its client.
-            let client = client.clone();
+            let (client, scrubber) = (client.clone(), scrubber.clone());
             async move {
                 let mut call = client.get_pv_devices().limit(u64::from(limit));
                 if let Some(token) = token {
                     call = call.next_token(token);
                 }
-                send(operation, call.send()).await
+                send(&scrubber, operation, call.send()).await
             }
         })
     }
@@ -369,10 +369,10 @@ impl Client {
             Ok(limit) => limit,
             Err(e) => return refused(e.into()),
         };
-        let client = self.package.clone();
+        let (client, scrubber) = (self.package.clone(), self.scrubber.clone());
         paginate(operation, (limit, query.max_pages), move |token| {
             // One clone per page: the generated builder borrows its client.
-            let (client, query) = (client.clone(), query.clone());
+            let (client, query, scrubber) = (client.clone(), query.clone(), scrubber.clone());
             async move {
                 let mut call = client.get_manufacturer_devices().limit(u64::from(limit));
                 if let Some(device) = &query.device_id {
@@ -381,7 +381,7 @@ impl Client {
                 if let Some(token) = token {
                     call = call.next_token(token);
                 }
-                send(operation, call.send()).await
+                send(&scrubber, operation, call.send()).await
             }
         })
     }

@@ -79,7 +79,7 @@ impl Client {
             language: req.language.into(),
         };
         let call = self.v2_manufacturer.create_manufacturer_link_session();
-        let answer = send(OP, call.body(body).send()).await?;
+        let answer = send(&self.scrubber, OP, call.body(body).send()).await?;
         let session = ManufacturerLinkSession::from_generated(OP, &user_id, answer)?;
         self.urls.check_link_url(OP, &session.link_url)?;
         Ok(session)
@@ -105,7 +105,7 @@ impl Client {
             user_id: user_id.clone(),
         };
         let call = self.v2_manufacturer.create_manufacturer_device_connection();
-        let r = send(OP, call.body(body).send()).await?;
+        let r = send(&self.scrubber, OP, call.body(body).send()).await?;
         Ok(DeviceConnection {
             user_id: crate::session::same_user(
                 OP,
@@ -136,7 +136,7 @@ impl Client {
             device_ids,
         };
         let call = self.v1_manufacturer.connect_nox_manufacturer();
-        send(OP, call.body(body).send()).await
+        send(&self.scrubber, OP, call.body(body).send()).await
     }
 
     /// v1 `POST /manufacturers/suppliers`: starts the supplier OAuth flow for your user
@@ -165,7 +165,7 @@ impl Client {
             device_ids,
         };
         let call = self.v1_manufacturer.connect_supplier_manufacturer();
-        let answer = send(OP, call.body(body).send()).await?;
+        let answer = send(&self.scrubber, OP, call.body(body).send()).await?;
         if let Some(url) = answer.data.as_ref().and_then(|d| d.link_url.as_deref()) {
             self.urls.check_link_url(OP, url)?;
         }

@@ -1,5 +1,6 @@
 //! The one send path of the facade: every operation awaits its generated call through
-//! [`send`], which turns the generated clients' errors into [`Error`].
+//! [`send`], which turns the generated clients' errors into [`Error`], with the client's
+//! keys taken out of whatever NOX's answer put in it.
 
 use std::future::Future;
 
@@ -8,12 +9,70 @@ use progenitor_client::ResponseValue;
 use serde::de::DeserializeOwned;
 
 use nox_auth_runtime::Operation;
-use nox_auth_runtime::text::excerpt;
+use nox_auth_runtime::text::{Scrubber, excerpt};
 
 use crate::error::{BODY_EXCERPT_LIMIT, Error, TransportKind};
 
-/// Awaits a generated call and returns its body, or the one [`Error`] for what failed.
+/// Awaits a generated call and returns its body, or the one [`Error`] for what failed,
+/// every text taken from the answer scrubbed of the client's keys (a server that echoes
+/// the key, whole, cut, split or encoded).
 pub(crate) async fn send<T: DeserializeOwned, E: ErrorBody>(
+    scrubber: &Scrubber,
+    operation: Operation,
+    call: impl Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
+) -> Result<T, Error> {
+    answer(operation, call)
+        .await
+        .map_err(|e| scrubbed(e, scrubber))
+}
+
+/// [`Error`]'s texts that come from an answer, scrubbed.
+fn scrubbed(e: Error, scrubber: &Scrubber) -> Error {
+    let clean = |s: String| match scrubber.scrub(&s) {
+        std::borrow::Cow::Borrowed(_) => s,
+        std::borrow::Cow::Owned(clean) => clean,
+    };
+    match e {
+        Error::Api {
+            operation,
+            status,
+            message,
+            code,
+        } => Error::Api {
+            operation,
+            status,
+            message: clean(message),
+            code: code.map(clean),
+        },
+        Error::Unauthorized {
+            operation,
+            status,
+            message,
+        } => Error::Unauthorized {
+            operation,
+            status,
+            message: clean(message),
+        },
+        Error::UnexpectedStatus {
+            operation,
+            status,
+            retry_after,
+            body_excerpt,
+        } => Error::UnexpectedStatus {
+            operation,
+            status,
+            retry_after,
+            body_excerpt: clean(body_excerpt),
+        },
+        Error::InvalidResponse { operation, reason } => Error::InvalidResponse {
+            operation,
+            reason: clean(reason),
+        },
+        other => other,
+    }
+}
+
+async fn answer<T: DeserializeOwned, E: ErrorBody>(
     operation: Operation,
     call: impl Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
 ) -> Result<T, Error> {

@@ -152,7 +152,7 @@ impl Client {
             language: req.language.into(),
         };
         let call = self.v2_supplier.create_supplier_link_session().body(body);
-        let answer = send(OP, call.send()).await?;
+        let answer = send(&self.scrubber, OP, call.send()).await?;
         let session = SupplierLinkSession::from_generated(OP, &user_id, asset_type, answer)?;
         self.urls.check_link_url(OP, &session.link_url)?;
         Ok(session)
@@ -184,7 +184,7 @@ impl Client {
             body = body.language(language);
         }
         let call = self.v1_supplier.create_link_session().user_id(user_id);
-        let answer = send(OP, call.body(body).send()).await?;
+        let answer = send(&self.scrubber, OP, call.body(body).send()).await?;
         if let Some(url) = answer.data.as_ref().and_then(|d| d.link_url.as_deref()) {
             self.urls.check_link_url(OP, url)?;
         }

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use nox_auth::Operation;
 use nox_auth::nox_auth_runtime::text;
+use nox_auth::nox_auth_runtime::text::Scrubber;
 
 use crate::finding::{Finding, FindingKind};
 use crate::package::{first_page, owner};
@@ -114,6 +115,16 @@ pub async fn check(options: CheckOptions) -> Result<Report, CheckSetupError> {
         .map_err(|e| CheckSetupError(format!("could not build the HTTP client: {e}")))?;
     let user = format!("nox-contract-check-{:016x}", fastrand::u64(..));
     let validator = Validator::embedded();
+    // The keys out of every answer before anything reads it (a finding cuts what it shows;
+    // a key cut in half would no longer be found afterwards), and out of every text after.
+    let scrubber = Scrubber::new(
+        [
+            Some(options.api_key.as_str()),
+            options.package_api_key.as_deref(),
+        ]
+        .into_iter()
+        .flatten(),
+    );
     let mut checks = Vec::new();
     for call in plan(&options, &user) {
         // The user id is the check's own (`nox-contract-check-<hex>`): nothing to escape.
@@ -166,12 +177,8 @@ pub async fn check(options: CheckOptions) -> Result<Report, CheckSetupError> {
                     .map(str::to_owned);
                 // The keys out of the answer before anything reads it: a finding cuts what
                 // it shows, and a key cut in half would no longer be found afterwards.
-                let keys = [
-                    Some(options.api_key.as_str()),
-                    options.package_api_key.as_deref(),
-                ];
                 let body = match read_limited(resp).await {
-                    Ok(body) => redact(body, keys.into_iter().flatten()),
+                    Ok(body) => scrubber.scrub_bytes(&body).into_owned(),
                     // No whole answer (it broke off, or trickled past the timeout): no
                     // answer to judge, as for a connection that failed (exit 1).
                     Err(e) => {
@@ -186,7 +193,7 @@ pub async fn check(options: CheckOptions) -> Result<Report, CheckSetupError> {
                                 )),
                                 findings: Vec::new(),
                             },
-                            &options,
+                            &scrubber,
                         ));
                         continue;
                     }
@@ -214,7 +221,7 @@ pub async fn check(options: CheckOptions) -> Result<Report, CheckSetupError> {
                 }
             }
         };
-        checks.push(scrub_all(result, &options));
+        checks.push(scrub_all(result, &scrubber));
     }
     Ok(Report {
         base_url: base,
@@ -282,13 +289,25 @@ async fn read_limited(mut resp: reqwest::Response) -> Result<Vec<u8>, reqwest::E
     Ok(body)
 }
 
-/// [`scrub`] with every key of `options`.
-fn scrub_all(result: CheckResult, options: &CheckOptions) -> CheckResult {
-    let result = scrub(result, &options.api_key);
-    match &options.package_api_key {
-        Some(key) => scrub(result, key),
-        None => result,
+/// Every text of `result` with the keys taken out (whole, cut, split, encoded).
+fn scrub_all(mut result: CheckResult, scrubber: &Scrubber) -> CheckResult {
+    let clean = |s: &mut String| {
+        if let std::borrow::Cow::Owned(clean) = scrubber.scrub(s) {
+            *s = clean;
+        }
+    };
+    clean(&mut result.name);
+    clean(&mut result.call);
+    if let Some(e) = &mut result.error {
+        clean(e);
     }
+    for f in &mut result.findings {
+        clean(&mut f.operation);
+        clean(&mut f.path);
+        clean(&mut f.observed);
+        clean(&mut f.expected);
+    }
+    result
 }
 
 /// A transport error named by its causes (`tcp connect error: Connection refused`, a DNS
@@ -306,42 +325,4 @@ fn transport_cause(e: &reqwest::Error) -> String {
         None => e.to_string(),
     };
     text::excerpt(&format!("{kind}: {causes}"), 300)
-}
-
-/// `body` with every occurrence of each key (8 characters or more) replaced.
-fn redact<'k>(mut body: Vec<u8>, keys: impl Iterator<Item = &'k str>) -> Vec<u8> {
-    for key in keys.filter(|k| k.len() >= 8).map(str::as_bytes) {
-        let mut out = Vec::with_capacity(body.len());
-        let mut rest = body.as_slice();
-        while let Some(at) = rest.windows(key.len()).position(|w| w == key) {
-            out.extend_from_slice(&rest[..at]);
-            out.extend_from_slice(b"<redacted>");
-            rest = &rest[at + key.len()..];
-        }
-        out.extend_from_slice(rest);
-        body = out;
-    }
-    body
-}
-
-/// The key, wherever a server echoed it, replaced. (A key shorter than 8 characters is
-/// no real key and would match ordinary text.)
-fn scrub(mut result: CheckResult, key: &str) -> CheckResult {
-    if key.len() < 8 {
-        return result;
-    }
-    let clean = |s: &mut String| {
-        if s.contains(key) {
-            *s = s.replace(key, "<redacted>");
-        }
-    };
-    if let Some(e) = &mut result.error {
-        clean(e);
-    }
-    for f in &mut result.findings {
-        clean(&mut f.path);
-        clean(&mut f.observed);
-        clean(&mut f.expected);
-    }
-    result
 }

@@ -1,0 +1,192 @@
+//! [`Scrubber`]: secrets (API keys) taken out of any text before it is shown, in every form
+//! a server may echo them: whole, cut (any run of 8 characters or more of the key), split in
+//! pieces, percent-encoded, or base64-encoded (at any alignment).
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::fmt;
+
+use base64::Engine as _;
+
+/// What replaces a secret.
+pub const REDACTED: &str = "<redacted>";
+
+/// Takes secrets out of text. Built once per client from its keys; cheap to clone.
+///
+/// A *run* of [`Scrubber::MIN_RUN`] bytes or more that occurs in a secret (or in one of its
+/// encodings) is replaced by [`REDACTED`]: the whole key, a key cut at an excerpt's limit,
+/// a key split in two around other text, each half alone. Secrets shorter than `MIN_RUN`
+/// are no real keys and are ignored (they would match ordinary words).
+///
+/// ```
+/// use nox_auth_runtime::text::Scrubber;
+/// let key = "sk_live_0123456789abcdef";
+/// let s = Scrubber::new([key]);
+/// assert_eq!(s.scrub("echo: sk_live_0123456789abcdef!"), "echo: <redacted>!");
+/// assert_eq!(s.scrub("cut: …sk_live_0123456"), "cut: …<redacted>");
+/// assert_eq!(s.scrub("split: sk_live_01 + 23456789abcdef"), "split: <redacted> + <redacted>");
+/// assert!(!s.scrub("b64: c2tfbGl2ZV8wMTIzNDU2Nzg5YWJjZGVm").contains("c2tfbGl2"));
+/// assert!(!format!("{s:?}").contains("sk_live"));
+/// ```
+#[derive(Clone, Default)]
+pub struct Scrubber {
+    /// Every `MIN_RUN`-byte window of every secret and encoding.
+    grams: HashSet<Vec<u8>>,
+}
+
+impl fmt::Debug for Scrubber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Scrubber").finish_non_exhaustive()
+    }
+}
+
+impl Scrubber {
+    /// The shortest run of a secret that is taken out.
+    pub const MIN_RUN: usize = 8;
+
+    /// A scrubber for these secrets.
+    pub fn new<'a>(secrets: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut grams = HashSet::new();
+        for secret in secrets.into_iter().map(str::trim) {
+            if secret.len() < Self::MIN_RUN {
+                continue;
+            }
+            for form in forms(secret.as_bytes()) {
+                for w in form.windows(Self::MIN_RUN) {
+                    grams.insert(w.to_vec());
+                }
+            }
+        }
+        Scrubber { grams }
+    }
+
+    /// Whether there is nothing to take out (no secret of `MIN_RUN` bytes or more).
+    pub fn is_empty(&self) -> bool {
+        self.grams.is_empty()
+    }
+
+    /// `text` with every run of a secret replaced by [`REDACTED`].
+    pub fn scrub<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        match self.scrub_bytes(text.as_bytes()) {
+            Cow::Borrowed(_) => Cow::Borrowed(text),
+            // Runs are ASCII (keys, their encodings): cutting them leaves UTF-8 whole.
+            Cow::Owned(bytes) => Cow::Owned(String::from_utf8_lossy(&bytes).into_owned()),
+        }
+    }
+
+    /// [`Scrubber::scrub`] on bytes (a body that may not be UTF-8).
+    pub fn scrub_bytes<'t>(&self, text: &'t [u8]) -> Cow<'t, [u8]> {
+        let n = Self::MIN_RUN;
+        if self.grams.is_empty() || text.len() < n {
+            return Cow::Borrowed(text);
+        }
+        // Every byte covered by a window that is a run of a secret.
+        let mut hit = vec![false; text.len()];
+        let mut any = false;
+        for (i, w) in text.windows(n).enumerate() {
+            if self.grams.contains(w) {
+                hit[i..i + n].iter_mut().for_each(|h| *h = true);
+                any = true;
+            }
+        }
+        if !any {
+            return Cow::Borrowed(text);
+        }
+        let mut out = Vec::with_capacity(text.len());
+        let mut i = 0;
+        while i < text.len() {
+            if hit[i] {
+                out.extend_from_slice(REDACTED.as_bytes());
+                while i < text.len() && hit[i] {
+                    i += 1;
+                }
+            } else {
+                out.push(text[i]);
+                i += 1;
+            }
+        }
+        Cow::Owned(out)
+    }
+}
+
+/// The forms a server may echo a secret in: as is, percent-encoded (upper and lower case
+/// hex), and base64 (standard and URL-safe) at the three alignments it can start at inside
+/// a longer encoded text (the characters that depend on neighbouring bytes left out).
+fn forms(secret: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = vec![secret.to_vec()];
+    let upper: String = secret.iter().map(|b| format!("%{b:02X}")).collect();
+    out.push(upper.to_ascii_lowercase().into_bytes());
+    out.push(upper.into_bytes());
+    for engine in [
+        &base64::engine::general_purpose::STANDARD_NO_PAD,
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+    ] {
+        for offset in 0..3usize {
+            let mut padded = vec![0u8; offset];
+            padded.extend_from_slice(secret);
+            let encoded = engine.encode(&padded).into_bytes();
+            // Leading characters that carry the neighbour's bits, and the last (partial).
+            let skip = [0, 2, 3][offset];
+            let end = encoded.len().saturating_sub(2);
+            if end > skip {
+                out.push(encoded[skip..end].to_vec());
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+
+    const KEY: &str = "sk_live_Q7f9dX2mP4vK8sT1wZ";
+
+    fn leaks(text: &str) -> bool {
+        KEY.as_bytes()
+            .windows(Scrubber::MIN_RUN)
+            .any(|w| text.as_bytes().windows(w.len()).any(|t| t == w))
+    }
+
+    #[test]
+    fn every_form_is_taken_out() {
+        let s = Scrubber::new([KEY]);
+        let b64 = STANDARD.encode(KEY);
+        let url_b64 = URL_SAFE_NO_PAD.encode(format!("{{\"k\":\"{KEY}\"}}"));
+        let pct: String = KEY.bytes().map(|b| format!("%{b:02x}")).collect();
+        let (a, b) = KEY.split_at(13);
+        for text in [
+            format!("x{KEY}y"),
+            format!("…{}", &KEY[..20]),
+            format!("{a} and {b}"),
+            format!("basic {b64}"),
+            format!("token={url_b64}"),
+            format!("?key={pct}"),
+            format!("{{\"{KEY}\": 1}}"),
+        ] {
+            let out = s.scrub(&text);
+            assert!(out.contains(REDACTED), "{text} → {out}");
+            assert!(!leaks(&out), "{text} → {out}");
+            assert!(!out.contains(&b64[..12]), "{text} → {out}");
+        }
+    }
+
+    #[test]
+    fn ordinary_text_is_left_alone() {
+        let s = Scrubber::new([KEY, "short"]);
+        for text in [
+            "NOX rejected the request: user_id is required",
+            "",
+            "short",
+            "sk_live",
+        ] {
+            assert_eq!(s.scrub(text), text);
+        }
+        assert!(Scrubber::new(["tiny"]).is_empty());
+        assert_eq!(
+            s.scrub_bytes(b"\xff\xfe sk_live_Q7f9 \xff").as_ref(),
+            b"\xff\xfe <redacted> \xff"
+        );
+    }
+}
