@@ -120,7 +120,10 @@ impl From<nox_auth::callback::CallbackError> for Failure {
 /// `{"error":{"kind":…,"message":…}}`; returns its exit status.
 pub(crate) fn report(json: bool, failure: &Failure) -> u8 {
     let line = if json {
-        serde_json::json!({"error": {"kind": failure.kind, "message": failure.message}}).to_string()
+        self::json(
+            &serde_json::json!({"error": {"kind": failure.kind, "message": failure.message}}),
+            false,
+        )
     } else {
         format!("error: {}", safe(&failure.message))
     };

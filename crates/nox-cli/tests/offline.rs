@@ -355,3 +355,31 @@ fn json_errors_are_json_on_stderr() {
         "{err}"
     );
 }
+
+/// clap quotes what was typed in its errors: an argument holding terminal escapes, a
+/// bidi override or a megabyte comes back escaped and cut, in text and in JSON.
+#[test]
+fn usage_errors_escape_and_cut_what_was_typed() {
+    let hostile = format!(
+        "--x\u{1b}]0;pwned\u{7}\u{1b}[2J\u{202e}\u{9b}{}",
+        "A".repeat(100_000)
+    );
+    for json in [false, true] {
+        let mut cmd = nox();
+        cmd.args(["brands", &hostile]);
+        if json {
+            cmd.arg("--json");
+        }
+        let out = cmd.assert().code(2);
+        let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+        for raw in ['\u{1b}', '\u{7}', '\u{202e}', '\u{9b}'] {
+            assert!(!stderr.contains(raw), "{raw:?} raw in {stderr:?}");
+        }
+        assert!(stderr.contains("unexpected argument"), "{stderr}");
+        assert!(stderr.len() < 4_000, "{} bytes", stderr.len());
+        if json {
+            let v: serde_json::Value = serde_json::from_str(stderr.trim()).unwrap();
+            assert_eq!(v["error"]["kind"], "usage");
+        }
+    }
+}
