@@ -17,8 +17,16 @@ pub const DEFAULT_CONFIRM_WAIT: Duration = Duration::from_secs(20);
 /// The longest wait [`ConfirmOptions::max_wait`] accepts (a longer one is cut to it).
 pub const MAX_CONFIRM_WAIT: Duration = Duration::from_secs(120);
 /// A callback connected longer ago than this, whose device NOX does not list, is
-/// [`ConfirmError::UnknownToNox`] rather than [`ConfirmError::NotVisibleYet`].
+/// [`ConfirmError::UnknownToNox`] rather than [`ConfirmError::NotVisibleYet`]. The time is
+/// the payload's own claim: a forged callback can always look recent, so a
+/// `NotVisibleYet` is never a confirmation either.
 pub const NOX_LAG: Duration = Duration::from_secs(300);
+/// The least time a confirmation may take in all, whatever [`ConfirmOptions::max_wait`]
+/// says (one round of asking needs it); the whole confirmation takes at most the larger of
+/// the two.
+pub const MIN_CONFIRM_TIME: Duration = Duration::from_secs(10);
+/// The most devices one callback may name for confirmation (each may cost NOX calls).
+pub const MAX_CONFIRM_DEVICES: usize = 64;
 
 /// Whose `user_id` the Package API is asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -31,10 +39,11 @@ pub enum BindTo {
     SupplierUserId,
     /// The payload's `nox_user_id`, if the Package API turns out to list NOX's ids (the
     /// contract check reports which). **This proves less**: the payload names that id
-    /// itself, so a forged callback carrying the attacker's NOX user and devices is
-    /// confirmed. Use it only with the state nonce of `nox-auth-axum` (which binds the
-    /// callback to the browser that started it), until NOX exposes its user ↔ supplier id
-    /// mapping.
+    /// itself, so a callback carrying someone else's NOX user and devices is confirmed.
+    /// The state nonce of `nox-auth-axum` stops such a callback only when it is sent to
+    /// *another* user's browser; a logged-in user who edits *their own* callback to carry
+    /// a victim's `nox_user_id` and devices gets them confirmed into their account. Only
+    /// a user ↔ supplier id mapping exposed by NOX would close that.
     PayloadNoxUserId,
 }
 
@@ -55,6 +64,11 @@ pub struct ConfirmOptions {
     pub initial_backoff: Duration,
     /// Whose `user_id` to ask for (default: the one you stored).
     pub bind_to: BindTo,
+    /// Accept a confirmation that cannot name the user (the manufacturer listing has no
+    /// `user_id`): it then proves the devices are linked to your manufacturer account, not
+    /// to which of your users. Default `false`: such a link is
+    /// [`ConfirmError::NoUserOnListing`].
+    pub accept_device_only: bool,
 }
 
 impl Default for ConfirmOptions {
@@ -63,6 +77,7 @@ impl Default for ConfirmOptions {
             max_wait: DEFAULT_CONFIRM_WAIT,
             initial_backoff: Duration::from_millis(500),
             bind_to: BindTo::SupplierUserId,
+            accept_device_only: false,
         }
     }
 }
@@ -85,6 +100,13 @@ impl ConfirmOptions {
         self.bind_to = bind_to;
         self
     }
+
+    /// Accepts confirmations that cannot name the user (see
+    /// [`ConfirmOptions::accept_device_only`]).
+    pub fn accept_device_only(mut self, accept: bool) -> Self {
+        self.accept_device_only = accept;
+        self
+    }
 }
 
 /// A link NOX confirmed: every device of the callback is listed for your user.
@@ -95,6 +117,9 @@ pub struct ConfirmedConnection {
     pub connection: VerifiedConnection,
     /// Its devices as NOX lists them, in the callback's order, with their health.
     pub devices: Vec<DeviceHealth>,
+    /// Whether NOX listed them for the user (`false` only for a manufacturer link confirmed
+    /// with [`ConfirmOptions::accept_device_only`]: the devices are yours, whose is unknown).
+    pub user_bound: bool,
 }
 
 /// Why NOX did not confirm a link. Each names the device and what NOX said.
@@ -127,7 +152,11 @@ pub enum ConfirmError {
     },
     /// NOX lists the device for another user than the one you stored: the callback is not
     /// this user's (a forged callback naming your user with someone else's device).
-    #[error("NOX lists device `{device_id}` for another user than `{expected_user}`")]
+    #[error(
+        "NOX lists device `{}` for another user than `{}`",
+        esc(device_id),
+        esc(expected_user)
+    )]
     ListedForAnotherUser {
         /// The device.
         device_id: String,
@@ -135,7 +164,12 @@ pub enum ConfirmError {
         expected_user: String,
     },
     /// NOX lists the device with another brand than the callback names.
-    #[error("NOX lists device `{device_id}` as brand `{listed}`, the callback says `{expected}`")]
+    #[error(
+        "NOX lists device `{}` as brand `{}`, the callback says `{}`",
+        esc(device_id),
+        esc(listed),
+        esc(expected)
+    )]
     BrandDiffers {
         /// The device.
         device_id: String,
@@ -146,7 +180,10 @@ pub enum ConfirmError {
     },
     /// NOX lists the device on another listing than the link's asset type (a PV link
     /// whose device is a heat pump).
-    #[error("NOX lists device `{device_id}` as {listed:?}, not as the link's {expected:?}")]
+    #[error(
+        "NOX lists device `{}` as {listed:?}, not as the link's {expected:?}",
+        esc(device_id)
+    )]
     AssetTypeDiffers {
         /// The device.
         device_id: String,
@@ -156,7 +193,10 @@ pub enum ConfirmError {
         expected: Listing,
     },
     /// NOX already says the device needs the user to link again.
-    #[error("NOX says device `{device_id}` needs re-authentication: the user must link again")]
+    #[error(
+        "NOX says device `{}` needs re-authentication: the user must link again",
+        esc(device_id)
+    )]
     NeedsReauthentication {
         /// The device.
         device_id: String,
@@ -164,6 +204,34 @@ pub enum ConfirmError {
     /// The callback names no device.
     #[error("the callback names no device: nothing to confirm")]
     NoDevices,
+    /// The callback names more devices than [`MAX_CONFIRM_DEVICES`].
+    #[error("the callback names {count} devices, more than {MAX_CONFIRM_DEVICES} can be confirmed")]
+    TooManyDevices {
+        /// How many it names.
+        count: usize,
+    },
+    /// NOX lists the device without a `user_id`: whose it is cannot be told, so it is not
+    /// confirmed for yours.
+    #[error(
+        "NOX lists device `{}` without a user: it cannot be confirmed for `{}`",
+        esc(device_id),
+        esc(expected_user)
+    )]
+    ListedWithoutUser {
+        /// The device.
+        device_id: String,
+        /// The user you stored.
+        expected_user: String,
+    },
+    /// The listing of this link names no users (a manufacturer link): NOX cannot confirm
+    /// whose the devices are. [`ConfirmOptions::accept_device_only`] accepts that.
+    #[error(
+        "the {listing:?} listing names no users: NOX cannot confirm whose the devices are (ConfirmOptions::accept_device_only accepts that)"
+    )]
+    NoUserOnListing {
+        /// The listing.
+        listing: Listing,
+    },
     /// The link's asset type is one this SDK cannot map to a listing.
     #[error("asset type `{asset_type}` has no Package API listing this SDK knows")]
     UnsupportedAssetType {
@@ -173,6 +241,11 @@ pub enum ConfirmError {
     /// Asking NOX failed (network, an answer the SDK refuses, a refused key).
     #[error("asking NOX's Package API failed: {0}")]
     Nox(#[from] Error),
+}
+
+/// A device id or user id from NOX or the payload, cut and escaped for a message.
+fn esc(text: &str) -> String {
+    nox_auth_runtime::text::excerpt(text, 128)
 }
 
 fn join(ids: &[String]) -> String {
@@ -226,20 +299,45 @@ impl Client {
         verified: &VerifiedConnection,
         options: &ConfirmOptions,
     ) -> Result<ConfirmedConnection, ConfirmError> {
-        let listing = match &verified.asset_type {
-            Open::Known(AssetType::Hp) => Listing::HeatPumps,
-            Open::Known(AssetType::Pv) => Listing::PvInverters,
-            // A manufacturer session has no asset type.
-            Open::Unknown(s) if s.is_empty() => Listing::Manufacturer,
-            other => {
+        // Which listing: the kind of session it was verified against, then the asset
+        // type NOX echoed for a supplier session (an unknown one is not guessed).
+        let listing = match (&verified.asset_type, verified.manufacturer) {
+            (_, true) => Listing::Manufacturer,
+            (Open::Known(AssetType::Hp), false) => Listing::HeatPumps,
+            (Open::Known(AssetType::Pv), false) => Listing::PvInverters,
+            (other, false) => {
                 return Err(ConfirmError::UnsupportedAssetType {
                     asset_type: nox_auth_runtime::text::excerpt(other.as_str(), 64),
                 });
             }
         };
+        if listing == Listing::Manufacturer && !options.accept_device_only {
+            return Err(ConfirmError::NoUserOnListing { listing });
+        }
         if verified.device_ids.is_empty() {
             return Err(ConfirmError::NoDevices);
         }
+        if verified.device_ids.len() > MAX_CONFIRM_DEVICES {
+            return Err(ConfirmError::TooManyDevices {
+                count: verified.device_ids.len(),
+            });
+        }
+        // The whole confirmation, every round and every wait, within this.
+        let budget = options.max_wait.min(MAX_CONFIRM_WAIT).max(MIN_CONFIRM_TIME);
+        match tokio::time::timeout(budget, self.confirm_rounds(verified, options, listing)).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(not_listed(verified, verified.device_ids.clone(), budget)),
+        }
+    }
+
+    /// The rounds of [`Client::confirm_with`]: ask, check, wait with backoff, until every
+    /// device is listed, one is refused, or `max_wait` is spent.
+    async fn confirm_rounds(
+        &self,
+        verified: &VerifiedConnection,
+        options: &ConfirmOptions,
+        listing: Listing,
+    ) -> Result<ConfirmedConnection, ConfirmError> {
         let user = match options.bind_to {
             BindTo::SupplierUserId => verified.user_id.as_str(),
             BindTo::PayloadNoxUserId => verified.nox_user_id.as_str(),
@@ -256,15 +354,25 @@ impl Client {
             let mut devices = Vec::new();
             let mut missing = Vec::new();
             for id in &verified.device_ids {
-                match listed.iter().find(|d| &d.device_id == id) {
-                    Some(d) => devices.push(check(d, verified, user)?),
-                    None => missing.push(id.clone()),
+                // Every entry NOX lists under this id must pass (one for another user
+                // refuses the device, whatever order NOX lists them in).
+                let mut entries = listed.iter().filter(|d| &d.device_id == id).peekable();
+                if entries.peek().is_none() {
+                    missing.push(id.clone());
+                    continue;
                 }
+                let mut first = None;
+                for d in entries {
+                    let checked = check(d, verified, user, listing)?;
+                    first.get_or_insert(checked);
+                }
+                devices.extend(first);
             }
             if missing.is_empty() {
                 return Ok(ConfirmedConnection {
                     connection: verified.clone(),
                     devices,
+                    user_bound: listing != Listing::Manufacturer,
                 });
             }
             // Listed for someone else, or on the other listing: no wait changes that.
@@ -305,10 +413,17 @@ impl Client {
                 expected: listing,
             });
         }
-        (d.user_id.as_deref() != Some(user)).then(|| ConfirmError::ListedForAnotherUser {
-            device_id: d.device_id.clone(),
-            expected_user: user.to_owned(),
-        })
+        match d.user_id.as_deref() {
+            Some(listed) if listed == user => None,
+            Some(_) => Some(ConfirmError::ListedForAnotherUser {
+                device_id: d.device_id.clone(),
+                expected_user: user.to_owned(),
+            }),
+            None => Some(ConfirmError::ListedWithoutUser {
+                device_id: d.device_id.clone(),
+                expected_user: user.to_owned(),
+            }),
+        }
     }
 }
 
@@ -317,14 +432,26 @@ fn check(
     d: &DeviceHealth,
     verified: &VerifiedConnection,
     user: &str,
+    listing: Listing,
 ) -> Result<DeviceHealth, ConfirmError> {
-    if let Some(listed_user) = &d.user_id
-        && listed_user != user
-    {
-        return Err(ConfirmError::ListedForAnotherUser {
-            device_id: d.device_id.clone(),
-            expected_user: user.to_owned(),
-        });
+    // The manufacturer listing names no users (accepted only with accept_device_only);
+    // on the others a device is this user's only when NOX says so.
+    if listing != Listing::Manufacturer {
+        match d.user_id.as_deref() {
+            Some(listed) if listed == user => {}
+            Some(_) => {
+                return Err(ConfirmError::ListedForAnotherUser {
+                    device_id: d.device_id.clone(),
+                    expected_user: user.to_owned(),
+                });
+            }
+            None => {
+                return Err(ConfirmError::ListedWithoutUser {
+                    device_id: d.device_id.clone(),
+                    expected_user: user.to_owned(),
+                });
+            }
+        }
     }
     if let Some(listed) = &d.brand
         && !same_brand(listed, &verified.brand)

@@ -34,7 +34,7 @@ pub use client::{
 };
 pub use confirm::{
     BindTo, ConfirmError, ConfirmOptions, ConfirmedConnection, DEFAULT_CONFIRM_WAIT,
-    MAX_CONFIRM_WAIT, NOX_LAG,
+    MAX_CONFIRM_DEVICES, MAX_CONFIRM_WAIT, MIN_CONFIRM_TIME, NOX_LAG,
 };
 pub use devices::{
     DEFAULT_PAGE_SIZE, DeviceQuery, DeviceStream, HeatPump, MAX_EMPTY_PAGES, MAX_PAGE_SIZE,

@@ -221,7 +221,7 @@ async fn pages_without_end_stop_at_the_scan_bound() {
 
 #[tokio::test]
 async fn a_page_over_the_size_bound_is_refused() {
-    // 40 MiB of JSON (over MAX_PAGE_BYTES, 32 MiB): refused while reading.
+    // 40 MiB of JSON (over MAX_PAGE_BYTES, 8 MiB): refused while reading.
     let big = " ".repeat(40 * 1024 * 1024);
     let (_s, client, _) = package(move |_, _| {
         ResponseTemplate::new(200)

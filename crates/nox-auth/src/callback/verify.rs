@@ -74,6 +74,11 @@ pub struct VerifiedConnection {
     #[serde(with = "crate::time::unix_seconds")]
     #[cfg_attr(feature = "schemars", schemars(with = "u64"))]
     pub connected_at: SystemTime,
+    /// Whether it was verified against a *manufacturer* link session (whose devices NOX
+    /// lists on the manufacturer listing, with no user). Absent in connections stored
+    /// before 0.2: `false`.
+    #[serde(default)]
+    pub manufacturer: bool,
 }
 
 /// The rule a callback broke.
@@ -213,7 +218,10 @@ impl CallbackPayload {
     ) -> Result<VerifiedConnection, VerifyError> {
         self.check_user_and_times(&session.user_id, &session.times, now, options)?;
         let known = self.known_brand();
-        Ok(self.connection(&session.link_token, Open::Unknown(String::new()), known))
+        let mut connection =
+            self.connection(&session.link_token, Open::Unknown(String::new()), known);
+        connection.manufacturer = true;
+        Ok(connection)
     }
 
     /// The verified connection this payload makes for the session `link_token` (both
@@ -233,6 +241,7 @@ impl CallbackPayload {
             known_brand,
             device_ids: self.device_ids.clone(),
             connected_at: self.connected_at,
+            manufacturer: false,
         }
     }
 
