@@ -159,7 +159,10 @@ async fn stray_and_forged_callbacks_leave_the_real_link_in_place() {
         .unwrap();
     let (status, page) = get(&alice, &callback).await;
     assert_eq!(status, StatusCode::OK, "{page}");
-    assert!(page.contains("<li>hp-alice (vaillant, hp)</li>"), "{page}");
+    assert!(
+        page.contains("<li>hp-alice (vaillant, hp): linked, steerable</li>"),
+        "{page}"
+    );
     let (_, home) = get(&alice, &base).await;
     assert!(home.contains("hp-alice"), "{home}");
     assert!(!home.contains("mallory-hp"), "{home}");
