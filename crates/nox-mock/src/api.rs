@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use crate::api_error::{ApiError, Version};
 use crate::api_request::operation;
 use crate::app::App;
+use crate::config::MAX_USER_ID_BYTES;
 use crate::session::{Session, SessionKind};
 
 fn created(body: Value) -> Response {
@@ -36,7 +37,7 @@ pub(crate) async fn v2_supplier_link_session(
         body,
         |f| {
             let v = f.version;
-            let user_id = f.required_string("user_id")?;
+            let user_id = f.required_id("user_id")?;
             let asset_type = match f.map.get("asset_type").and_then(Value::as_str) {
                 Some("hp") => AssetType::Hp,
                 Some("pv") => AssetType::Pv,
@@ -101,7 +102,7 @@ pub(crate) async fn v2_manufacturer_link_session(
         &headers,
         body,
         |f| {
-            let user_id = f.required_string("user_id")?;
+            let user_id = f.required_id("user_id")?;
             let redirect_url = f.required_url("redirect_url")?;
             let language = f.language()?;
             let s = app.store.create_session(
@@ -145,7 +146,7 @@ pub(crate) async fn v2_manufacturer_device_connection(
         &headers,
         body,
         |f| {
-            let user_id = f.required_string("user_id")?;
+            let user_id = f.required_id("user_id")?;
             let user = app.store.upsert_user(&user_id, &[]);
             Ok(created(json!({
                 "manufacturer_user_id": user_id,
@@ -170,6 +171,7 @@ pub(crate) async fn v1_supplier_link_session(
 ) -> Response {
     operation(&app, Operation::CreateLinkSession, &headers, body, |f| {
         let v = f.version;
+        f.at_most("userId", &user_id, MAX_USER_ID_BYTES)?;
         let redirect_uri = f.required_url("redirect_uri")?;
         let language = f.optional_string("language")?;
         let brand = match f.optional_string("brand")? {
@@ -223,8 +225,8 @@ pub(crate) async fn v1_connect_nox_manufacturer(
         &headers,
         body,
         |f| {
-            let user_id = f.required_string("manufacturer_user_id")?;
-            let device_ids = f.optional_string_array("device_ids")?;
+            let user_id = f.required_id("manufacturer_user_id")?;
+            let device_ids = f.optional_device_ids("device_ids")?;
             let user = app.store.upsert_user(&user_id, &device_ids);
             Ok(v1_envelope(
                 &app,
@@ -251,9 +253,9 @@ pub(crate) async fn v1_connect_supplier_manufacturer(
         &headers,
         body,
         |f| {
-            let user_id = f.required_string("manufacturer_user_id")?;
+            let user_id = f.required_id("manufacturer_user_id")?;
             let redirect_url = f.required_url("redirect_url")?;
-            let device_ids = f.optional_string_array("device_ids")?;
+            let device_ids = f.optional_device_ids("device_ids")?;
             let language = f
                 .optional_string("language")?
                 .and_then(|l| l.parse().ok())

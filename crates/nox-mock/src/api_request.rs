@@ -1,5 +1,6 @@
-//! How every API operation reads its request: an armed fault first, then the API key,
-//! then the JSON object body, then the fields, in NOX's wording.
+//! How every API operation reads its request: the API key first, then an armed fault
+//! (only a request whose key is accepted can use one up), then the JSON object body, then
+//! the fields, in NOX's wording and within the mock's documented limits.
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -10,6 +11,9 @@ use serde_json::{Map, Value};
 
 use crate::api_error::{ApiError, Version, fault_answer};
 use crate::app::App;
+use crate::config::{
+    MAX_DEVICE_ID_BYTES, MAX_DEVICE_IDS, MAX_REDIRECT_URL_BYTES, MAX_USER_ID_BYTES,
+};
 
 /// Checks the API key: `x-api-key`, or (the Authenticator's v1 only) `Authorization: ApiKey <key>`.
 fn authorize(app: &App, headers: &HeaderMap, version: Version) -> Result<(), ApiError> {
@@ -90,9 +94,9 @@ fn read_object(
     }
 }
 
-/// One API operation, the way every one runs: an injected fault first (if one is armed
-/// for `operation`), then the key, then the JSON object body, then `op`; any error
-/// answered in the version's shape with the mock clock's timestamp.
+/// One API operation, the way every one runs: the key, then an injected fault (if one is
+/// armed for `operation`), then the JSON object body, then `op`; any error answered in
+/// the version's shape with the mock clock's timestamp.
 pub(crate) async fn operation(
     app: &App,
     operation: Operation,
@@ -101,17 +105,19 @@ pub(crate) async fn operation(
     op: impl FnOnce(&Fields<'_>) -> Result<Response, ApiError>,
 ) -> Response {
     let version = Version::of_operation(operation);
+    if let Err(e) = authorize(app, headers, version) {
+        return e.into_response_at(app.store.now());
+    }
     if let Some(answer) = injected(app, operation, version).await {
         return answer;
     }
-    let result = authorize(app, headers, version)
-        .and_then(|()| read_object(headers, body, version))
-        .and_then(|map| op(&Fields { map: &map, version }));
+    let result =
+        read_object(headers, body, version).and_then(|map| op(&Fields { map: &map, version }));
     result.unwrap_or_else(|e| e.into_response_at(app.store.now()))
 }
 
-/// A read without a body (the Package API's listings), the way every one runs: an
-/// injected fault first, then the key (`x-api-key` only), then `op`.
+/// A read without a body (the Package API's listings), the way every one runs: the key
+/// (`x-api-key` only), then an injected fault, then `op`.
 pub(crate) async fn read_operation(
     app: &App,
     operation: Operation,
@@ -119,12 +125,12 @@ pub(crate) async fn read_operation(
     op: impl FnOnce() -> Response,
 ) -> Response {
     let version = Version::of_operation(operation);
-    if let Some(answer) = injected(app, operation, version).await {
-        return answer;
+    if let Err(e) = authorize(app, headers, version) {
+        return e.into_response_at(app.store.now());
     }
-    match authorize(app, headers, version) {
-        Ok(()) => op(),
-        Err(e) => e.into_response_at(app.store.now()),
+    match injected(app, operation, version).await {
+        Some(answer) => answer,
+        None => op(),
     }
 }
 
@@ -157,10 +163,30 @@ impl Fields<'_> {
         }
     }
 
+    /// A user id: a string of at most [`MAX_USER_ID_BYTES`].
+    pub(crate) fn required_id(&self, field: &str) -> Result<String, ApiError> {
+        let value = self.required_string(field)?;
+        self.at_most(field, &value, MAX_USER_ID_BYTES)?;
+        Ok(value)
+    }
+
+    /// 400 when `value` is longer than `max` bytes.
+    pub(crate) fn at_most(&self, field: &str, value: &str, max: usize) -> Result<(), ApiError> {
+        if value.len() > max {
+            return Err(ApiError::bad_request(
+                self.version,
+                format!("{field} must be at most {max} bytes"),
+            ));
+        }
+        Ok(())
+    }
+
     /// A redirect URL by the SDK's one rule: absolute, and never a scheme a browser
-    /// would run (`javascript:`, `data:`, `file:`…) or an http(s) URL without a host.
+    /// would run (`javascript:`, `data:`, `file:`…) or an http(s) URL without a host;
+    /// at most [`MAX_REDIRECT_URL_BYTES`].
     pub(crate) fn required_url(&self, field: &str) -> Result<String, ApiError> {
         let value = self.required_string(field)?;
+        self.at_most(field, &value, MAX_REDIRECT_URL_BYTES)?;
         match nox_auth::validate_redirect_url(&value) {
             Ok(()) => Ok(value),
             Err(_) => Err(ApiError::bad_request(
@@ -191,17 +217,30 @@ impl Fields<'_> {
         }
     }
 
-    pub(crate) fn optional_string_array(&self, field: &str) -> Result<Vec<String>, ApiError> {
+    /// Device ids: absent, or an array of at most [`MAX_DEVICE_IDS`] strings of at most
+    /// [`MAX_DEVICE_ID_BYTES`] each.
+    pub(crate) fn optional_device_ids(&self, field: &str) -> Result<Vec<String>, ApiError> {
         let invalid =
             || ApiError::bad_request(self.version, format!("{field} must be an array of strings"));
-        match self.map.get(field) {
-            None => Ok(Vec::new()),
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|v| v.as_str().map(str::to_owned).ok_or_else(invalid))
-                .collect(),
-            Some(_) => Err(invalid()),
+        let items = match self.map.get(field) {
+            None => return Ok(Vec::new()),
+            Some(Value::Array(items)) => items,
+            Some(_) => return Err(invalid()),
+        };
+        if items.len() > MAX_DEVICE_IDS {
+            return Err(ApiError::bad_request(
+                self.version,
+                format!("{field} must have at most {MAX_DEVICE_IDS} items"),
+            ));
         }
+        items
+            .iter()
+            .map(|v| {
+                let id = v.as_str().ok_or_else(invalid)?;
+                self.at_most(&format!("each of {field}"), id, MAX_DEVICE_ID_BYTES)?;
+                Ok(id.to_owned())
+            })
+            .collect()
     }
 
     /// A v2 enum field: `nl|en|fr|es` with default `nl`.

@@ -1,7 +1,9 @@
 //! The state every handler shares.
 
+use std::net::SocketAddr;
 use std::ops::Deref;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::faults::Faults;
 use crate::store::Store;
@@ -18,6 +20,14 @@ pub(crate) struct AppInner {
     pub(crate) supplier_id: String,
     pub(crate) manufacturer_name: String,
     pub(crate) faults: Faults,
+    /// The address listened on.
+    pub(crate) bound: SocketAddr,
+    /// The host of the configured public URL, lowercase (a `Host` the control API answers).
+    pub(crate) public_host: Option<String>,
+    /// The token every control request must carry, if one is set.
+    pub(crate) control_token: Option<String>,
+    /// How long a request's body may take in full.
+    pub(crate) body_timeout: Duration,
 }
 
 impl Deref for App {

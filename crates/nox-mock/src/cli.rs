@@ -4,17 +4,21 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use crate::config::{DEFAULT_HEADER_TIMEOUT, DEFAULT_SESSION_TTL, MockConfig};
+use crate::config::{
+    DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_SESSION_TTL, MockConfig,
+};
 use crate::device::{MAX_DEVICE_DELAY, PackageUserId};
 use crate::error::Error;
 use crate::server::MockServer;
+use crate::store::random_token;
 
 /// Options to serve the mock.
 #[derive(Debug, Clone, clap::Args)]
 #[non_exhaustive]
 pub struct ServeArgs {
-    /// Address to listen on (`0.0.0.0` for every interface: the control API at /_mock
-    /// has no key, so only on a network you trust).
+    /// Address to listen on (`0.0.0.0` for every interface: then other machines reach the
+    /// mock, and its control API at /_mock requires a control token, generated unless
+    /// --control-token gives one).
     #[arg(long, default_value = "127.0.0.1")]
     pub host: IpAddr,
     /// Port to listen on (0 picks a free one).
@@ -42,6 +46,24 @@ pub struct ServeArgs {
     /// How long after a link completes its devices appear on the Package API (`30s`, `2m`).
     #[arg(long, value_name = "DURATION", default_value = "0", value_parser = parse_duration)]
     pub device_delay: Duration,
+    /// A token every control request (/_mock…) must carry in `x-mock-control-token`
+    /// (16 to 256 of A-Z a-z 0-9 . _ ~ -). Default: none on a loopback --host, a random
+    /// one (printed) on any other.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "NOX_MOCK_CONTROL_TOKEN",
+        conflicts_with = "no_control_token"
+    )]
+    pub control_token: Option<String>,
+    /// Leave the control API open on a non-loopback --host: anyone who reaches the mock
+    /// can then read link sessions and drive it.
+    #[arg(long)]
+    pub no_control_token: bool,
+    /// How long a request's body may take to arrive in full (`10s`); a body slower than
+    /// 1 KiB/s after its first 2 seconds is refused sooner.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub body_timeout: Duration,
 }
 
 /// `supplier` or `nox` → which id the Package API's `user_id` carries.
@@ -66,11 +88,27 @@ impl ServeArgs {
                 )));
             }
         }
-        if self.session_ttl.is_zero() || self.header_timeout.is_zero() {
+        if self.session_ttl.is_zero()
+            || self.header_timeout.is_zero()
+            || self.body_timeout.is_zero()
+        {
             return Err(Error::Config(
-                "--session-ttl and --header-timeout must be greater than zero".into(),
+                "--session-ttl, --header-timeout and --body-timeout must be greater than zero"
+                    .into(),
             ));
         }
+        if let Some(token) = &self.control_token
+            && !valid_token(token)
+        {
+            return Err(Error::Config(
+                "--control-token must be 16 to 256 of A-Z a-z 0-9 . _ ~ -".into(),
+            ));
+        }
+        let control_token = match &self.control_token {
+            Some(token) => Some(token.clone()),
+            None if self.host.is_loopback() || self.no_control_token => None,
+            None => Some(random_token(16)),
+        };
         if self.device_delay > MAX_DEVICE_DELAY {
             return Err(Error::Config(format!(
                 "--device-delay must be at most {} seconds",
@@ -85,31 +123,76 @@ impl ServeArgs {
             public_url: self.public_url.clone(),
             package_user_id: self.package_user_id,
             device_visibility_delay: self.device_delay,
+            control_token,
+            body_timeout: self.body_timeout,
             ..MockConfig::default()
         })
     }
 
     /// Starts the mock; the error names the option refused or the address it could not
-    /// listen on.
+    /// listen on. On an address other machines reach, prints [`warning`] on stderr.
     pub async fn start(&self) -> Result<MockServer, Error> {
-        MockServer::start_with(self.config()?).await
+        let mock = MockServer::start_with(self.config()?).await?;
+        if let Some(warning) = warning(&mock) {
+            eprintln!("{warning}");
+        }
+        Ok(mock)
     }
 }
 
-/// What a started mock prints, one line each: where it listens, its key, the inspector,
-/// and a one-line example.
-pub fn banner(mock: &MockServer) -> [String; 4] {
-    [
-        format!("nox-mock listening on {}", mock.base_url()),
+/// A control token the options accept: long enough not to be guessed, and safe in a
+/// header, a URL and a terminal.
+fn valid_token(token: &str) -> bool {
+    (16..=256).contains(&token.len())
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._~-".contains(&b))
+}
+
+/// What a mock listening beyond this machine warns of, naming the risk; `None` on a
+/// loopback address.
+pub fn warning(mock: &MockServer) -> Option<String> {
+    let addr = mock.addr();
+    if addr.ip().is_loopback() {
+        return None;
+    }
+    let control = if mock.control_token().is_some() {
+        "its control API at /_mock requires the control token printed below"
+    } else {
+        "its control API at /_mock is open to them (--no-control-token): anyone who reaches it can read every link session and its token, complete links and arm faults"
+    };
+    Some(format!(
+        "nox-mock: warning: listening on {addr}, which other machines can reach. The mock is a test double with a printed API key, not a service to expose; {control}."
+    ))
+}
+
+/// What a started mock prints, one line each: the address it really listens on, its key,
+/// the base URL of its `link_url`s when that is another, its control token when it has
+/// one, the inspector, and a one-line example.
+pub fn banner(mock: &MockServer) -> Vec<String> {
+    let listening = format!("http://{}", mock.addr());
+    let mut lines = vec![
+        format!("nox-mock listening on {listening}"),
         format!("api key: {}", mock.api_key()),
-        format!("inspector: {}/_mock", mock.base_url()),
-        format!(
-            "try: curl -s -X POST {}{} -H 'x-api-key: {}' -H 'content-type: application/json' -d '{{\"user_id\":\"u1\",\"asset_type\":\"hp\",\"redirect_url\":\"https://example.com/cb\"}}'",
-            mock.base_url(),
-            nox_auth::Operation::CreateSupplierLinkSession.path(),
-            mock.api_key()
-        ),
-    ]
+    ];
+    if mock.base_url() != listening {
+        lines.push(format!("base url: {}", mock.base_url()));
+    }
+    let inspector = match mock.control_token() {
+        Some(token) => {
+            lines.push(format!("control token: {token}"));
+            format!("{}/_mock?control_token={token}", mock.base_url())
+        }
+        None => format!("{}/_mock", mock.base_url()),
+    };
+    lines.push(format!("inspector: {inspector}"));
+    lines.push(format!(
+        "try: curl -s -X POST {}{} -H 'x-api-key: {}' -H 'content-type: application/json' -d '{{\"user_id\":\"u1\",\"asset_type\":\"hp\",\"redirect_url\":\"https://example.com/cb\"}}'",
+        mock.base_url(),
+        nox_auth::Operation::CreateSupplierLinkSession.path(),
+        mock.api_key()
+    ));
+    lines
 }
 
 impl Default for ServeArgs {
@@ -123,6 +206,9 @@ impl Default for ServeArgs {
             api_key: None,
             package_user_id: PackageUserId::default(),
             device_delay: Duration::ZERO,
+            control_token: None,
+            no_control_token: false,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
         }
     }
 }
@@ -185,6 +271,31 @@ mod tests {
             ..ServeArgs::default()
         };
         assert!(args.config().unwrap().public_url.is_none());
+        // Beyond loopback the control API gets a token unless told otherwise.
+        assert_eq!(args.config().unwrap().control_token.unwrap().len(), 32);
+        let open = ServeArgs {
+            no_control_token: true,
+            ..args.clone()
+        };
+        assert!(open.config().unwrap().control_token.is_none());
+        assert!(
+            ServeArgs::default()
+                .config()
+                .unwrap()
+                .control_token
+                .is_none()
+        );
+        for (token, ok) in [
+            ("short", false),
+            ("a-team-token-of-20c", true),
+            ("with space in it 1234", false),
+        ] {
+            let args = ServeArgs {
+                control_token: Some(token.into()),
+                ..ServeArgs::default()
+            };
+            assert_eq!(args.config().is_ok(), ok, "{token}");
+        }
         let bad = ServeArgs {
             public_url: Some("ftp://x".into()),
             ..ServeArgs::default()

@@ -35,6 +35,44 @@ pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 /// a 400 with the version's error body.
 pub const MAX_URI_BYTES: usize = 2048;
 
+/// How long a request's body may take to arrive in full, by default: 10 seconds (from
+/// the end of its headers). Slower, or slower than [`MIN_BODY_RATE`], is answered 408
+/// and the connection closed.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The slowest a body may arrive, in bytes per second on average, once
+/// [`BODY_GRACE`] has passed: a client that trickles (or sends nothing after its headers)
+/// is answered 408 and closed then, not at [`DEFAULT_BODY_TIMEOUT`].
+pub const MIN_BODY_RATE: u64 = 1024;
+
+/// How long a body may take to start before [`MIN_BODY_RATE`] applies: 2 seconds.
+pub const BODY_GRACE: Duration = Duration::from_secs(2);
+
+/// The most text the sessions may hold together, by default (their user ids, redirect
+/// URLs, device ids and callback URLs): 24 MiB; past it the oldest go first. The NOX
+/// users have a budget of the same size.
+pub const DEFAULT_MAX_SESSION_BYTES: usize = 24 * 1024 * 1024;
+
+/// The most bytes the request log may hold, by default (paths and the JSON bodies
+/// kept): 16 MiB; past it the oldest requests go first.
+pub const DEFAULT_REQUEST_LOG_BYTES: usize = 16 * 1024 * 1024;
+
+/// The longest `user_id` (`manufacturer_user_id`, v1's `{userId}`) the API accepts, in
+/// bytes: NOX states no limit; an id of a user's account is far shorter. 400 above it.
+pub const MAX_USER_ID_BYTES: usize = 256;
+
+/// The longest `redirect_url` (v1: `redirect_uri`) the API accepts, in bytes: the
+/// length browsers and proxies reliably carry. 400 above it.
+pub const MAX_REDIRECT_URL_BYTES: usize = 2048;
+
+/// The most device ids one request or one completion may name (v1 `device_ids`, the
+/// control API's and the UI's completion).
+pub const MAX_DEVICE_IDS: usize = 32;
+
+/// The longest device id, in bytes (as a bulk addition's texts); a completion's ids
+/// may not hold control characters either.
+pub const MAX_DEVICE_ID_BYTES: usize = 256;
+
 /// How to start a [`MockServer`](crate::MockServer): the defaults, changed with the chainable setters.
 ///
 /// ```
@@ -82,6 +120,18 @@ pub struct MockConfig {
     pub device_visibility_delay: Duration,
     /// The most device records kept; default [`DEFAULT_MAX_DEVICES`].
     pub max_devices: usize,
+    /// A token every request of the control API (`/_mock…`) must carry
+    /// (`x-mock-control-token: <token>`, or `?control_token=` to open the inspector page);
+    /// default none: the control API is open to whoever reaches the mock, which on
+    /// 127.0.0.1 is this machine. Set one when the mock listens on another address.
+    pub control_token: Option<String>,
+    /// How long a request's body may take in full; default [`DEFAULT_BODY_TIMEOUT`].
+    pub body_timeout: Duration,
+    /// The most text the sessions (and, separately, the NOX users) may hold; default
+    /// [`DEFAULT_MAX_SESSION_BYTES`].
+    pub max_session_bytes: usize,
+    /// The most bytes the request log may hold; default [`DEFAULT_REQUEST_LOG_BYTES`].
+    pub request_log_bytes: usize,
 }
 
 impl Default for MockConfig {
@@ -101,6 +151,10 @@ impl Default for MockConfig {
             package_user_id: PackageUserId::default(),
             device_visibility_delay: Duration::ZERO,
             max_devices: DEFAULT_MAX_DEVICES,
+            control_token: None,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
+            max_session_bytes: DEFAULT_MAX_SESSION_BYTES,
+            request_log_bytes: DEFAULT_REQUEST_LOG_BYTES,
         }
     }
 }
@@ -193,6 +247,35 @@ impl MockConfig {
     /// Keep at most this many device records.
     pub fn max_devices(mut self, n: usize) -> Self {
         self.max_devices = n;
+        self
+    }
+
+    /// Require this token on every control request (see [`MockConfig::control_token`]).
+    ///
+    /// ```
+    /// let config = nox_mock::MockConfig::default().control_token("a-long-random-team-token");
+    /// assert!(config.control_token.is_some());
+    /// ```
+    pub fn control_token(mut self, token: impl Into<String>) -> Self {
+        self.control_token = Some(token.into());
+        self
+    }
+
+    /// How long a request's body may take in full.
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = timeout;
+        self
+    }
+
+    /// Keep at most this much text in sessions (and in NOX users).
+    pub fn max_session_bytes(mut self, bytes: usize) -> Self {
+        self.max_session_bytes = bytes;
+        self
+    }
+
+    /// Keep at most this many bytes in the request log.
+    pub fn request_log_bytes(mut self, bytes: usize) -> Self {
+        self.request_log_bytes = bytes;
         self
     }
 }

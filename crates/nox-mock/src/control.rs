@@ -3,21 +3,22 @@
 //!
 //! | request | what |
 //! |---|---|
-//! | `GET /_mock` | the inspector page: sessions with Complete / Expire buttons, devices, the last requests |
-//! | `GET /_mock/sessions` | every session: token, kind, user, asset type, brand, state, expiry |
-//! | `GET /_mock/requests` | the last answered requests, oldest first |
+//! | `GET /_mock` | the inspector page: the newest sessions with Complete / Expire buttons, devices, the last requests |
+//! | `GET /_mock/sessions` | the sessions, a page at a time (`limit`, `cursor`: `control_list.rs`): token, kind, user, asset type, brand, state, expiry |
+//! | `GET /_mock/requests` | the answered requests kept, oldest first, a page at a time |
 //! | `POST /_mock/sessions/{token}/complete` | complete as the UI would; `{"brand"?, "device_ids"?}`; answers `{"redirect_url": …}` |
 //! | `POST /_mock/sessions/{token}/expire` | expire now |
 //! | `POST /_mock/reset` | forget every session, user, device, request and fault |
-//! | `GET`/`POST`/`DELETE /_mock/faults` | list, arm (a [`crate::Fault`] as JSON), clear |
+//! | `GET`/`POST`/`DELETE /_mock/faults` | list, arm (a [`crate::Fault`] as JSON; answers the fault armed), clear |
 //! | `/_mock/devices…` | the Package API's devices: list, add in bulk, mark, visibility delay (`device_control.rs`) |
 //!
-//! The control API has no key: the mock listens on 127.0.0.1 unless told otherwise. It is
+//! The control API has no API key; `control_guard.rs` keeps it its owner's (the `Host`, a
+//! browser's `Origin`, JSON bodies only, and the control token when one is set). It is
 //! not in the request log.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -25,17 +26,18 @@ use serde_json::{Value, json};
 
 use crate::app::App;
 use crate::control_error::error;
-use crate::device_control;
+use crate::error::Error;
 use crate::faults::Fault;
 use crate::session::{CompleteError, Session};
 use crate::ui::escape;
+use crate::{control_list, device_control};
 
 /// The control routes, all under `/_mock`.
 pub(crate) fn routes() -> Router<App> {
     Router::new()
         .route("/_mock", get(inspector))
-        .route("/_mock/sessions", get(sessions))
-        .route("/_mock/requests", get(requests))
+        .route("/_mock/sessions", get(control_list::sessions))
+        .route("/_mock/requests", get(control_list::requests))
         .route("/_mock/sessions/{token}/complete", post(complete))
         .route("/_mock/sessions/{token}/expire", post(expire))
         .route("/_mock/reset", post(reset))
@@ -55,43 +57,12 @@ const FAULT_FIELDS: [&str; 6] = [
     "retry_after",
 ];
 
-/// A session as the control API lists it: the stored fields and its state now.
-fn session_json(s: &Session, now: u64) -> Value {
-    let mut v = serde_json::to_value(s).unwrap_or_default();
-    v["state"] = json!(s.state(now));
-    v["asset_type"] = json!(s.asset_type());
-    v
-}
-
-async fn sessions(State(app): State<App>) -> Json<Value> {
-    let now = app.store.now();
-    let list: Vec<Value> = app
-        .store
-        .sessions()
-        .iter()
-        .map(|s| session_json(s, now))
-        .collect();
-    Json(Value::Array(list))
-}
-
-async fn requests(State(app): State<App>) -> Json<Value> {
-    Json(serde_json::to_value(app.store.requests()).unwrap_or_default())
-}
-
-/// `POST …/complete`: JSON or an HTML form (all fields optional).
+/// `POST …/complete`: JSON (all fields optional), or no body.
 #[derive(Debug, Default, Deserialize)]
 struct Completion {
     brand: Option<String>,
     #[serde(default)]
     device_ids: Vec<String>,
-}
-
-/// Whether a request came from the inspector's HTML form (answered with 303 to the page).
-fn is_form(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
 }
 
 /// The brand a completion uses when none is given: the session's pre-selected one, else
@@ -112,11 +83,9 @@ fn default_brand(app: &App, s: &Session) -> String {
 async fn complete(
     State(app): State<App>,
     Path(token): Path<String>,
-    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let form = is_form(&headers);
-    let completion: Completion = if body.is_empty() || form {
+    let completion: Completion = if body.is_empty() {
         Completion::default()
     } else {
         match serde_json::from_slice(&body) {
@@ -136,11 +105,11 @@ async fn complete(
         completion.device_ids
     };
     match app.store.complete(&token, &brand, device_ids) {
-        Ok(_) if form => Redirect::to("/_mock").into_response(),
         Ok(redirect_url) => Json(json!({"redirect_url": redirect_url})).into_response(),
         Err(e) => {
             let status = match e {
                 CompleteError::UnknownToken => StatusCode::NOT_FOUND,
+                CompleteError::InvalidDeviceIds(_) => StatusCode::BAD_REQUEST,
                 _ => StatusCode::CONFLICT,
             };
             error(status, e)
@@ -148,15 +117,11 @@ async fn complete(
     }
 }
 
-async fn expire(State(app): State<App>, Path(token): Path<String>, headers: HeaderMap) -> Response {
+async fn expire(State(app): State<App>, Path(token): Path<String>) -> Response {
     if !app.store.expire(&token) {
         return error(StatusCode::NOT_FOUND, CompleteError::UnknownToken);
     }
-    if is_form(&headers) {
-        Redirect::to("/_mock").into_response()
-    } else {
-        StatusCode::NO_CONTENT.into_response()
-    }
+    StatusCode::NO_CONTENT.into_response()
 }
 
 async fn reset(State(app): State<App>) -> StatusCode {
@@ -190,8 +155,10 @@ async fn arm(State(app): State<App>, body: axum::body::Bytes) -> Response {
         Ok(f) => f,
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("not a fault: {e}")),
     };
-    match app.faults.arm(fault) {
-        Ok(()) => (StatusCode::CREATED, Json(app.faults.list())).into_response(),
+    // The fault armed, not the whole list: the answer stays small however many are armed.
+    match app.faults.arm(fault.clone()) {
+        Ok(()) => (StatusCode::CREATED, Json(fault)).into_response(),
+        Err(why @ Error::TooManyFaults { .. }) => error(StatusCode::CONFLICT, why),
         Err(why) => error(StatusCode::BAD_REQUEST, why),
     }
 }
@@ -201,20 +168,37 @@ async fn clear_faults(State(app): State<App>) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
-/// How many of the last requests the inspector shows.
+/// How many of the newest sessions and requests the inspector shows.
+const SHOWN_SESSIONS: usize = 200;
 const SHOWN_REQUESTS: usize = 50;
+
+/// The inspector's buttons: a JSON POST (the control API takes no form), with the
+/// control token the page was opened with, then the page again.
+const BUTTONS_SCRIPT: &str = "<script>\n\
+document.addEventListener('click', async (e) => {\n\
+  const b = e.target.closest('button[data-action]');\n\
+  if (!b) return;\n\
+  b.disabled = true;\n\
+  const headers = {'content-type': 'application/json'};\n\
+  const token = new URLSearchParams(location.search).get('control_token');\n\
+  if (token) headers['x-mock-control-token'] = token;\n\
+  const r = await fetch(b.dataset.action, {method: 'POST', headers, body: '{}'});\n\
+  if (!r.ok) { alert(r.status + ' ' + await r.text()); }\n\
+  location.reload();\n\
+});\n\
+</script>\n";
 
 async fn inspector(State(app): State<App>) -> Html<String> {
     let now = app.store.now();
     let mut rows = String::new();
-    let sessions = app.store.sessions();
-    for s in sessions.iter().rev() {
+    let (sessions, n) = app.store.newest_sessions(SHOWN_SESSIONS);
+    for s in &sessions {
         let state = s.state(now);
         let actions = if state == "pending" {
             let t = escape(&s.token);
             format!(
-                "<form method=\"post\" action=\"/_mock/sessions/{t}/complete\"><button class=\"complete\">Complete</button></form>\
-                 <form method=\"post\" action=\"/_mock/sessions/{t}/expire\"><button class=\"expire\">Expire</button></form>"
+                "<button class=\"complete\" data-action=\"/_mock/sessions/{t}/complete\">Complete</button>\
+                 <button class=\"expire\" data-action=\"/_mock/sessions/{t}/expire\">Expire</button>"
             )
         } else {
             s.callback_url
@@ -234,27 +218,30 @@ async fn inspector(State(app): State<App>) -> Html<String> {
             expires = s.expires_at,
         ));
     }
+    let older = n.saturating_sub(sessions.len());
+    let older = if older > 0 {
+        format!("<p>and {older} older session(s) (GET /_mock/sessions lists all)</p>\n")
+    } else {
+        String::new()
+    };
     let mut log = String::new();
-    let requests = app.store.requests();
-    for r in requests.iter().rev().take(SHOWN_REQUESTS) {
+    for (method, path, status) in app.store.log.newest(SHOWN_REQUESTS) {
         log.push_str(&format!(
-            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td></tr>\n",
-            escape(&r.method),
-            escape(&r.path),
-            r.status
+            "<tr><td>{}</td><td><code>{}</code></td><td>{status}</td></tr>\n",
+            escape(&method),
+            escape(&path),
         ));
     }
     Html(format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>nox-mock inspector</title>\
          <style>body{{font-family:sans-serif;margin:2rem}}table{{border-collapse:collapse}}\
-         td,th{{border:1px solid #ccc;padding:.25rem .5rem}}form{{display:inline}}</style></head>\n<body>\n\
+         td,th{{border:1px solid #ccc;padding:.25rem .5rem}}</style></head>\n<body>\n\
          <h1>nox-mock inspector</h1>\n<p>{base} · clock {now} (Unix seconds) · {n} session(s)</p>\n\
          <h2>Sessions</h2>\n<table id=\"sessions\"><tr><th>token</th><th>kind</th><th>user</th><th>asset type</th>\
-         <th>brand</th><th>state</th><th>expires</th><th></th></tr>\n{rows}</table>\n{devices}\
+         <th>brand</th><th>state</th><th>expires</th><th></th></tr>\n{rows}</table>\n{older}{devices}\
          <h2>Last requests</h2>\n<table id=\"requests\"><tr><th>method</th><th>path</th><th>status</th></tr>\n{log}</table>\n\
-         </body></html>\n",
+         {BUTTONS_SCRIPT}</body></html>\n",
         base = escape(&app.base_url),
-        n = sessions.len(),
         devices = device_control::inspector_section(&app, now),
     ))
 }

@@ -2,7 +2,7 @@
 //!
 //! | request | what |
 //! |---|---|
-//! | `GET /_mock/devices` | `{"devices": [linked devices], "bulk": [bulk additions], "visibility_delay_s": n}` |
+//! | `GET /_mock/devices` | a page of records (`limit`, `cursor`; a record is a linked device or a bulk addition), oldest first: `{"devices": [linked devices], "bulk": [bulk additions], "truncated": {"devices": n, "bulk": n}, "next_cursor": c \| null, "visibility_delay_s": n}` |
 //! | `POST /_mock/devices` | add in bulk: `{"kind": "hp"\|"pv"\|"manufacturer", "user_id", "count", "brand"?, "prefix"?, "visible_after_s"?}`; answers 201 with what was added |
 //! | `POST /_mock/devices/{device_id}/mark` | `{"needs_reauthentication"?: bool, "steerable"?: bool}`; answers `{"device_id", "marked": n}`, 404 for an unknown id |
 //! | `GET`/`PUT /_mock/devices/delay` | the visibility delay of links completed from then on: `{"seconds": n}` |
@@ -12,7 +12,7 @@
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
@@ -22,7 +22,9 @@ use serde_json::json;
 
 use crate::app::App;
 use crate::control_error::error;
+use crate::control_list::{PageQuery, paging_headers};
 use crate::device::{DeviceBatch, DeviceKind, DeviceMark};
+use crate::page::Page;
 use crate::ui::escape;
 
 /// The device routes, under `/_mock/devices`.
@@ -39,26 +41,36 @@ fn body<T: DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T, Box<Response
         .map_err(|e| Box::new(error(StatusCode::BAD_REQUEST, format!("not {what}: {e}"))))
 }
 
-/// The most device records `GET /_mock/devices` answers per list (linked, bulk): the
-/// newest; `truncated` says when older ones were left out. Bounds the answer's size.
-pub(crate) const LISTED_RECORDS: usize = 1000;
-
-/// The newest [`LISTED_RECORDS`] of `all` (oldest first), and how many were left out.
-fn newest<T>(mut all: Vec<T>) -> (Vec<T>, usize) {
-    let cut = all.len().saturating_sub(LISTED_RECORDS);
-    (all.split_off(cut), cut)
-}
-
-async fn list(State(app): State<App>) -> Json<serde_json::Value> {
+/// `GET /_mock/devices?limit=&cursor=`: at most `limit` records (1 to 1,000, default
+/// 1,000), oldest first; `truncated` says how many of each list are not on this page,
+/// `next_cursor` (and the `x-next-cursor`/`Link` headers, as the other listings) where
+/// the next page starts.
+async fn list(State(app): State<App>, RawQuery(raw): RawQuery) -> Response {
+    let q = match PageQuery::parse(raw.as_deref()) {
+        Ok(q) => q,
+        Err(refused) => return *refused,
+    };
     let devices = &app.store.devices;
-    let (linked, older_linked) = newest(devices.linked());
-    let (bulk, older_bulk) = newest(devices.bulk());
-    Json(json!({
-        "devices": linked,
-        "bulk": bulk,
-        "truncated": {"devices": older_linked, "bulk": older_bulk},
+    let page = devices.records_page(q.cursor, q.limit);
+    let (linked, bulk) = page.totals;
+    let body = json!({
+        "devices": page.linked,
+        "bulk": page.bulk,
+        "truncated": {
+            "devices": linked - page.linked.len(),
+            "bulk": bulk - page.bulk.len(),
+        },
+        "next_cursor": page.next.map(|n| n.to_string()),
         "visibility_delay_s": devices.delay().as_secs(),
-    }))
+    });
+    let mut response = Json(body).into_response();
+    let headers = Page {
+        json: Vec::new(),
+        next: page.next,
+        total: linked + bulk,
+    };
+    paging_headers(&mut response, "/_mock/devices", q, &headers);
+    response
 }
 
 /// `POST /_mock/devices`.
@@ -150,7 +162,7 @@ fn yes_no(b: bool) -> &'static str {
 /// when each is listed; every value from outside escaped.
 pub(crate) fn inspector_section(app: &App, now: u64) -> String {
     let devices = &app.store.devices;
-    let linked = devices.linked();
+    let newest = devices.newest(SHOWN_DEVICES);
     let listed = |visible_at: u64| {
         if visible_at <= now {
             "listed".to_owned()
@@ -159,7 +171,7 @@ pub(crate) fn inspector_section(app: &App, now: u64) -> String {
         }
     };
     let mut rows = String::new();
-    for d in linked.iter().rev().take(SHOWN_DEVICES) {
+    for d in &newest.linked {
         rows.push_str(&format!(
             "<tr data-device=\"{id}\"><td>{kind}</td><td><code>{id}</code></td><td>{user}</td><td>{brand}</td>\
              <td>{listed}</td><td>{reauth}</td><td>{steerable}</td></tr>\n",
@@ -172,16 +184,16 @@ pub(crate) fn inspector_section(app: &App, now: u64) -> String {
             steerable = yes_no(d.steerable),
         ));
     }
-    let more = linked.len().saturating_sub(SHOWN_DEVICES);
+    let (all_linked, all_bulk) = newest.totals;
+    let more = all_linked.saturating_sub(newest.linked.len());
     let more = if more > 0 {
         format!("<p>and {more} older device(s) (GET /_mock/devices lists all)</p>\n")
     } else {
         String::new()
     };
-    let all_bulk = devices.bulk();
-    let older_bulk = all_bulk.len().saturating_sub(SHOWN_DEVICES);
+    let older_bulk = all_bulk.saturating_sub(newest.bulk.len());
     let mut bulk = String::new();
-    for b in all_bulk.iter().skip(older_bulk) {
+    for b in newest.bulk.iter().rev() {
         bulk.push_str(&format!(
             "<tr><td>{kind}</td><td><code>{prefix}0</code> … <code>{prefix}{last}</code></td><td>{user}</td>\
              <td>{brand}</td><td>{listed}</td><td>{count}</td></tr>\n",

@@ -7,10 +7,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use crate::device::{
-    AddedDevices, Device, DeviceBatch, DeviceKind, DeviceMark, MAX_BULK_DEVICES, MAX_DEVICE_DELAY,
+    AddedDevices, DeviceBatch, DeviceKind, DeviceMark, MAX_BULK_DEVICES, MAX_DEVICE_DELAY,
     PackageUserId,
 };
 use crate::page_token::{Filter, Position, TokenKey};
+
+/// How the records are listed (the control API, the inspector, the Rust API).
+mod records;
 
 /// The longest `user_id`, brand or device id prefix a bulk addition may name, in bytes.
 pub(crate) const MAX_BULK_TEXT: usize = 256;
@@ -352,58 +355,6 @@ impl DeviceStore {
             }
         }
         (out, None)
-    }
-
-    /// The linked devices (not the bulk additions), in linking order.
-    pub(crate) fn linked(&self) -> Vec<Device> {
-        let inner = self.lock();
-        let mut all: Vec<(u64, Device)> = Vec::new();
-        for &kind in DeviceKind::ALL {
-            for (&seq, r) in &inner.lists[kind.index()] {
-                if let Ids::Linked { device_id, flags } = &r.ids {
-                    all.push((
-                        seq,
-                        Device {
-                            device_id: device_id.clone(),
-                            kind,
-                            user_id: r.owner.to_string(),
-                            brand: r.brand.to_string(),
-                            linked_at: r.linked_at,
-                            visible_at: r.visible_at,
-                            needs_reauthentication: flags.needs_reauthentication,
-                            steerable: !flags.not_steerable && !flags.needs_reauthentication,
-                        },
-                    ));
-                }
-            }
-        }
-        all.sort_by_key(|(seq, _)| *seq);
-        all.into_iter().map(|(_, d)| d).collect()
-    }
-
-    /// The bulk additions still kept, oldest first.
-    pub(crate) fn bulk(&self) -> Vec<AddedDevices> {
-        let inner = self.lock();
-        let mut all: Vec<(u64, AddedDevices)> = Vec::new();
-        for &kind in DeviceKind::ALL {
-            for (&seq, r) in &inner.lists[kind.index()] {
-                if let Ids::Bulk { prefix, count, .. } = &r.ids {
-                    all.push((
-                        seq,
-                        AddedDevices {
-                            kind,
-                            user_id: r.owner.to_string(),
-                            count: *count,
-                            prefix: prefix.clone(),
-                            brand: r.brand.to_string(),
-                            visible_at: r.visible_at,
-                        },
-                    ));
-                }
-            }
-        }
-        all.sort_by_key(|(seq, _)| *seq);
-        all.into_iter().map(|(_, a)| a).collect()
     }
 
     /// The visibility delay of links completed from now on.

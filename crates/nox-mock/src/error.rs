@@ -25,6 +25,12 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// [`crate::MAX_FAULTS`] faults are armed already: one must be used up or cleared
+    /// first.
+    TooManyFaults {
+        /// The most armed at once.
+        max: usize,
+    },
     /// A link session could not be completed.
     Complete(CompleteError),
     /// The `nox_auth::Client` for the mock could not be built.
@@ -51,6 +57,10 @@ impl fmt::Display for Error {
                 write!(f, "the mock cannot listen on {addr}: {source}")
             }
             Error::InvalidFault { reason } => write!(f, "fault refused: {reason}"),
+            Error::TooManyFaults { max } => write!(
+                f,
+                "fault refused: {max} faults are armed already (the most at once); clear them or let them fire"
+            ),
             Error::Complete(e) => write!(f, "cannot complete the link session: {e}"),
             Error::Client(e) => write!(f, "cannot build a client for the mock: {e}"),
             Error::Config(why) => f.write_str(why),
@@ -67,6 +77,7 @@ impl std::error::Error for Error {
             Error::Complete(e) => Some(e),
             Error::Client(e) => Some(e.as_ref()),
             Error::InvalidFault { .. }
+            | Error::TooManyFaults { .. }
             | Error::Config(_)
             | Error::InvalidDevices { .. }
             | Error::UnknownDevice { .. } => None,

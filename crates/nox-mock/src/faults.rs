@@ -86,6 +86,13 @@ mod operation_name {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Operation>, D::Error> {
         match Option::<String>::deserialize(d)? {
             None => Ok(None),
+            Some(name) if name.len() > super::MAX_OPERATION_NAME => {
+                Err(serde::de::Error::custom(format_args!(
+                    "an operation name is at most {} bytes, not {}",
+                    super::MAX_OPERATION_NAME,
+                    name.len()
+                )))
+            }
             Some(name) => name.parse().map(Some).map_err(serde::de::Error::custom),
         }
     }
@@ -107,6 +114,14 @@ mod millis {
 
 /// The longest delay a fault may ask for: one minute.
 pub const MAX_FAULT_DELAY: Duration = Duration::from_secs(60);
+
+/// The most faults armed at once: arming another is refused ([`Error::TooManyFaults`];
+/// 409 over HTTP) until some are used up or cleared.
+pub const MAX_FAULTS: usize = 64;
+
+/// The longest operation name a fault may give, in bytes (the longest real one has 38):
+/// a longer one is refused without being quoted.
+pub const MAX_OPERATION_NAME: usize = 64;
 
 impl Fault {
     fn new(answer: FaultAnswer) -> Self {
@@ -193,10 +208,14 @@ impl Faults {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Arms a checked fault.
+    /// Arms a checked fault, if fewer than [`MAX_FAULTS`] are armed.
     pub(crate) fn arm(&self, fault: Fault) -> Result<(), Error> {
         fault.check()?;
-        self.lock().push(fault);
+        let mut faults = self.lock();
+        if faults.len() >= MAX_FAULTS {
+            return Err(Error::TooManyFaults { max: MAX_FAULTS });
+        }
+        faults.push(fault);
         Ok(())
     }
 

@@ -104,6 +104,7 @@ mod api;
 mod api_error;
 mod api_request;
 mod app;
+mod body_read;
 mod callback;
 #[cfg(feature = "cli")]
 pub mod cli;
@@ -111,6 +112,8 @@ mod clock;
 mod config;
 mod control;
 mod control_error;
+mod control_guard;
+mod control_list;
 mod device;
 mod device_control;
 mod device_json;
@@ -118,6 +121,7 @@ mod device_store;
 mod error;
 mod faults;
 mod package_api;
+mod page;
 mod page_token;
 mod request_log;
 mod router;
@@ -129,17 +133,21 @@ mod ui;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
-    DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_DEVICES, DEFAULT_MAX_SESSIONS,
+    BODY_GRACE, DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_DEVICES,
+    DEFAULT_MAX_SESSION_BYTES, DEFAULT_MAX_SESSIONS, DEFAULT_REQUEST_LOG_BYTES,
     DEFAULT_REQUEST_LOG_CAPACITY, DEFAULT_SESSION_RETENTION, DEFAULT_SESSION_TTL, MAX_BODY_BYTES,
-    MAX_URI_BYTES, MockConfig,
+    MAX_DEVICE_ID_BYTES, MAX_DEVICE_IDS, MAX_REDIRECT_URL_BYTES, MAX_URI_BYTES, MAX_USER_ID_BYTES,
+    MIN_BODY_RATE, MockConfig,
 };
+pub use control_guard::CONTROL_TOKEN_HEADER;
 pub use device::{
     AddedDevices, Device, DeviceBatch, DeviceKind, DeviceMark, MAX_BULK_DEVICES, MAX_DEVICE_DELAY,
     PackageUserId,
 };
 pub use error::Error;
-pub use faults::{Fault, FaultAnswer, MAX_FAULT_DELAY};
+pub use faults::{Fault, FaultAnswer, MAX_FAULT_DELAY, MAX_FAULTS, MAX_OPERATION_NAME};
 pub use nox_auth::Operation;
+pub use page::{MAX_LISTED, MAX_PAGE_BYTES};
 pub use request_log::RecordedRequest;
 pub use server::MockServer;
 pub use session::{CompleteError, NoxUser, Session, SessionKind};

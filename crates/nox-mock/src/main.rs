@@ -11,7 +11,7 @@ use clap::Parser;
 #[command(
     name = "nox-mock",
     version,
-    after_help = "Example:\n  nox-mock --port 8080 --api-key test-key\n  nox-mock --host 0.0.0.0 --public-url http://mock.internal:8080 --session-ttl 2m"
+    after_help = "Example:\n  nox-mock --port 8080 --api-key test-key\n  nox-mock --host 0.0.0.0 --public-url http://mock.internal:8080 --control-token \"$TEAM_TOKEN\" --session-ttl 2m"
 )]
 struct Args {
     #[command(flatten)]

@@ -16,11 +16,14 @@ use crate::api;
 use crate::api_error::{ApiError, Version};
 use crate::app::App;
 use crate::config::{MAX_BODY_BYTES, MAX_URI_BYTES};
-use crate::request_log::{MAX_LOGGED_PATH, RecordedRequest};
-use crate::{control, package_api, ui};
+use crate::control_guard::is_control;
+use crate::request_log::MAX_LOGGED_PATH;
+use crate::{body_read, control, control_guard, package_api, ui};
 
 /// The whole mock: each operation at its [`Operation::path`], the UI, the control API,
-/// and the bounds every request goes through.
+/// and the bounds every request goes through, outermost first: the request target's
+/// length, the control API's guard (`control_guard.rs`), the body's time and size
+/// (`body_read.rs`), the request log.
 pub(crate) fn router(app: App) -> Router {
     Router::new()
         .route(
@@ -63,6 +66,14 @@ pub(crate) fn router(app: App) -> Router {
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(app.clone(), record))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            body_read::read_body,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            control_guard::guard,
+        ))
         .layer(axum::middleware::from_fn_with_state(app.clone(), limit_uri))
         .with_state(app)
 }
@@ -90,7 +101,7 @@ pub(crate) async fn limit_uri(
 /// the control API's. A larger body (a page of thousands of devices) passes through
 /// untouched and is logged without it, so that the log stays small.
 async fn record(State(app): State<App>, request: Request, next: Next) -> Response {
-    if request.uri().path().starts_with("/_mock") {
+    if is_control(request.uri().path()) {
         return next.run(request).await;
     }
     let method = request.method().to_string();
@@ -108,23 +119,16 @@ async fn record(State(app): State<App>, request: Request, next: Next) -> Respons
         .upper()
         .is_some_and(|n| n <= MAX_BODY_BYTES as u64);
     if !is_json || !small {
-        app.store.record(RecordedRequest {
-            method,
-            path,
-            status,
-            response: None,
-        });
+        app.store.log.record(method, path, status, None);
         return response;
     }
     let (parts, body) = response.into_parts();
     let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
         .unwrap_or_default();
-    app.store.record(RecordedRequest {
-        method,
-        path,
-        status,
-        response: serde_json::from_slice(&bytes).ok(),
-    });
+    let json = serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok();
+    app.store
+        .log
+        .record(method, path, status, json.then_some(&bytes[..]));
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }

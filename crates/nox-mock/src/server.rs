@@ -13,7 +13,7 @@ use crate::device::{AddedDevices, Device, DeviceBatch, DeviceMark, MAX_DEVICE_DE
 use crate::device_store::DeviceSettings;
 use crate::error::Error;
 use crate::faults::{Fault, Faults};
-use crate::request_log::RecordedRequest;
+use crate::request_log::{RecordedRequest, RequestLog};
 use crate::router::router;
 use crate::serve;
 use crate::session::{NoxUser, Session};
@@ -60,7 +60,7 @@ impl MockServer {
             session_ttl: config.session_ttl,
             retention: config.session_retention,
             max_sessions: config.max_sessions.max(1),
-            request_log_capacity: config.request_log_capacity,
+            max_session_bytes: config.max_session_bytes,
         };
         if config.device_visibility_delay > MAX_DEVICE_DELAY {
             return Err(Error::InvalidDevices {
@@ -76,8 +76,23 @@ impl MockServer {
             delay: config.device_visibility_delay,
             manufacturer_name: config.manufacturer_name.clone(),
         };
+        let public_host = config.public_url.as_deref().and_then(|u| {
+            let host = url::Url::parse(u).ok()?.host_str()?.to_ascii_lowercase();
+            Some(
+                host.trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .to_owned(),
+            )
+        });
+        if !addr.ip().is_loopback() && config.control_token.is_none() {
+            tracing::warn!(
+                %addr,
+                "nox-mock listens beyond this machine without a control token: anyone who reaches it can read link sessions and drive /_mock"
+            );
+        }
+        let log = RequestLog::new(config.request_log_capacity, config.request_log_bytes);
         let app = App(Arc::new(AppInner {
-            store: Store::new(config.clock, limits, devices),
+            store: Store::new(config.clock, limits, devices, log),
             api_key: config
                 .api_key
                 .unwrap_or_else(|| format!("mock_{}", random_token(16))),
@@ -86,6 +101,10 @@ impl MockServer {
             supplier_id: "supplier_mock".into(),
             manufacturer_name: config.manufacturer_name,
             faults: Faults::default(),
+            bound: addr,
+            public_host,
+            control_token: config.control_token.filter(|t| !t.is_empty()),
+            body_timeout: config.body_timeout,
         }));
         let (tx, rx) = oneshot::channel::<()>();
         let router = router(app.clone());
@@ -112,6 +131,11 @@ impl MockServer {
     /// The API key it accepts.
     pub fn api_key(&self) -> &str {
         &self.app.api_key
+    }
+
+    /// The token its control API requires ([`MockConfig::control_token`]), if one is set.
+    pub fn control_token(&self) -> Option<&str> {
+        self.app.control_token.as_deref()
     }
 
     /// A `nox_auth::Client` for this mock: its base URL and API key, the default retry
@@ -187,7 +211,7 @@ impl MockServer {
     /// The last requests answered (method, path, status, JSON body answered), oldest
     /// first: at most [`MockConfig::request_log_capacity`]. The control API is not logged.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.app.store.requests()
+        self.app.store.log.all()
     }
 
     /// Expires a session now (as `POST /_mock/sessions/{token}/expire`); `false` for an
@@ -203,9 +227,11 @@ impl MockServer {
         self.app.faults.clear();
     }
 
-    /// Arms a fault (as `POST /_mock/faults`): the next calls it matches answer as it
-    /// says. Refused with [`Error::InvalidFault`] when out of range (status 400–599,
-    /// delay at most [`MAX_FAULT_DELAY`](crate::MAX_FAULT_DELAY), times at least 1).
+    /// Arms a fault (as `POST /_mock/faults`): the next calls it matches, once their API
+    /// key is accepted, answer as it says. Refused with [`Error::InvalidFault`] when out
+    /// of range (status 400–599, delay at most [`MAX_FAULT_DELAY`](crate::MAX_FAULT_DELAY),
+    /// times at least 1), [`Error::TooManyFaults`] when [`MAX_FAULTS`](crate::MAX_FAULTS)
+    /// are armed.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {

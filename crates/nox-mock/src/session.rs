@@ -84,6 +84,14 @@ impl Session {
             _ => None,
         }
     }
+
+    /// As the control API lists it: the stored fields, its state at `now` and its asset type.
+    pub(crate) fn control_json(&self, now: u64) -> serde_json::Value {
+        let mut v = serde_json::to_value(self).unwrap_or_default();
+        v["state"] = serde_json::json!(self.state(now));
+        v["asset_type"] = serde_json::json!(self.asset_type());
+        v
+    }
 }
 
 /// Why a link session could not be completed.
@@ -100,6 +108,9 @@ pub enum CompleteError {
     InvalidBrand(String),
     /// No device id given.
     NoDevices,
+    /// Too many device ids, or one too long or with control characters
+    /// ([`MAX_DEVICE_IDS`](crate::MAX_DEVICE_IDS), [`MAX_DEVICE_ID_BYTES`](crate::MAX_DEVICE_ID_BYTES)).
+    InvalidDeviceIds(String),
     /// The session's redirect URL cannot carry the callback.
     RedirectUrl(String),
 }
@@ -114,6 +125,7 @@ impl fmt::Display for CompleteError {
             }
             CompleteError::InvalidBrand(why) => write!(f, "invalid brand: {why}"),
             CompleteError::NoDevices => f.write_str("at least one device id is needed"),
+            CompleteError::InvalidDeviceIds(why) => write!(f, "invalid device ids: {why}"),
             CompleteError::RedirectUrl(why) => {
                 write!(f, "the redirect URL cannot carry the callback: {why}")
             }

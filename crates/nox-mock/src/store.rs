@@ -10,23 +10,43 @@ use nox_auth::{AssetType, Brand, Language};
 
 use crate::callback::{callback_data, set_query_param};
 use crate::clock::{Clock, unix};
+use crate::config::{MAX_DEVICE_ID_BYTES, MAX_DEVICE_IDS};
 use crate::device::{DeviceKind, PackageUserId};
 use crate::device_json::pv_brand;
 use crate::device_store::{DeviceSettings, DeviceStore};
-use crate::request_log::RecordedRequest;
+use crate::page::{Page, PageWriter};
+use crate::request_log::RequestLog;
 use crate::session::{CompleteError, NoxUser, Session, SessionKind};
 
 #[derive(Debug, Default)]
 struct Inner {
     sessions: HashMap<String, Session>,
-    /// Session creation order: listing, and eviction from the front.
-    order: VecDeque<String>,
+    /// Session creation order (with each one's number: the listing's cursor), for
+    /// listing, and eviction from the front.
+    order: VecDeque<(u64, String)>,
+    next_seq: u64,
+    /// The text the sessions hold (see [`session_bytes`]).
+    session_bytes: usize,
     /// caller user id → NOX user.
     users: HashMap<String, NoxUser>,
     /// User creation order, for eviction past the cap.
     user_order: VecDeque<String>,
-    /// The most recent answers, oldest first (a ring of `request_log_capacity`).
-    requests: VecDeque<RecordedRequest>,
+    /// The text the NOX users hold (see [`user_bytes`]).
+    user_bytes: usize,
+}
+
+/// The text a session holds: what [`Limits::max_session_bytes`] counts.
+fn session_bytes(s: &Session) -> usize {
+    s.token.len()
+        + s.user_id.len()
+        + s.redirect_url.len()
+        + s.device_ids.iter().map(String::len).sum::<usize>()
+        + s.callback_url.as_ref().map_or(0, String::len)
+}
+
+/// The text a NOX user holds, with its key.
+fn user_bytes(user_id: &str, u: &NoxUser) -> usize {
+    user_id.len() + u.nox_user_id.len() + u.device_ids.iter().map(String::len).sum::<usize>()
 }
 
 /// What bounds the store's memory.
@@ -38,8 +58,8 @@ pub(crate) struct Limits {
     pub retention: Duration,
     /// The most sessions (and NOX users) kept; the oldest go first.
     pub max_sessions: usize,
-    /// The most answered requests kept.
-    pub request_log_capacity: usize,
+    /// The most text the sessions hold, and (separately) the NOX users.
+    pub max_session_bytes: usize,
 }
 
 /// The store shared by all handlers.
@@ -50,6 +70,8 @@ pub(crate) struct Store {
     pub(crate) limits: Limits,
     /// The Package API's devices (their own lock).
     pub(crate) devices: DeviceStore,
+    /// The answered requests (their own lock).
+    pub(crate) log: RequestLog,
 }
 
 /// A random, unguessable token: `bytes` bytes from the OS, as lowercase hex (twice as
@@ -61,12 +83,18 @@ pub(crate) fn random_token(bytes: usize) -> String {
 }
 
 impl Store {
-    pub(crate) fn new(clock: Arc<dyn Clock>, limits: Limits, devices: DeviceSettings) -> Self {
+    pub(crate) fn new(
+        clock: Arc<dyn Clock>,
+        limits: Limits,
+        devices: DeviceSettings,
+        log: RequestLog,
+    ) -> Self {
         Self {
             inner: Mutex::new(Inner::default()),
             clock,
             limits,
             devices: DeviceStore::new(devices),
+            log,
         }
     }
 
@@ -100,9 +128,13 @@ impl Store {
             device_ids: Vec::new(),
             callback_url: None,
         };
+        let size = session_bytes(&session);
         let mut inner = self.lock();
-        self.evict(&mut inner, now);
-        inner.order.push_back(session.token.clone());
+        self.evict(&mut inner, now, size, 1);
+        let seq = inner.next_seq;
+        inner.next_seq += 1;
+        inner.order.push_back((seq, session.token.clone()));
+        inner.session_bytes += size;
         inner
             .sessions
             .insert(session.token.clone(), session.clone());
@@ -110,21 +142,28 @@ impl Store {
     }
 
     /// Drops, from the oldest, the sessions kept `retention` past their expiry, and
-    /// the oldest ones beyond `max_sessions - 1` (room for the one being added).
-    /// Sessions are created in expiry order (one TTL), so the front is always the first
-    /// to go; a session expired early by [`Store::expire`] waits for its turn.
-    fn evict(&self, inner: &mut Inner, now: u64) {
+    /// the oldest ones beyond `max_sessions - count` or `max_session_bytes - bytes` (room
+    /// for the one being added). Sessions are created in expiry order (one TTL), so the
+    /// front is always the first to go; a session expired early by [`Store::expire`]
+    /// waits for its turn.
+    fn evict(&self, inner: &mut Inner, now: u64, bytes: usize, count: usize) {
         let retention = self.limits.retention.as_secs();
-        while let Some(token) = inner.order.front() {
+        let max_bytes = self.limits.max_session_bytes.saturating_sub(bytes);
+        while let Some((_, token)) = inner.order.front() {
             let stale = inner
                 .sessions
                 .get(token)
                 .is_none_or(|s| s.expires_at.saturating_add(retention) <= now);
-            if !stale && inner.order.len() < self.limits.max_sessions {
+            if !stale
+                && inner.order.len() + count <= self.limits.max_sessions
+                && inner.session_bytes <= max_bytes
+            {
                 break;
             }
-            if let Some(token) = inner.order.pop_front() {
-                inner.sessions.remove(&token);
+            if let Some((_, token)) = inner.order.pop_front()
+                && let Some(gone) = inner.sessions.remove(&token)
+            {
+                inner.session_bytes -= session_bytes(&gone);
             }
         }
     }
@@ -138,20 +177,56 @@ impl Store {
         inner
             .order
             .iter()
-            .filter_map(|t| inner.sessions.get(t).cloned())
+            .filter_map(|(_, t)| inner.sessions.get(t).cloned())
             .collect()
+    }
+
+    /// The newest `n` sessions, newest first, and how many are kept: the inspector's rows.
+    pub(crate) fn newest_sessions(&self, n: usize) -> (Vec<Session>, usize) {
+        let inner = self.lock();
+        let newest = inner
+            .order
+            .iter()
+            .rev()
+            .take(n)
+            .filter_map(|(_, t)| inner.sessions.get(t).cloned())
+            .collect();
+        (newest, inner.order.len())
+    }
+
+    /// One page of `GET /_mock/sessions`, oldest first, from the session numbered `cursor`
+    /// (or the oldest kept after it).
+    pub(crate) fn sessions_page(&self, cursor: u64, limit: usize) -> Page {
+        let now = self.now();
+        let inner = self.lock();
+        let start = inner.order.partition_point(|(seq, _)| *seq < cursor);
+        let mut page = PageWriter::new(limit);
+        for (seq, token) in inner.order.iter().skip(start) {
+            if !page.has_room() {
+                page.more_from(*seq);
+                break;
+            }
+            let Some(s) = inner.sessions.get(token) else {
+                continue;
+            };
+            let json = serde_json::to_vec(&s.control_json(now)).unwrap_or_default();
+            if !page.push(*seq, &json) {
+                break;
+            }
+        }
+        page.finish(inner.order.len())
     }
 
     /// The NOX user for a caller's user id, created on first sight. Re-linking with the
     /// same user id keeps the NOX id and replaces the devices (NOX's documented rule).
     pub(crate) fn upsert_user(&self, user_id: &str, device_ids: &[String]) -> NoxUser {
-        let mut inner = self.lock();
-        if !inner.users.contains_key(user_id) {
-            while inner.user_order.len() >= self.limits.max_sessions {
-                if let Some(oldest) = inner.user_order.pop_front() {
-                    inner.users.remove(&oldest);
-                }
-            }
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let before = inner
+            .users
+            .get(user_id)
+            .map_or(0, |u| user_bytes(user_id, u));
+        if before == 0 {
             inner.user_order.push_back(user_id.to_owned());
         }
         let user = inner
@@ -164,7 +239,24 @@ impl Store {
         if !device_ids.is_empty() {
             user.device_ids = device_ids.to_vec();
         }
-        user.clone()
+        let user = user.clone();
+        inner.user_bytes = inner.user_bytes - before + user_bytes(user_id, &user);
+        // Past the cap (count or text), the oldest others go first.
+        while inner.user_order.len() > self.limits.max_sessions
+            || (inner.user_bytes > self.limits.max_session_bytes && inner.user_order.len() > 1)
+        {
+            let Some(oldest) = inner.user_order.pop_front() else {
+                break;
+            };
+            if oldest == user_id {
+                inner.user_order.push_back(oldest);
+                continue;
+            }
+            if let Some(gone) = inner.users.remove(&oldest) {
+                inner.user_bytes -= user_bytes(&oldest, &gone);
+            }
+        }
+        user
     }
 
     pub(crate) fn user(&self, user_id: &str) -> Option<NoxUser> {
@@ -182,6 +274,7 @@ impl Store {
         if device_ids.iter().all(|d| d.trim().is_empty()) {
             return Err(CompleteError::NoDevices);
         }
+        check_device_ids(&device_ids)?;
         let now = self.now();
         let mut inner = self.lock();
         let session = inner
@@ -212,11 +305,18 @@ impl Store {
                 parsed.slug().to_owned()
             }
             // Manufacturer sessions: the brand is the manufacturer's, lowercase.
+            None if brand.trim().len() > MAX_DEVICE_ID_BYTES => {
+                return Err(CompleteError::InvalidBrand(format!(
+                    "a manufacturer's name is at most {MAX_DEVICE_ID_BYTES} bytes"
+                )));
+            }
             None => brand.trim().to_lowercase(),
         };
+        let before = session_bytes(session);
         session.completed_at = Some(now);
         session.device_ids = device_ids.clone();
         let session = session.clone();
+        inner.session_bytes = inner.session_bytes + session_bytes(&session) - before;
         drop(inner);
 
         let user = self.upsert_user(&session.user_id, &device_ids);
@@ -244,9 +344,13 @@ impl Store {
             }
         }
         let callback: String = url.into();
-        if let Some(s) = self.lock().sessions.get_mut(token) {
+        let mut inner = self.lock();
+        if let Some(s) = inner.sessions.get_mut(token) {
             s.callback_url = Some(callback.clone());
+            inner.session_bytes += callback.len();
         }
+        self.evict(&mut inner, now, 0, 0);
+        drop(inner);
         self.link_devices(&session, &user, &brand_text, now);
         Ok(callback)
     }
@@ -288,25 +392,38 @@ impl Store {
         }
     }
 
-    /// Forgets every session, NOX user, device and logged request.
+    /// Forgets every session, NOX user, device and logged request (the numbering of
+    /// sessions goes on: an old cursor never points into new sessions).
     pub(crate) fn reset(&self) {
-        *self.lock() = Inner::default();
-        self.devices.reset();
-    }
-
-    pub(crate) fn record(&self, request: RecordedRequest) {
-        let capacity = self.limits.request_log_capacity;
-        if capacity == 0 {
-            return;
-        }
         let mut inner = self.lock();
-        while inner.requests.len() >= capacity {
-            inner.requests.pop_front();
-        }
-        inner.requests.push_back(request);
+        let next_seq = inner.next_seq;
+        *inner = Inner {
+            next_seq,
+            ..Inner::default()
+        };
+        drop(inner);
+        self.devices.reset();
+        self.log.clear();
     }
+}
 
-    pub(crate) fn requests(&self) -> Vec<RecordedRequest> {
-        self.lock().requests.iter().cloned().collect()
+/// The device ids of a completion: at most [`MAX_DEVICE_IDS`], each at most
+/// [`MAX_DEVICE_ID_BYTES`] without control characters (so that the callback stays well
+/// under what `nox_auth::callback` decodes).
+fn check_device_ids(ids: &[String]) -> Result<(), CompleteError> {
+    if ids.len() > MAX_DEVICE_IDS {
+        return Err(CompleteError::InvalidDeviceIds(format!(
+            "at most {MAX_DEVICE_IDS} device ids, not {}",
+            ids.len()
+        )));
     }
+    if ids
+        .iter()
+        .any(|d| d.len() > MAX_DEVICE_ID_BYTES || d.chars().any(char::is_control))
+    {
+        return Err(CompleteError::InvalidDeviceIds(format!(
+            "a device id is at most {MAX_DEVICE_ID_BYTES} bytes, without control characters"
+        )));
+    }
+    Ok(())
 }

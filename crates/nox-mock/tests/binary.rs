@@ -1,13 +1,15 @@
-//! The `nox-mock` program (feature `cli`): starts, prints where it is, answers there, and
-//! takes --host, --port, --public-url, --session-ttl and --api-key.
+//! The `nox-mock` program (feature `cli`): starts, prints where it really listens, answers
+//! there, and takes --host, --port, --public-url, --session-ttl, --api-key and
+//! --control-token; beyond loopback it warns and guards its control API with a token.
 
 use std::io::{BufRead, BufReader, Lines};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStderr, ChildStdout, Command, Stdio};
 
 /// A running `nox-mock`, killed when dropped (also when an assertion fails).
 struct Running {
     child: Child,
     lines: Lines<BufReader<ChildStdout>>,
+    errors: Lines<BufReader<ChildStderr>>,
 }
 
 impl Running {
@@ -15,14 +17,24 @@ impl Running {
         let mut child = Command::new(env!("CARGO_BIN_EXE_nox-mock"))
             .args(args)
             .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
         let lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        Running { child, lines }
+        let errors = BufReader::new(child.stderr.take().unwrap()).lines();
+        Running {
+            child,
+            lines,
+            errors,
+        }
     }
 
     fn line(&mut self) -> String {
         self.lines.next().unwrap().unwrap()
+    }
+
+    fn error_line(&mut self) -> String {
+        self.errors.next().unwrap().unwrap()
     }
 }
 
@@ -70,7 +82,8 @@ async fn binary_prints_its_base_url_and_serves() {
 
 #[tokio::test]
 async fn host_public_url_and_session_ttl() {
-    // Listening on every interface: link_url must not say 0.0.0.0.
+    // Listening on every interface: the banner says so, link_url does not say 0.0.0.0,
+    // a warning names the risk, and the control API requires a generated token.
     let mut mock = Running::start(&[
         "--host",
         "0.0.0.0",
@@ -82,11 +95,32 @@ async fn host_public_url_and_session_ttl() {
         "2m",
     ]);
     let first = mock.line();
-    let base = first
+    let listening = first
         .strip_prefix("nox-mock listening on ")
         .unwrap()
         .to_owned();
-    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    assert!(listening.starts_with("http://0.0.0.0:"), "{listening}");
+    let port = listening.rsplit(':').next().unwrap().to_owned();
+    assert_eq!(mock.line(), "api key: k");
+    let base = format!("http://127.0.0.1:{port}");
+    assert_eq!(mock.line(), format!("base url: {base}"));
+    let token = mock
+        .line()
+        .strip_prefix("control token: ")
+        .unwrap()
+        .to_owned();
+    assert_eq!(token.len(), 32, "{token}");
+    assert_eq!(
+        mock.line(),
+        format!("inspector: {base}/_mock?control_token={token}")
+    );
+    let warning = mock.error_line();
+    assert!(
+        warning.contains("warning: listening on 0.0.0.0:")
+            && warning.contains("other machines can reach")
+            && warning.contains("requires the control token"),
+        "{warning}"
+    );
     let session = create(&base, "k").await;
     assert!(
         session["link_url"]
@@ -99,9 +133,41 @@ async fn host_public_url_and_session_ttl() {
         session["expires_at"].as_u64().unwrap() - session["created_at"].as_u64().unwrap(),
         120
     );
+    let http = reqwest::Client::new();
+    let sessions = format!("{base}/_mock/sessions");
+    let refused = http.get(&sessions).send().await.unwrap();
+    assert_eq!(refused.status(), 403);
+    let listed = http
+        .get(&sessions)
+        .header(nox_mock::CONTROL_TOKEN_HEADER, &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.status(), 200);
+    let page = http
+        .get(format!("{base}/_mock?control_token={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        page.status(),
+        200,
+        "the inspector opens with the token in its URL"
+    );
     drop(mock);
 
-    // Behind a proxy: link_url names the public URL.
+    // --no-control-token: open, and the warning says what that means.
+    let mut mock = Running::start(&["--host", "0.0.0.0", "--port", "0", "--no-control-token"]);
+    let port = mock.line().rsplit(':').next().unwrap().to_owned();
+    let warning = mock.error_line();
+    assert!(warning.contains("is open to them"), "{warning}");
+    let listed = reqwest::get(format!("http://127.0.0.1:{port}/_mock/sessions"))
+        .await
+        .unwrap();
+    assert_eq!(listed.status(), 200);
+    drop(mock);
+
+    // Behind a proxy: link_url names the public URL; the banner says both.
     let mut mock = Running::start(&[
         "--port",
         "0",
@@ -110,11 +176,13 @@ async fn host_public_url_and_session_ttl() {
         "--public-url",
         "https://mock.example:8443/",
     ]);
-    assert_eq!(
-        mock.line(),
-        "nox-mock listening on https://mock.example:8443"
+    let first = mock.line();
+    assert!(
+        first.starts_with("nox-mock listening on http://127.0.0.1:"),
+        "{first}"
     );
     assert_eq!(mock.line(), "api key: k");
+    assert_eq!(mock.line(), "base url: https://mock.example:8443");
     assert_eq!(mock.line(), "inspector: https://mock.example:8443/_mock");
 }
 
@@ -133,6 +201,8 @@ fn binary_reports_bad_options_and_a_port_in_use() {
         (vec!["--session-ttl", "soon"], "not a duration"),
         (vec!["--public-url", "ftp://x"], "not an http(s) URL"),
         (vec!["--session-ttl", "0"], "greater than zero"),
+        (vec!["--body-timeout", "0"], "greater than zero"),
+        (vec!["--control-token", "short"], "16 to 256"),
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_nox-mock"))
             .args(["--port", "0"])

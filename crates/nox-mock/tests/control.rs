@@ -397,7 +397,10 @@ async fn a_mistyped_operation_is_refused_with_the_valid_names() {
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{armed}");
-    assert_eq!(armed[0]["operation"], "create_manufacturer_link_session");
+    assert_eq!(
+        armed["operation"], "create_manufacturer_link_session",
+        "the answer is the fault armed"
+    );
     assert_eq!(
         mock.faults()[0].operation,
         Some(nox_mock::Operation::CreateManufacturerLinkSession)

@@ -1,9 +1,21 @@
 //! What the mock's control side answers about devices stays bounded however many records
-//! it holds: `GET /_mock/devices` the newest 1,000 of each list (and says how many were
-//! left out), the inspector page the newest 200 rows of each table.
+//! it holds: `GET /_mock/devices` a page of at most 1,000 records (oldest first, with
+//! where the next starts, and how many of each list are not on it), the inspector page the
+//! newest 200 rows of each table.
 
 use nox_mock::{DeviceBatch, DeviceKind, MockServer};
 use serde_json::Value;
+
+async fn page(mock: &MockServer, query: &str) -> (Value, reqwest::header::HeaderMap) {
+    let resp = reqwest::Client::new()
+        .get(format!("{}/_mock/devices{query}", mock.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let headers = resp.headers().clone();
+    (resp.json().await.unwrap(), headers)
+}
 
 #[tokio::test]
 async fn the_device_lists_and_the_inspector_are_bounded() {
@@ -14,29 +26,35 @@ async fn the_device_lists_and_the_inspector_are_bounded() {
         )
         .unwrap();
     }
-    let http = reqwest::Client::new();
-    let list: Value = http
-        .get(format!("{}/_mock/devices", mock.base_url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (list, headers) = page(&mock, "").await;
     let bulk = list["bulk"].as_array().unwrap();
     assert_eq!(bulk.len(), 1_000);
     assert_eq!(list["truncated"]["bulk"], 205);
-    // The newest are kept: the last addition is there, the first is not.
+    assert_eq!(headers["x-total-count"], "1205");
+    // Oldest first: the first addition is there, the last is on the next page.
     let text = list.to_string();
     assert!(
-        text.contains("b1204-") && !text.contains("\"b0-\""),
+        text.contains("\"b0-\"") && !text.contains("b1204-"),
         "{}",
         &text[..200]
     );
+    let cursor = list["next_cursor"].as_str().unwrap().to_owned();
+    assert_eq!(headers["x-next-cursor"], cursor.as_str());
+    let (rest, headers) = page(&mock, &format!("?cursor={cursor}")).await;
+    assert_eq!(rest["bulk"].as_array().unwrap().len(), 205);
+    assert!(rest.to_string().contains("b1204-"));
+    assert!(rest["next_cursor"].is_null() && headers.get("x-next-cursor").is_none());
+    let (small, headers) = page(&mock, "?limit=2").await;
+    assert_eq!(small["bulk"].as_array().unwrap().len(), 2);
+    assert!(
+        headers["link"]
+            .to_str()
+            .unwrap()
+            .starts_with("</_mock/devices?limit=2&cursor="),
+        "{headers:?}"
+    );
 
-    let page = http
-        .get(format!("{}/_mock", mock.base_url()))
-        .send()
+    let page = reqwest::get(format!("{}/_mock", mock.base_url()))
         .await
         .unwrap()
         .text()
