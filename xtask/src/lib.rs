@@ -5,15 +5,29 @@
 //! - [`spec`]: loading, patching and validating one OpenAPI spec.
 //! - [`rules`]: how every spec is read for a client (open enums in responses, any 2xx a success,
 //!   error answers of unknown shape left to the raw response).
+//! - [`diff`]: `cargo xtask spec diff OLD NEW`, every change between two revisions of a spec
+//!   classified for our clients, in the kinds of [`kind::FindingKind`].
+//! - [`kind`]: the one list of change kinds, shared with the contract check's findings (the
+//!   same file as `nox_contract::FindingKind`, compiled here too: see its docs).
+//! - [`patch`]: patch files, applied strictly (codegen) or judged op by op (spec update).
+//! - [`snapshot`]: the API snapshots the tests assert (generated surfaces, hand-written public
+//!   APIs), for `spec update` to compare and write.
+//! - [`specref`]: naming a spec of `specs/codegen.toml` on the command line.
 //! - [`CodegenError`]: what can go wrong, naming the file and the operation.
 
 #![warn(missing_docs)]
 
 pub mod codegen;
+pub mod diff;
 mod error;
+#[path = "../../crates/nox-contract/src/kind.rs"]
+pub mod kind;
 mod openapi;
 pub mod operations;
+pub mod patch;
 pub mod rules;
+pub mod snapshot;
 pub mod spec;
+pub mod specref;
 
 pub use error::CodegenError;

@@ -48,13 +48,61 @@ enum Command {
     /// what progenitor reads instead: the effective spec with the generator rules applied
     /// (response enums open, any 2xx a success, error codes of unknown shape left to the
     /// raw response; specs/README.md, "Rules").
-    #[command(verbatim_doc_comment)]
+    ///
+    /// `cargo xtask spec diff` and `cargo xtask spec update` compare and replace specs: see
+    /// their --help.
+    #[command(
+        verbatim_doc_comment,
+        args_conflicts_with_subcommands = true,
+        subcommand_negates_reqs = true
+    )]
     Spec {
         /// The spec file.
-        path: PathBuf,
+        #[arg(required = true)]
+        path: Option<PathBuf>,
         /// Print the generator's view (rules applied) instead of the effective spec.
         #[arg(long)]
         client: bool,
+        #[command(subcommand)]
+        action: Option<SpecAction>,
+    },
+}
+
+#[derive(Subcommand)]
+enum SpecAction {
+    /// Every change from OLD to NEW, classified for our clients, each with its reason.
+    ///
+    /// Breaking for callers (code that uses the regenerated crate must change: an operation,
+    /// parameter or field gone or renamed, a value callers must now send, a narrowed request
+    /// enum, a type changed), breaking for the generated client (the released client cannot
+    /// read NOX's answers: a required response field removed, made optional or nullable, a
+    /// response type changed, the success status gone), or safe because of how we generate
+    /// (a new response enum value: open enums; a new optional field; a new operation; a
+    /// widened request enum; a 201 that became a 200: any 2xx is a success). The kinds are
+    /// the list the contract check's findings use.
+    ///
+    /// OLD is a spec of specs/codegen.toml (its file stem, its path or crate/module, e.g.
+    /// `openapi-supplier-auth-v2`) or any file. For a spec of the manifest, both sides get
+    /// its patch file and the report says which patch operations the new file made
+    /// redundant or stale. Otherwise each file is read with the patch file next to it.
+    ///
+    /// Exit status: 0 nothing breaks, 4 something breaks, 2 bad input.
+    ///
+    /// Examples:
+    ///   cargo xtask spec diff openapi-supplier-auth-v2 ~/Downloads/openapi-supplier-auth-v2.json
+    ///   cargo xtask spec diff old.yaml new.yaml --json
+    #[command(verbatim_doc_comment)]
+    Diff {
+        /// The old spec: a name from specs/codegen.toml, or a file.
+        old: String,
+        /// The new spec file (JSON or YAML).
+        new: PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// The workspace root (defaults to the root this xtask was built in).
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
     },
 }
 
@@ -115,7 +163,16 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Spec { path, client } => match xtask::spec::load(&path) {
+        Command::Spec {
+            action: Some(action),
+            ..
+        } => run_spec_action(action),
+        Command::Spec { path: None, .. } => unreachable!("clap requires a path without an action"),
+        Command::Spec {
+            path: Some(path),
+            client,
+            ..
+        } => match xtask::spec::load(&path) {
             Ok(spec) => {
                 let doc = if client {
                     xtask::rules::client_view(&spec.json)
@@ -130,5 +187,34 @@ fn main() -> ExitCode {
             }
             Err(e) => report(&[e]),
         },
+    }
+}
+
+fn run_spec_action(action: SpecAction) -> ExitCode {
+    match action {
+        SpecAction::Diff {
+            old,
+            new,
+            json,
+            root,
+        } => {
+            let root = root.unwrap_or_else(default_root);
+            match xtask::diff::run(&root, &old, &new) {
+                Ok(report) => {
+                    let text = if json {
+                        report.json() + "\n"
+                    } else {
+                        report.text()
+                    };
+                    // A closed pipe (`| head`) is not an error of the diff.
+                    let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
+                    ExitCode::from(report.exit_status())
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(xtask::diff::report::EXIT_BAD_INPUT)
+                }
+            }
+        }
     }
 }

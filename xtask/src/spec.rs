@@ -41,7 +41,7 @@ pub fn load(path: &Path) -> Result<LoadedSpec, CodegenError> {
     let mut json = parse_document(path, &text)?;
     let patch = patch_path(path);
     let patch = if patch.exists() {
-        apply_patch_file(&patch, &mut json)?;
+        crate::patch::apply(&patch, &crate::patch::read(&patch)?, &mut json)?;
         Some(patch)
     } else {
         None
@@ -62,8 +62,24 @@ pub fn load(path: &Path) -> Result<LoadedSpec, CodegenError> {
     })
 }
 
+/// Reads a document (JSON or YAML, by extension) as it is: no patch, no rule, no check.
+pub fn read_document(path: &Path) -> Result<Value, CodegenError> {
+    let text = std::fs::read_to_string(path).map_err(|e| CodegenError::io(path, e))?;
+    parse_document(path, &text)
+}
+
+/// The effective document of an upstream document whose patch was applied already: the
+/// version checked (OpenAPI 3.0.x) and the spelling rule applied, as [`load`] does, but
+/// without the checks the generator needs (a spec diff reads what the generator would
+/// refuse too).
+pub fn effective_of(path: &Path, mut json: Value) -> Result<Value, CodegenError> {
+    check_version(path, &json)?;
+    crate::rules::effective(&mut json);
+    Ok(json)
+}
+
 /// Parses JSON or YAML by the file's extension (`.json`, `.yaml`, `.yml`).
-fn parse_document(path: &Path, text: &str) -> Result<Value, CodegenError> {
+pub fn parse_document(path: &Path, text: &str) -> Result<Value, CodegenError> {
     let is_json = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"));
@@ -80,39 +96,6 @@ fn parse_document(path: &Path, text: &str) -> Result<Value, CodegenError> {
             message: e.to_string(),
         })
     }
-}
-
-/// Applies a patch file: a YAML list of JSON Patch (RFC 6902) operations, each
-/// carrying a non-empty `why` that says what defect of the upstream file it fixes.
-fn apply_patch_file(path: &Path, doc: &mut Value) -> Result<(), CodegenError> {
-    let text = std::fs::read_to_string(path).map_err(|e| CodegenError::io(path, e))?;
-    let err = |message: String| CodegenError::Patch {
-        path: path.to_owned(),
-        message,
-    };
-    let entries: Vec<Value> = serde_yaml_ng::from_str(&text)
-        .map_err(|e| err(format!("not a YAML list of patch operations: {e}")))?;
-    for (index, mut entry) in entries.into_iter().enumerate() {
-        let Some(map) = entry.as_object_mut() else {
-            return Err(err(format!("operation #{index} is not a mapping")));
-        };
-        let why = match map.remove("why") {
-            Some(Value::String(why)) if !why.trim().is_empty() => why,
-            _ => {
-                return Err(err(format!(
-                    "operation #{index} has no `why`: every fix must say what it fixes and why"
-                )));
-            }
-        };
-        let op: json_patch::PatchOperation = serde_json::from_value(entry).map_err(|e| {
-            err(format!(
-                "operation #{index} ({why}) is not a JSON Patch operation: {e}"
-            ))
-        })?;
-        json_patch::patch(doc, &[op])
-            .map_err(|e| err(format!("operation #{index} ({why}) does not apply: {e}")))?;
-    }
-    Ok(())
 }
 
 fn check_version(path: &Path, doc: &Value) -> Result<(), CodegenError> {

@@ -6,46 +6,14 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::Value;
 
+// The list of kinds is its own file, which depends on nothing of this crate: `xtask` compiles
+// it too (`cargo xtask spec diff` reports the same kinds), see its docs.
+#[path = "kind.rs"]
+mod kind;
+pub use kind::FindingKind;
+
 /// How long an observed value may be in a finding before it is cut.
 pub const OBSERVED_LIMIT: usize = 80;
-
-/// What kind of difference a [`Finding`] is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum FindingKind {
-    /// The status is not documented for the operation.
-    UndocumentedStatus,
-    /// The content type is not the documented one (or the body is not JSON).
-    ContentType,
-    /// A required field is missing.
-    MissingRequiredField,
-    /// A value has another type than documented (`null` where it is not nullable too).
-    TypeDiffers,
-    /// A field the spec does not name.
-    NewField,
-    /// An enum value the spec does not list.
-    NewEnumValue,
-    /// An error answer whose body is not the documented error body.
-    ErrorBodyShape,
-    /// No operation of the specs has this method and path.
-    UnknownOperation,
-    /// A question the docs leave open, answered by what the server did.
-    Question,
-    /// A call of the contract check came out otherwise than the specs lead to expect
-    /// (a valid request refused, an invalid one accepted).
-    UnexpectedOutcome,
-}
-
-impl fmt::Display for FindingKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text = serde_json::to_value(self)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
-        f.write_str(&text.replace('_', " "))
-    }
-}
 
 /// One difference between what was seen and what the spec says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

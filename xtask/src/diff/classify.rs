@@ -1,0 +1,200 @@
+//! The verdict of each kind of change, for our clients, with its reason. The `match` has no
+//! wildcard: a kind added to the shared list (`crates/nox-contract/src/kind.rs`) does not
+//! compile here until it is classified.
+
+use crate::diff::model::{Facts, Side, Verdict};
+use crate::kind::FindingKind;
+
+use FindingKind as K;
+use Verdict::{BreakingForCallers as Callers, BreakingForClient as Client, Safe};
+
+/// The kinds `spec diff` reports (the others are the contract check's alone).
+pub const DIFF_KINDS: &[FindingKind] = &[
+    K::OperationAdded,
+    K::OperationRemoved,
+    K::OperationRenamed,
+    K::PathChanged,
+    K::ParameterAdded,
+    K::ParameterRemoved,
+    K::ParameterRenamed,
+    K::NewField,
+    K::FieldRemoved,
+    K::FieldRequired,
+    K::FieldOptional,
+    K::FieldNullable,
+    K::FieldNotNullable,
+    K::TypeDiffers,
+    K::NewEnumValue,
+    K::EnumValueRemoved,
+    K::UndocumentedStatus,
+    K::StatusRemoved,
+    K::ContentType,
+    K::SchemaRenamed,
+    K::DocsChanged,
+];
+
+/// The verdict of a change and why.
+pub fn classify(kind: FindingKind, side: Side, f: Facts) -> (Verdict, &'static str) {
+    let request = side == Side::Request;
+    match kind {
+        K::OperationAdded => (
+            Safe,
+            "a new method of the generated client; nothing existing changes",
+        ),
+        K::OperationRemoved => (
+            Callers,
+            "the generated method goes away: calls to it stop compiling (and NOX no longer serves it)",
+        ),
+        K::OperationRenamed => (
+            Callers,
+            "the generated method (and the `Operation` name) is the operationId in snake_case: calls to the old name stop compiling",
+        ),
+        K::PathChanged => (
+            Client,
+            "the released client still calls the old method and path; the regenerated method keeps its name",
+        ),
+        K::ParameterAdded if f.required => (
+            Callers,
+            "callers must now give it: the builder's send() fails without it",
+        ),
+        K::ParameterAdded => (
+            Safe,
+            "a new optional setter on the builder; nothing to send",
+        ),
+        K::ParameterRemoved => (
+            Callers,
+            "its setter on the builder goes away: code that sets it stops compiling",
+        ),
+        K::ParameterRenamed => (
+            Callers,
+            "the builder's setter is named after the parameter: code that sets it stops compiling",
+        ),
+        K::NewField if request && f.required => (
+            Callers,
+            "callers must now send it: NOX refuses a request without it",
+        ),
+        K::NewField if request => (
+            Safe,
+            "a new optional field: the builder leaves it out unless it is set",
+        ),
+        K::NewField => (
+            Safe,
+            "the released client ignores fields it does not know; the regenerated type gains it",
+        ),
+        K::FieldRemoved if request => (
+            Callers,
+            "the generated request type loses the field: code that sets it stops compiling",
+        ),
+        K::FieldRemoved if !f.option_before => (
+            Client,
+            "the released client requires it and refuses an answer without it",
+        ),
+        K::FieldRemoved => (
+            Callers,
+            "the generated response type loses the field: code that reads it stops compiling (the released client reads None)",
+        ),
+        K::FieldRequired if request => (
+            Callers,
+            "callers must now send it: NOX refuses a request without it",
+        ),
+        K::FieldRequired | K::FieldNotNullable
+            if !request && f.option_before && !f.option_after =>
+        {
+            (
+                Callers,
+                "the generated field changes from Option<T> to T: code that reads it changes",
+            )
+        }
+        K::FieldRequired => (
+            Safe,
+            "the generated field stays what it was (it was nullable: an Option)",
+        ),
+        K::FieldOptional if request => (
+            Safe,
+            "callers may leave it out; the builder still takes it as before",
+        ),
+        K::FieldOptional | K::FieldNullable if !request && !f.option_before && f.option_after => (
+            Client,
+            "the released client requires a value and refuses an answer without one (missing or null)",
+        ),
+        K::FieldOptional => (
+            Safe,
+            "the generated field was an Option already: a missing value reads as None",
+        ),
+        K::FieldNullable if request => (
+            Safe,
+            "NOX accepts null as well; the builder still takes a value",
+        ),
+        K::FieldNullable => (
+            Safe,
+            "the generated field was an Option already: null reads as None",
+        ),
+        K::FieldNotNullable if request => (
+            Callers,
+            "NOX no longer accepts null here: a caller that sends none is refused",
+        ),
+        K::FieldNotNullable => (Safe, "the generated field stays an Option"),
+        K::TypeDiffers if request => (
+            Callers,
+            "the generated type changes: callers must send the new type",
+        ),
+        K::TypeDiffers => (Client, "the released client cannot decode the new type"),
+        K::NewEnumValue if request => (
+            Safe,
+            "a widened request enum: NOX accepts one more value; the generated enum gains a variant",
+        ),
+        K::NewEnumValue => (
+            Safe,
+            "open enums: responses read enums as text (the facade's Open::Unknown), so a new value decodes",
+        ),
+        K::EnumValueRemoved if request => (
+            Callers,
+            "a narrowed request enum: NOX refuses a value callers may send; the generated enum loses the variant",
+        ),
+        K::EnumValueRemoved => (
+            Safe,
+            "open enums: a value NOX no longer sends changes nothing for the client",
+        ),
+        K::UndocumentedStatus if f.success => (
+            Safe,
+            "any 2xx is a success: the generated client reads every 2xx with the success body (when the bodies are the same)",
+        ),
+        K::UndocumentedStatus => (
+            Safe,
+            "a new error status: typed when it has the error body, else an UnexpectedResponse, as any undocumented status was",
+        ),
+        K::StatusRemoved if f.success && f.other_success => (
+            Safe,
+            "any 2xx is a success: the client reads the remaining 2xx as it read this one",
+        ),
+        K::StatusRemoved if f.success => (
+            Client,
+            "the operation has no success body any more: the released client cannot read what NOX answers now",
+        ),
+        K::StatusRemoved => (
+            Safe,
+            "NOX no longer documents it; if it still comes, it is an UnexpectedResponse",
+        ),
+        K::ContentType if request => (
+            Callers,
+            "the generated client sends JSON: what it sends no longer fits",
+        ),
+        K::ContentType => (
+            Client,
+            "the released client decodes the documented JSON body: it cannot read the new one",
+        ),
+        K::SchemaRenamed => (
+            Callers,
+            "the generated type is named after the component: code that names the old type stops compiling",
+        ),
+        K::DocsChanged => (Safe, "docs only: the generated docs change, nothing else"),
+        K::UnknownOperation
+        | K::MissingRequiredField
+        | K::ErrorBodyShape
+        | K::Question
+        | K::UnexpectedOutcome => (
+            Safe,
+            "not a kind of spec change (the contract check's alone)",
+        ),
+    }
+}

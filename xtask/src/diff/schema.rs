@@ -1,0 +1,355 @@
+//! Comparing two schemas of one place (a body, a parameter), old against new, both read
+//! from effective specs: `$ref`s followed, a one-element `allOf` with siblings (how the
+//! specs attach a description or `nullable` to a shared enum) read as one schema, `null`
+//! allowed by `nullable: true` or by `null` among the enum values.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Map, Value};
+
+use crate::diff::model::{Facts, Found, Side};
+use crate::kind::FindingKind as K;
+
+const SCHEMAS: &str = "#/components/schemas/";
+/// How deep `$ref`s are followed before a schema is taken as it stands.
+const MAX_REF_DEPTH: usize = 16;
+
+/// A schema as the comparison reads it.
+pub(crate) struct Flat {
+    /// The component it names, when it is a reference (or a one-element `allOf` of one).
+    pub name: Option<String>,
+    /// The schema with references and a one-element `allOf` merged in.
+    pub map: Map<String, Value>,
+}
+
+/// Reads a schema: references followed, a one-element `allOf` merged with its siblings.
+pub(crate) fn flatten(doc: &Value, schema: &Value) -> Flat {
+    let mut name = None;
+    let mut current = schema.clone();
+    for _ in 0..MAX_REF_DEPTH {
+        if let Some(r) = current.get("$ref").and_then(Value::as_str) {
+            let target = r
+                .strip_prefix('#')
+                .and_then(|p| doc.pointer(p))
+                .cloned()
+                .unwrap_or(Value::Null);
+            name = r.strip_prefix(SCHEMAS).map(str::to_owned);
+            current = target;
+            continue;
+        }
+        let Some(Value::Array(all_of)) = current.get("allOf") else {
+            break;
+        };
+        if all_of.len() != 1 {
+            break;
+        }
+        let inner = flatten(doc, &all_of[0]);
+        let mut merged = inner.map;
+        if let Value::Object(outer) = &current {
+            for (k, v) in outer {
+                if k != "allOf" {
+                    merged.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        name = inner.name.or(name);
+        current = Value::Object(merged);
+        break;
+    }
+    Flat {
+        name,
+        map: current.as_object().cloned().unwrap_or_default(),
+    }
+}
+
+/// Whether a schema allows `null`.
+pub(crate) fn nullable(m: &Map<String, Value>) -> bool {
+    m.get("nullable") == Some(&Value::Bool(true))
+        || matches!(m.get("enum"), Some(Value::Array(v)) if v.iter().any(Value::is_null))
+}
+
+/// The JSON type a schema says, in a few words: its `type` (with its `format`), or the
+/// type its enum values or keywords imply, or `any`.
+pub(crate) fn type_of(m: &Map<String, Value>) -> String {
+    let base = match m.get("type").and_then(Value::as_str) {
+        Some(t) => t.to_owned(),
+        None => match m.get("enum") {
+            Some(Value::Array(values)) => values
+                .iter()
+                .find(|v| !v.is_null())
+                .map(|v| match v {
+                    Value::String(_) => "string",
+                    Value::Bool(_) => "boolean",
+                    Value::Number(n) if n.is_f64() => "number",
+                    Value::Number(_) => "integer",
+                    Value::Array(_) => "array",
+                    _ => "object",
+                })
+                .unwrap_or("any")
+                .to_owned(),
+            _ if m.contains_key("properties") => "object".to_owned(),
+            _ if m.contains_key("items") => "array".to_owned(),
+            _ if m.contains_key("oneOf") || m.contains_key("anyOf") || m.contains_key("allOf") => {
+                "composed".to_owned()
+            }
+            _ => "any".to_owned(),
+        },
+    };
+    match m.get("format").and_then(Value::as_str) {
+        Some(f) => format!("{base} ({f})"),
+        None => base,
+    }
+}
+
+fn enum_values(m: &Map<String, Value>) -> Option<Vec<&Value>> {
+    match m.get("enum") {
+        Some(Value::Array(v)) => Some(v.iter().filter(|v| !v.is_null()).collect()),
+        _ => None,
+    }
+}
+
+fn required(m: &Map<String, Value>) -> BTreeSet<&str> {
+    match m.get("required") {
+        Some(Value::Array(v)) => v.iter().filter_map(Value::as_str).collect(),
+        _ => BTreeSet::new(),
+    }
+}
+
+/// Words of a value for a report: a string as `"text"`, others as JSON.
+pub(crate) fn show(v: &Value) -> String {
+    v.to_string()
+}
+
+/// The documentation keywords: what changes only the docs.
+pub(crate) const DOC_KEYS: [&str; 5] = ["description", "summary", "title", "example", "examples"];
+
+/// Compares two schemas of the same place and collects what changed.
+pub(crate) struct Compare<'a> {
+    pub old_doc: &'a Value,
+    pub new_doc: &'a Value,
+    pub side: Side,
+    pub out: Vec<Found>,
+    /// The pairs of components being compared, outermost first: a schema that refers to
+    /// itself is compared once.
+    stack: Vec<(String, String)>,
+}
+
+/// Whether the place compared is a field of an object (and whether it is required there),
+/// for the verdicts that depend on the generated field being an `Option`.
+#[derive(Clone, Copy)]
+pub(crate) struct Field {
+    pub required_old: bool,
+    pub required_new: bool,
+}
+
+/// A whole body or parameter value: required, as the generated type holds it.
+pub(crate) const WHOLE: Field = Field {
+    required_old: true,
+    required_new: true,
+};
+
+impl<'a> Compare<'a> {
+    pub fn new(old_doc: &'a Value, new_doc: &'a Value, side: Side) -> Self {
+        Compare {
+            old_doc,
+            new_doc,
+            side,
+            out: Vec::new(),
+            stack: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, found: Found) {
+        self.out.push(found);
+    }
+
+    /// Compares `old` with `new` at `at` (`request body $.language`).
+    pub fn schemas(&mut self, old: &Value, new: &Value, at: &str, field: Field) {
+        let o = flatten(self.old_doc, old);
+        let n = flatten(self.new_doc, new);
+        if let (Some(a), Some(b)) = (&o.name, &n.name) {
+            if a != b {
+                let found = Found::new(K::SchemaRenamed, self.side, at).was(a.clone(), b.clone());
+                self.push(found);
+            }
+            let pair = (a.clone(), b.clone());
+            if self.stack.contains(&pair) {
+                return;
+            }
+            self.stack.push(pair);
+            self.compare_flat(&o, &n, at, field);
+            self.stack.pop();
+            return;
+        }
+        self.compare_flat(&o, &n, at, field);
+    }
+
+    fn compare_flat(&mut self, o: &Flat, n: &Flat, at: &str, field: Field) {
+        self.docs(&o.map, &n.map, at);
+        let (ot, nt) = (type_of(&o.map), type_of(&n.map));
+        if ot != nt {
+            self.push(Found::new(K::TypeDiffers, self.side, at).was(ot, nt));
+            return;
+        }
+        self.nullability(&o.map, &n.map, at, field);
+        self.enums(&o.map, &n.map, at);
+        self.compositions(&o.map, &n.map, at);
+        self.properties(&o.map, &n.map, at);
+        if let (Some(oi), Some(ni)) = (o.map.get("items"), n.map.get("items")) {
+            self.schemas(oi, ni, &format!("{at}[]"), WHOLE);
+        }
+    }
+
+    fn docs(&mut self, o: &Map<String, Value>, n: &Map<String, Value>, at: &str) {
+        for key in DOC_KEYS {
+            if o.get(key) != n.get(key) {
+                let found = Found::new(K::DocsChanged, self.side, at).was("", key);
+                self.push(found);
+                return;
+            }
+        }
+    }
+
+    fn nullability(&mut self, o: &Map<String, Value>, n: &Map<String, Value>, at: &str, f: Field) {
+        let (a, b) = (nullable(o), nullable(n));
+        if a == b {
+            return;
+        }
+        let kind = if b {
+            K::FieldNullable
+        } else {
+            K::FieldNotNullable
+        };
+        let facts = Facts {
+            required: f.required_new,
+            option_before: !f.required_old || a,
+            option_after: !f.required_new || b,
+            ..Facts::default()
+        };
+        let words = |x: bool| if x { "nullable" } else { "not nullable" };
+        let found = Found::new(kind, self.side, at)
+            .was(words(a), words(b))
+            .facts(facts);
+        self.push(found);
+    }
+
+    fn enums(&mut self, o: &Map<String, Value>, n: &Map<String, Value>, at: &str) {
+        match (enum_values(o), enum_values(n)) {
+            (Some(a), Some(b)) => {
+                for v in b.iter().filter(|v| !a.contains(v)) {
+                    self.push(Found::new(K::NewEnumValue, self.side, at).was("", show(v)));
+                }
+                for v in a.iter().filter(|v| !b.contains(v)) {
+                    self.push(Found::new(K::EnumValueRemoved, self.side, at).was(show(v), ""));
+                }
+            }
+            (None, None) => {}
+            (a, b) => {
+                let words = |e: &Option<Vec<&Value>>| match e {
+                    Some(values) => format!("one of {} values", values.len()),
+                    None => "any value".to_owned(),
+                };
+                let found = Found::new(K::TypeDiffers, self.side, at).was(words(&a), words(&b));
+                self.push(found);
+            }
+        }
+    }
+
+    /// `oneOf`, `anyOf` and a longer `allOf` are compared as written: any difference is a
+    /// type change (the generated type is an enum or a merged struct of them).
+    fn compositions(&mut self, o: &Map<String, Value>, n: &Map<String, Value>, at: &str) {
+        for key in ["oneOf", "anyOf", "allOf"] {
+            if o.get(key) != n.get(key) {
+                let found = Found::new(K::TypeDiffers, self.side, at)
+                    .was(format!("{key} as before"), format!("{key} changed"));
+                self.push(found);
+                return;
+            }
+        }
+    }
+
+    fn properties(&mut self, o: &Map<String, Value>, n: &Map<String, Value>, at: &str) {
+        let empty = Map::new();
+        let op = o
+            .get("properties")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        let np = n
+            .get("properties")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        let (or, nr) = (required(o), required(n));
+        for (name, old) in op {
+            let place = format!("{at}.{name}");
+            let req_old = or.contains(name.as_str());
+            let Some(new) = np.get(name) else {
+                let old_nullable = nullable(&flatten(self.old_doc, old).map);
+                let facts = Facts {
+                    required: req_old,
+                    option_before: !req_old || old_nullable,
+                    ..Facts::default()
+                };
+                let words = if req_old { "required" } else { "optional" };
+                let found = Found::new(K::FieldRemoved, self.side, &place)
+                    .was(
+                        format!("{words} {}", type_of(&flatten(self.old_doc, old).map)),
+                        "",
+                    )
+                    .facts(facts);
+                self.push(found);
+                continue;
+            };
+            let req_new = nr.contains(name.as_str());
+            if req_old != req_new {
+                let new_nullable = nullable(&flatten(self.new_doc, new).map);
+                let old_nullable = nullable(&flatten(self.old_doc, old).map);
+                let facts = Facts {
+                    required: req_new,
+                    option_before: !req_old || old_nullable,
+                    option_after: !req_new || new_nullable,
+                    ..Facts::default()
+                };
+                let (kind, a, b) = if req_new {
+                    (K::FieldRequired, "optional", "required")
+                } else {
+                    (K::FieldOptional, "required", "optional")
+                };
+                self.push(Found::new(kind, self.side, &place).was(a, b).facts(facts));
+            }
+            let field = Field {
+                required_old: req_old,
+                required_new: req_new,
+            };
+            self.schemas(old, new, &place, field);
+        }
+        for (name, new) in np.iter().filter(|(k, _)| !op.contains_key(*k)) {
+            let req = nr.contains(name.as_str());
+            let facts = Facts {
+                required: req,
+                ..Facts::default()
+            };
+            let words = if req { "required" } else { "optional" };
+            let found = Found::new(K::NewField, self.side, &format!("{at}.{name}"))
+                .was(
+                    "",
+                    format!("{words} {}", type_of(&flatten(self.new_doc, new).map)),
+                )
+                .facts(facts);
+            self.push(found);
+        }
+        // A name newly required without a property of its own: any value, but there.
+        for name in nr
+            .difference(&or)
+            .filter(|n| !op.contains_key(**n) && !np.contains_key(**n))
+        {
+            let facts = Facts {
+                required: true,
+                ..Facts::default()
+            };
+            let found = Found::new(K::FieldRequired, self.side, &format!("{at}.{name}"))
+                .was("optional", "required")
+                .facts(facts);
+            self.push(found);
+        }
+    }
+}
