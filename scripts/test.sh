@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command (README.md): installs what the tests need when it is
-# missing (openapi-spec-validator and schemathesis from PyPI, @redocly/cli and Prism from npm,
+# missing (openapi-spec-validator and schemathesis from PyPI, @redocly/cli, Prism and
+# Atlassian's openapi-diff from npm,
 # Chromium + ChromeDriver from Debian for the browser tests, PostgreSQL from Debian
 # for the shared-store test), lints the specs, judges the
 # mock with schemathesis, then runs every test of the workspace.
@@ -31,6 +32,7 @@ fi
 bg_job pip pip_tools "$NOX_VENV" "$NOX_SPEC_VALIDATOR" "$NOX_SCHEMATHESIS"
 bg_job redocly npm_tool redocly "$NOX_REDOCLY" redocly
 bg_job prism npm_tool prism "$NOX_PRISM" prism
+bg_job openapi-diff npm_tool openapi-diff "$NOX_OPENAPI_DIFF" openapi-diff
 
 phase "compile the workspace's tests (cargo test --workspace --no-run)"
 cargo test --workspace --locked --no-run
@@ -46,6 +48,9 @@ phase "wait for the installs"
 bg_wait pip
 bg_wait redocly
 bg_wait prism
+bg_wait openapi-diff
+# xtask's spec-diff test fails (instead of skipping its outside judge) when openapi-diff is missing.
+export NOX_REQUIRE_OPENAPI_DIFF=1
 have_browser || { echo "test.sh: chromium or chromedriver still missing"; exit 1; }
 # The browser test fails (instead of skipping) when the browser is missing.
 export NOX_REQUIRE_BROWSER=1
