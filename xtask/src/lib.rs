@@ -13,6 +13,9 @@
 //! - [`snapshot`]: the API snapshots the tests assert (generated surfaces, hand-written public
 //!   APIs), for `spec update` to compare and write.
 //! - [`specref`]: naming a spec of `specs/codegen.toml` on the command line.
+//! - [`update`]: `cargo xtask spec update NAME NEWFILE`, a new NOX file in: patch operations
+//!   judged, code regenerated, snapshots compared, the release and the CHANGELOG entry; all
+//!   files written or none.
 //! - [`CodegenError`]: what can go wrong, naming the file and the operation.
 
 #![warn(missing_docs)]
@@ -29,5 +32,6 @@ pub mod rules;
 pub mod snapshot;
 pub mod spec;
 pub mod specref;
+pub mod update;
 
 pub use error::CodegenError;

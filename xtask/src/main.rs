@@ -104,6 +104,39 @@ enum SpecAction {
         #[arg(long, value_name = "DIR")]
         root: Option<PathBuf>,
     },
+    /// Replace a checked-in spec with NOX's new file, regenerate, and say what to release.
+    ///
+    /// In order: the spec's patch file is applied to NEWFILE operation by operation, each
+    /// reported as applied, redundant (NOX's file already says it: delete the operation) or
+    /// stale (its target is gone: the update stops, nothing is written); every change is
+    /// classified as `spec diff` does; the generated crates, the effective specs and the
+    /// operation table are generated in memory; the API snapshots (xtask/tests/snapshots/:
+    /// the generated crate's surface, the hand-written crates' public API, what the nox-auth
+    /// facade re-exports) are compared; the CHANGELOG's versioning policy gives the bump and a
+    /// CHANGELOG entry to paste is printed.
+    ///
+    /// Then the spec, the generated files and the snapshots are written all at once, or none
+    /// is: a failure at any step leaves the tree as it was.
+    ///
+    /// Exit status: 0 updated (or, with --dry-run, would be), 1 stopped (a stale patch
+    /// operation, codegen refuses the new file, a write failed; nothing written), 2 bad input.
+    ///
+    /// Examples:
+    ///   cargo xtask spec update openapi-supplier-auth-v2 ~/Downloads/openapi-supplier-auth-v2.json --dry-run
+    ///   cargo xtask spec update nox-auth-v2/supplier new.yaml
+    #[command(verbatim_doc_comment)]
+    Update {
+        /// The spec: its file stem, its path or crate/module (from specs/codegen.toml).
+        name: String,
+        /// NOX's new file (JSON or YAML; converted to the spec's format if they differ).
+        newfile: PathBuf,
+        /// Report everything, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The workspace root (defaults to the root this xtask was built in).
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
+    },
 }
 
 fn default_root() -> PathBuf {
@@ -212,6 +245,25 @@ fn run_spec_action(action: SpecAction) -> ExitCode {
                 }
                 Err(e) => {
                     eprintln!("error: {e}");
+                    ExitCode::from(xtask::diff::report::EXIT_BAD_INPUT)
+                }
+            }
+        }
+        SpecAction::Update {
+            name,
+            newfile,
+            dry_run,
+            root,
+        } => {
+            let root = root.unwrap_or_else(default_root);
+            match xtask::update::run(&root, &name, &newfile, dry_run) {
+                Ok(update) => {
+                    let _ =
+                        std::io::Write::write_all(&mut std::io::stdout(), update.text().as_bytes());
+                    ExitCode::from(update.exit_status())
+                }
+                Err(e) => {
+                    eprintln!("error: {}", xtask::diff::report::escape(&e));
                     ExitCode::from(xtask::diff::report::EXIT_BAD_INPUT)
                 }
             }
