@@ -48,10 +48,14 @@ pub const MIN_BODY_RATE: u64 = 1024;
 /// How long a body may take to start before [`MIN_BODY_RATE`] applies: 2 seconds.
 pub const BODY_GRACE: Duration = Duration::from_secs(2);
 
-/// The most text the sessions may hold together, by default (their user ids, redirect
-/// URLs, device ids and callback URLs): 24 MiB; past it the oldest go first. The NOX
-/// users have a budget of the same size.
-pub const DEFAULT_MAX_SESSION_BYTES: usize = 24 * 1024 * 1024;
+/// The most text the sessions may hold together, by default (their tokens, user ids,
+/// redirect URLs, device ids and callback URLs): 16 MiB; past it the oldest go first.
+/// The NOX users may hold half as much (their ids and device ids).
+pub const DEFAULT_MAX_SESSION_BYTES: usize = 16 * 1024 * 1024;
+
+/// The most text the device records may hold together, by default (each one's device id
+/// or prefix, user id and brand): 8 MiB; past it the oldest go first.
+pub const DEFAULT_MAX_DEVICE_BYTES: usize = 8 * 1024 * 1024;
 
 /// The most bytes the request log may hold, by default (paths and the JSON bodies
 /// kept): 16 MiB; past it the oldest requests go first.
@@ -127,9 +131,11 @@ pub struct MockConfig {
     pub control_token: Option<String>,
     /// How long a request's body may take in full; default [`DEFAULT_BODY_TIMEOUT`].
     pub body_timeout: Duration,
-    /// The most text the sessions (and, separately, the NOX users) may hold; default
+    /// The most text the sessions may hold (the NOX users half as much); default
     /// [`DEFAULT_MAX_SESSION_BYTES`].
     pub max_session_bytes: usize,
+    /// The most text the device records may hold; default [`DEFAULT_MAX_DEVICE_BYTES`].
+    pub max_device_bytes: usize,
     /// The most bytes the request log may hold; default [`DEFAULT_REQUEST_LOG_BYTES`].
     pub request_log_bytes: usize,
 }
@@ -154,6 +160,7 @@ impl Default for MockConfig {
             control_token: None,
             body_timeout: DEFAULT_BODY_TIMEOUT,
             max_session_bytes: DEFAULT_MAX_SESSION_BYTES,
+            max_device_bytes: DEFAULT_MAX_DEVICE_BYTES,
             request_log_bytes: DEFAULT_REQUEST_LOG_BYTES,
         }
     }
@@ -267,9 +274,15 @@ impl MockConfig {
         self
     }
 
-    /// Keep at most this much text in sessions (and in NOX users).
+    /// Keep at most this much text in sessions (and half as much in NOX users).
     pub fn max_session_bytes(mut self, bytes: usize) -> Self {
         self.max_session_bytes = bytes;
+        self
+    }
+
+    /// Keep at most this much text in device records.
+    pub fn max_device_bytes(mut self, bytes: usize) -> Self {
+        self.max_device_bytes = bytes;
         self
     }
 

@@ -57,6 +57,19 @@ struct Record {
     ids: Ids,
 }
 
+impl Record {
+    /// The text it holds, as [`DeviceSettings::max_bytes`] counts it: its owner and
+    /// brand (shared by the devices of one link, counted for each) and its id or prefix.
+    fn text(&self) -> usize {
+        self.owner.len()
+            + self.brand.len()
+            + match &self.ids {
+                Ids::Linked { device_id, .. } => device_id.len(),
+                Ids::Bulk { prefix, .. } => prefix.len(),
+            }
+    }
+}
+
 /// One device of a page, copied out of the store.
 #[derive(Debug, Clone)]
 pub(crate) struct Listed {
@@ -72,6 +85,8 @@ pub(crate) struct Listed {
 pub(crate) struct DeviceSettings {
     /// The most records kept (a linked device or a bulk addition is one).
     pub(crate) max_records: usize,
+    /// The most text the records hold together (see [`Record::text`]).
+    pub(crate) max_bytes: usize,
     /// Whose id `user_id` carries.
     pub(crate) user_id: PackageUserId,
     /// The visibility delay at start and after a reset.
@@ -86,6 +101,8 @@ struct Inner {
     lists: [BTreeMap<u64, Record>; 3],
     next_seq: u64,
     records: usize,
+    /// Their text (see [`Record::text`]).
+    bytes: usize,
     /// Marked devices of bulk additions, all together (bounded by `max_records`).
     bulk_marks: usize,
     delay: Duration,
@@ -130,7 +147,10 @@ impl DeviceStore {
 
     /// Adds a record, evicting the oldest ones (of any listing) past the cap.
     fn insert(&self, inner: &mut Inner, kind: DeviceKind, record: Record) {
-        while inner.records >= self.settings.max_records.max(1) {
+        let cost = record.text();
+        while inner.records >= self.settings.max_records.max(1)
+            || (inner.records > 0 && inner.bytes + cost > self.settings.max_bytes)
+        {
             let oldest = DeviceKind::ALL
                 .iter()
                 .copied()
@@ -143,6 +163,7 @@ impl DeviceStore {
             let Some((_, k)) = oldest else { break };
             if let Some((_, gone)) = inner.lists[k.index()].pop_first() {
                 inner.records -= 1;
+                inner.bytes -= gone.text();
                 if let Ids::Bulk { marks, .. } = gone.ids {
                     inner.bulk_marks -= marks.len();
                 }
@@ -152,6 +173,7 @@ impl DeviceStore {
         inner.next_seq += 1;
         inner.lists[kind.index()].insert(seq, record);
         inner.records += 1;
+        inner.bytes += cost;
     }
 
     /// The devices of a completed link: `owner`'s earlier linked devices on this listing
@@ -167,10 +189,17 @@ impl DeviceStore {
     ) {
         let mut inner = self.lock();
         let list = &mut inner.lists[kind.index()];
-        let before = list.len();
-        list.retain(|_, r| !(matches!(r.ids, Ids::Linked { .. }) && *r.owner == *owner));
-        let removed = before - list.len();
+        let (mut removed, mut text) = (0, 0);
+        list.retain(|_, r| {
+            let keep = !(matches!(r.ids, Ids::Linked { .. }) && *r.owner == *owner);
+            if !keep {
+                removed += 1;
+                text += r.text();
+            }
+            keep
+        });
         inner.records -= removed;
+        inner.bytes -= text;
         let visible_at = now.saturating_add(inner.delay.as_secs());
         let (owner, brand): (Arc<str>, Arc<str>) = (owner.into(), brand.into());
         let mut seen = std::collections::HashSet::new();

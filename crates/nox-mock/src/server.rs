@@ -72,6 +72,7 @@ impl MockServer {
         }
         let devices = DeviceSettings {
             max_records: config.max_devices.max(1),
+            max_bytes: config.max_device_bytes,
             user_id: config.package_user_id,
             delay: config.device_visibility_delay,
             manufacturer_name: config.manufacturer_name.clone(),

@@ -58,7 +58,7 @@ pub(crate) struct Limits {
     pub retention: Duration,
     /// The most sessions (and NOX users) kept; the oldest go first.
     pub max_sessions: usize,
-    /// The most text the sessions hold, and (separately) the NOX users.
+    /// The most text the sessions hold (the NOX users: half as much).
     pub max_session_bytes: usize,
 }
 
@@ -243,7 +243,7 @@ impl Store {
         inner.user_bytes = inner.user_bytes - before + user_bytes(user_id, &user);
         // Past the cap (count or text), the oldest others go first.
         while inner.user_order.len() > self.limits.max_sessions
-            || (inner.user_bytes > self.limits.max_session_bytes && inner.user_order.len() > 1)
+            || (inner.user_bytes > self.limits.max_session_bytes / 2 && inner.user_order.len() > 1)
         {
             let Some(oldest) = inner.user_order.pop_front() else {
                 break;
