@@ -170,3 +170,66 @@ async fn a_body_timeout_bounds_a_body_that_keeps_the_rate() {
         start.elapsed()
     );
 }
+
+/// How many sockets a process holds open now.
+fn sockets(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+        .filter(|target| target.to_string_lossy().starts_with("socket:"))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_that_stop_reading_their_answers_are_dropped() {
+    const READERS: usize = 20;
+    let mock = start(&["--header-timeout", "2s"]);
+    let pid = mock.child.id();
+    let http = reqwest::Client::new();
+    let added = http
+        .post(format!("{}/_mock/devices", mock.base))
+        .json(&serde_json::json!({"kind": "hp", "user_id": "u1", "count": 4000}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.status(), 201);
+    drop(http);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let idle = sockets(pid);
+    let before = mock.rss_kib();
+    // Each asks for ten pages of 4,000 devices (~2 MB each) at once and reads nothing.
+    let request = format!(
+        "GET /v1/devices?limit=4000 HTTP/1.1\r\nHost: {}\r\nx-api-key: {KEY}\r\n\r\n",
+        mock.addr
+    )
+    .repeat(10);
+    let mut held = Vec::new();
+    for _ in 0..READERS {
+        let mut s = TcpStream::connect(&mock.addr).await.unwrap();
+        s.write_all(request.as_bytes()).await.unwrap();
+        held.push(s);
+    }
+    let start = Instant::now();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let holding = mock.rss_kib();
+    assert_eq!(sockets(pid), idle + READERS, "all held while they stall");
+    while sockets(pid) > idle {
+        assert!(
+            start.elapsed() < CLOSE_BOUND,
+            "{} still open",
+            sockets(pid) - idle
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let closed_after = start.elapsed();
+    let after = mock.rss_kib();
+    eprintln!(
+        "nox-mock: {READERS} clients reading none of 10 pages of 4,000 devices dropped within {closed_after:.2?} \
+         (header timeout 2 s); RSS {:.1} MiB before, {:.1} MiB while held, {:.1} MiB after",
+        mib(before),
+        mib(holding),
+        mib(after)
+    );
+    assert!(mib(holding.max(after).saturating_sub(before)) <= 64.0);
+    drop(held);
+}
