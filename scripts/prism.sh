@@ -75,7 +75,11 @@ PY
 done
 
 # The mock's request log: how many requests reached it (Prism forwards only what it lets through).
-reached() { curl -sf -m 5 "$mock/_mock/requests" | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))'; }
+# The log is listed a page at a time; x-total-count says how many entries it keeps.
+reached() {
+  curl -sf -m 5 -o /dev/null -D - "$mock/_mock/requests?limit=1" | tr -d '\r' |
+    sed -n 's/^x-total-count: *//Ip'
+}
 # The lines of a Prism log that report a problem (colours removed).
 problems() { sed 's/\x1b\[[0-9;]*m//g' "$1" | grep -E '✖|[Vv]iolation|warning|error' || true; }
 
