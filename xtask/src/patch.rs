@@ -123,20 +123,49 @@ pub struct Outcome {
     /// Applied, redundant or stale.
     #[serde(flatten)]
     pub status: Status,
+    /// Applied, but NOX's file changed the value it replaces or removes since the last
+    /// version: check that the fix still says what NOX means now (it may undo NOX's edit).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub upstream_changed: bool,
 }
 
 /// Applies what applies, in order, and says for each operation whether it was needed. A
-/// stale operation is skipped (the later ones are still judged).
-pub fn apply_reporting(ops: &[PatchOp], doc: &mut Value) -> Vec<Outcome> {
+/// stale operation is skipped (the later ones are still judged). With `previous`, NOX's file
+/// the patch applied to until now, an applied operation whose target NOX has changed since is
+/// marked ([`Outcome::upstream_changed`]).
+pub fn apply_reporting(ops: &[PatchOp], doc: &mut Value, previous: Option<&Value>) -> Vec<Outcome> {
+    let mut previous = previous.cloned();
     ops.iter()
-        .map(|op| Outcome {
-            index: op.index,
-            op: op.name(),
-            path: op.target(),
-            why: op.why.split_whitespace().collect::<Vec<_>>().join(" "),
-            status: judge_and_apply(op, doc),
+        .map(|op| {
+            let changed = previous
+                .as_ref()
+                .is_some_and(|p| overrides_a_change(op, p, doc));
+            let status = judge_and_apply(op, doc);
+            if let Some(p) = previous.as_mut() {
+                let _ = json_patch::patch(p, std::slice::from_ref(&op.op));
+            }
+            Outcome {
+                index: op.index,
+                op: op.name(),
+                path: op.target(),
+                why: op.why.split_whitespace().collect::<Vec<_>>().join(" "),
+                upstream_changed: changed && status == Status::Applied,
+                status,
+            }
         })
         .collect()
+}
+
+/// Whether the value an operation replaces (or removes, or sets by `add`) differs between
+/// NOX's previous file and the new one, both as the earlier operations left them.
+fn overrides_a_change(op: &PatchOp, previous: &Value, new: &Value) -> bool {
+    use json_patch::PatchOperation as P;
+    let target = op.target();
+    match &op.op {
+        P::Replace(_) | P::Remove(_) => previous.pointer(&target) != new.pointer(&target),
+        P::Add(_) if !target.ends_with("/-") => previous.pointer(&target) != new.pointer(&target),
+        _ => false,
+    }
 }
 
 fn judge_and_apply(op: &PatchOp, doc: &mut Value) -> Status {

@@ -195,6 +195,7 @@ fn the_corpus_is_classified_as_each_case_says() {
         let report = case.build().report();
         let lines: Vec<String> = report.changes.iter().map(line).collect();
         let patch_status = |o: &xtask::patch::Outcome| match &o.status {
+            xtask::patch::Status::Applied if o.upstream_changed => "overrides",
             xtask::patch::Status::Applied => "applied",
             xtask::patch::Status::Redundant => "redundant",
             xtask::patch::Status::Stale(_) => "stale",
@@ -266,7 +267,12 @@ fn the_corpus_has_every_kind_on_each_side_and_a_redundant_and_a_stale_patch() {
             assert!(seen.contains(&key), "no case has {key:?}");
         }
     }
-    assert!(statuses.contains("redundant") && statuses.contains("stale"));
+    for status in ["redundant", "stale", "overrides"] {
+        assert!(
+            statuses.contains(status),
+            "no case has a patch operation {status}"
+        );
+    }
     let renamed = corpus::cases().into_iter().any(|c| {
         c.expect
             .iter()

@@ -78,16 +78,18 @@ fn classified(found: Found, operation: &str, route: &str) -> Change {
 
 /// The report of `old_effective` (an effective spec) against a new upstream document with
 /// the old side's patch operations applied where they apply (each judged: applied,
-/// redundant, stale), as `spec update` would apply them.
+/// redundant, stale), as `spec update` would apply them. `old_upstream`, NOX's file the old
+/// side was made from, lets the judgement see which fixes override a value NOX changed.
 pub fn against_patched(
     old_effective: &Value,
+    old_upstream: Option<&Value>,
     old_label: String,
     mut new_upstream: Value,
     new_label: String,
     new_path: &Path,
     patch: &[PatchOp],
 ) -> Result<Report, CodegenError> {
-    let outcomes = crate::patch::apply_reporting(patch, &mut new_upstream);
+    let outcomes = crate::patch::apply_reporting(patch, &mut new_upstream, old_upstream);
     let new = spec::effective_of(new_path, new_upstream)?;
     let changes = diff(old_effective, &new);
     Ok(Report::new(old_label, new_label, changes, outcomes))
@@ -113,8 +115,21 @@ pub fn run(root: &Path, old: &str, new: &Path) -> Result<Report, CodegenError> {
             true => format!("{} (with its patch)", named.client.spec.display()),
             false => named.client.spec.display().to_string(),
         };
+        let old_upstream = spec::read_document(&path)?;
         let upstream = spec::read_document(new)?;
-        return against_patched(&old_effective, label, upstream, new_label, new, &ops);
+        let new_label = match ops.is_empty() {
+            true => new_label,
+            false => format!("{new_label} (with the same patch)"),
+        };
+        return against_patched(
+            &old_effective,
+            Some(&old_upstream),
+            label,
+            upstream,
+            new_label,
+            new,
+            &ops,
+        );
     }
     let read = |path: &Path| -> Result<Value, CodegenError> {
         let mut doc = spec::read_document(path)?;

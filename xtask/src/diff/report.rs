@@ -107,6 +107,10 @@ impl Report {
         for p in &self.patch {
             let why = escape(&p.why);
             let line = match &p.status {
+                Status::Applied if p.upstream_changed => format!(
+                    "patch operation #{} ({} {}) overrides a value NOX changed in the new file: check that the fix still says what NOX means now ({why})",
+                    p.index, p.op, p.path
+                ),
                 Status::Applied => continue,
                 Status::Redundant => format!(
                     "patch operation #{} ({} {}) is redundant: the new file already says it; delete it from the patch file ({why})",

@@ -91,8 +91,10 @@ pub fn run(root: &Path, name: &str, new_file: &Path, dry_run: bool) -> Result<Up
         Vec::new()
     };
     let old = spec::load(&spec_path).map_err(|e| e.to_string())?;
+    let old_upstream = spec::read_document(&spec_path).map_err(|e| e.to_string())?;
     let report = diff::against_patched(
         &old.json,
+        Some(&old_upstream),
         format!("{} (checked in)", spec_rel.display()),
         new_doc.clone(),
         new_file.display().to_string(),

@@ -81,6 +81,11 @@ impl Update {
         let _ = writeln!(out, "\nPatch file {}:", file.display());
         for o in &self.patch {
             let (word, note) = match &o.status {
+                Status::Applied if o.upstream_changed => (
+                    "applied",
+                    " -> NOX changed the value this overrides: check the fix still says what NOX means"
+                        .to_owned(),
+                ),
                 Status::Applied => ("applied", String::new()),
                 Status::Redundant => (
                     "redundant",

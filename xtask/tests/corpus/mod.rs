@@ -60,7 +60,8 @@ pub struct Case {
     pub edit: Vec<Value>,
     /// `kind side verdict location`, one per change, in the report's order.
     pub expect: Vec<String>,
-    /// The patch operations the new side does not simply apply: index → `redundant`/`stale`.
+    /// The patch operations the new side does not simply apply: index → `redundant`, `stale`,
+    /// or `overrides` (applied over a value NOX changed).
     #[serde(default)]
     pub patch: BTreeMap<usize, String>,
     pub openapi_diff: OpenapiDiff,
@@ -141,13 +142,14 @@ impl Built {
     /// The new side as an effective spec: the patch applied where it applies.
     pub fn new_effective(&self) -> Value {
         let mut doc = self.new_upstream.clone();
-        patch::apply_reporting(&self.patch, &mut doc);
+        patch::apply_reporting(&self.patch, &mut doc, None);
         xtask::spec::effective_of(&self.base_path, doc).unwrap()
     }
 
     pub fn report(&self) -> xtask::diff::Report {
         xtask::diff::against_patched(
             &self.old_effective(),
+            Some(&self.old_upstream),
             "old".into(),
             self.new_upstream.clone(),
             "new".into(),
