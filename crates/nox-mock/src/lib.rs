@@ -63,39 +63,79 @@
 //! | module | what |
 //! |---|---|
 //! | `server` | [`MockServer`]: start, inspect, complete, inject faults, stop |
-//! | `config` | [`MockConfig`] and the default bounds |
+//! | `config` | [`MockConfig`], the default bounds and the field limits |
 //! | `error` | [`Error`]: what every fallible call of this API returns |
 //! | `router` | every [`Operation`] at its path, the UI, the control API, the request bounds |
+//! | `body_read` | every request's body read first, within a timeout and a minimum rate |
 //! | `api`, `api_request`, `api_error` | the operations' handlers; how each reads its request; the error bodies |
 //! | `package_api`, `page_token`, `device_json` | the Package API's listings: the query, the `next_token`, the pages' JSON |
 //! | `device`, `device_store` | [`DeviceKind`], [`DeviceBatch`], [`DeviceMark`]…; the devices in memory |
 //! | `ui` | `GET /ui?token=…&language=…`, `POST /ui/connect` |
 //! | `control`, `device_control`, `control_error` | `/_mock`: the inspector page, and a JSON control API (sessions, requests, complete, expire, reset, faults; devices) |
+//! | `control_guard` | who may use the control API: `Host`, `Origin`, JSON bodies, the control token |
+//! | `control_list`, `page` | the control listings, a page at a time |
 //! | `faults` | [`Fault`]: the next N calls of an operation answer a status, late, or malformed |
 //! | `store`, `session`, `callback` | sessions and NOX users in memory; the redirect with `?data=` |
 //! | `clock`, `request_log` | the injectable [`Clock`]; the log of answered requests |
-//! | `serve` | the accept loop: header and idle timeouts, graceful stop |
+//! | `serve` | the accept loop: header, idle and stalled-write timeouts, graceful stop |
+//!
+//! ## The control API is its owner's
+//!
+//! `/_mock…` has no API key, so the mock checks that a request comes from whoever runs
+//! it, not from a page their browser has open:
+//!
+//! - `Host` must be `localhost`, a loopback address, the address listened on (any address
+//!   when listening on all of them) or the host of [`MockConfig::public_url`]: else
+//!   **421**, so a page that rebinds its own name to 127.0.0.1 reads no session token;
+//! - a browser's `Origin` must name such a host and `Sec-Fetch-Site` must not be
+//!   `cross-site`: else **403**;
+//! - `POST`, `PUT` and `DELETE` send `Content-Type: application/json`, or no body and no
+//!   content type at all: a `text/plain` or form POST, which another site's page can send
+//!   without asking, is **415** before it is read;
+//! - [`MockConfig::control_token`] (`--control-token`): every control request then
+//!   carries `x-mock-control-token` ([`CONTROL_TOKEN_HEADER`]), or `?control_token=` to
+//!   open the inspector page. Off by default on loopback; the `nox-mock` program
+//!   generates one when `--host` is another address, prints it, and warns that the mock
+//!   is reachable (`--no-control-token` leaves it open, with the warning saying so).
+//!
+//! An armed [`Fault`] is used up only by a request whose API key is accepted.
 //!
 //! ## Bounded under abuse
 //!
 //! | what | bound (default) | setting |
 //! |---|---|---|
-//! | sessions | evicted [`DEFAULT_SESSION_RETENTION`] after they expire; at most [`DEFAULT_MAX_SESSIONS`] (oldest first) | [`MockConfig::session_retention`], [`MockConfig::max_sessions`] |
-//! | NOX users | at most `max_sessions` (oldest first) | [`MockConfig::max_sessions`] |
-//! | devices | at most [`DEFAULT_MAX_DEVICES`] records (oldest first): a linked device is one, a bulk addition of up to [`MAX_BULK_DEVICES`] one; marked bulk devices as many | [`MockConfig::max_devices`] |
+//! | sessions | evicted [`DEFAULT_SESSION_RETENTION`] after they expire; at most [`DEFAULT_MAX_SESSIONS`] and [`DEFAULT_MAX_SESSION_BYTES`] of text (oldest first) | [`MockConfig::session_retention`], [`MockConfig::max_sessions`], [`MockConfig::max_session_bytes`] |
+//! | NOX users | at most `max_sessions`, and half of `max_session_bytes` of text (oldest first) | the same |
+//! | devices | at most [`DEFAULT_MAX_DEVICES`] records and [`DEFAULT_MAX_DEVICE_BYTES`] of text (oldest first): a linked device is one, a bulk addition of up to [`MAX_BULK_DEVICES`] one; marked bulk devices as many | [`MockConfig::max_devices`], [`MockConfig::max_device_bytes`] |
 //! | a page of devices | `limit` ≤ 4000; answers over [`MAX_BODY_BYTES`] are logged without their body | |
-//! | request log | a ring of [`DEFAULT_REQUEST_LOG_CAPACITY`]; paths cut at 256 bytes | [`MockConfig::request_log_capacity`] |
-//! | request body | [`MAX_BODY_BYTES`] (413) | |
+//! | request log | a ring of [`DEFAULT_REQUEST_LOG_CAPACITY`] and [`DEFAULT_REQUEST_LOG_BYTES`]; paths cut at 256 characters | [`MockConfig::request_log_capacity`], [`MockConfig::request_log_bytes`] |
+//! | control listings | [`MAX_LISTED`] items and [`MAX_PAGE_BYTES`] a page (`limit`, `cursor`) | |
+//! | armed faults | [`MAX_FAULTS`] (409 past it); operation names [`MAX_OPERATION_NAME`] bytes; arming answers the fault armed | |
+//! | request body | [`MAX_BODY_BYTES`] (413); in full within [`DEFAULT_BODY_TIMEOUT`], and at [`MIN_BODY_RATE`] after [`BODY_GRACE`] (else 408, closed) | [`MockConfig::body_timeout`] |
 //! | request target | [`MAX_URI_BYTES`] (400) | |
-//! | headers, idle keep-alive | closed after [`DEFAULT_HEADER_TIMEOUT`] | [`MockConfig::header_timeout`] |
+//! | headers, idle keep-alive, an answer the client does not read | closed after [`DEFAULT_HEADER_TIMEOUT`] | [`MockConfig::header_timeout`] |
 //!
-//! Memory, measured on the `nox-mock` program by `tests/abuse.rs` (which asserts it): 100k
-//! unauthenticated requests add nothing measurable (≤ 16 MiB asserted); 100k session
-//! creations, all still live, add about 50 MiB (≤ 128 MiB asserted). With the default cap
-//! of 100k sessions that is the most the sessions can take. Measured by hand on the
-//! release program: a bulk addition of 100,000 devices adds no measurable memory (4 ms);
-//! 5,000 completed links of 20 devices each (100,000 linked devices, with their sessions,
-//! NOX users and callbacks) add about 52 MiB.
+//! Fields, as NOX would plausibly hold them (NOX states no limits; 400 in the version's
+//! shape above them): a user id [`MAX_USER_ID_BYTES`] (256), a redirect URL
+//! [`MAX_REDIRECT_URL_BYTES`] (2048, what browsers and proxies reliably carry), at most
+//! [`MAX_DEVICE_IDS`] (32) device ids of [`MAX_DEVICE_ID_BYTES`] (256) each; a
+//! completion's device ids hold no control characters, so that the longest callback stays
+//! well within what `nox_auth::callback` decodes.
+//!
+//! Memory, measured on the `nox-mock` program (debug build) by `tests/abuse.rs`,
+//! `tests/abuse_bytes.rs` and `tests/abuse_time.rs`, which assert at most 64 MiB of growth
+//! for each: 100k unauthenticated requests add nothing measurable; 100k session
+//! creations, all still live, add about 50 MiB; 2,000 creations with 60 KB fields (400)
+//! +3 MiB; 40,000 with the longest fields accepted +26 MiB (7,148 kept: the byte budget);
+//! 5,000 completions naming 32 device ids of 256 bytes +39 MiB; 3,000 answers of 60 KB in
+//! the log +19 MiB (275 kept); 1,800 reads of the control listings, 16 at a time, with
+//! 100k sessions kept +1 MiB (before: 6 concurrent reads took 577 MiB); 20,000 faults
+//! refused past 64 armed +1 MiB. Time: 300 clients trickling a body and 50 sending none
+//! are answered 408 and closed within ~2 s (+6 MiB while held); a body that keeps the rate
+//! ends at the body timeout; 20 clients that read none of ten 2 MB answers are dropped
+//! within ~3 s (header timeout 2 s). Measured by hand on the release program: a bulk
+//! addition of 100,000 devices adds no measurable memory (4 ms); 5,000 completed links of
+//! 20 devices each add about 52 MiB (issue 18).
 
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
