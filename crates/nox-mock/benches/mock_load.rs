@@ -284,12 +284,15 @@ fn main() -> ExitCode {
     let start_mock = || {
         server_rt.block_on(async {
             Arc::new(
-                // The correctness check below needs every session kept; the cap is the
-                // mock's defence against abuse (tests/abuse.rs), not a load limit.
+                // The correctness check below needs every session kept; the caps (count
+                // and bytes) are the mock's defence against abuse (tests/abuse*.rs), not
+                // load limits.
                 MockServer::start_with(
                     MockConfig::default()
                         .api_key("load-key")
-                        .max_sessions(usize::MAX),
+                        .max_sessions(usize::MAX)
+                        .max_session_bytes(usize::MAX)
+                        .max_device_bytes(usize::MAX),
                 )
                 .await
                 .unwrap(),
