@@ -130,7 +130,7 @@ impl LinkError {
             LinkError::NotConfirmed { error, .. } => match error {
                 ConfirmError::NotVisibleYet { .. } => (
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "NOX has not listed your device yet. Please check again in a minute.",
+                    "NOX has not listed your device yet. If it is not among your devices in a few minutes, start linking again.",
                 ),
                 ConfirmError::NeedsReauthentication { .. } => (
                     StatusCode::CONFLICT,

@@ -94,18 +94,40 @@ pub async fn finish_supplier_link_at(
     Ok(payload.verify_supplier_with(&pending, now, options)?)
 }
 
-/// The manufacturer flow's finish, confirmed at NOX: as [`finish_supplier_link`]. The
-/// manufacturer listing names no user in NOX's docs: the confirmation proves the devices
-/// are linked to you, not to which of your users.
+/// The manufacturer flow's finish, confirmed at NOX as far as NOX can: the manufacturer
+/// listing names no user in NOX's docs, so this confirms with
+/// [`ConfirmOptions::accept_device_only`]: the devices are listed for your manufacturer
+/// account (not invented), but *whose* they are rests on the callback (the state nonce binds
+/// it to this browser; a user who edits their own callback to name another user's device
+/// of your brand is not caught). `ConfirmedConnection::user_bound` is `false`.
 pub async fn finish_manufacturer_link(
     client: &Client,
     session: &Session,
     logged_in_user: &str,
     callback_url: &str,
 ) -> Result<ConfirmedConnection, LinkError> {
+    finish_manufacturer_link_with(
+        client,
+        session,
+        logged_in_user,
+        callback_url,
+        &ConfirmOptions::default().accept_device_only(true),
+    )
+    .await
+}
+
+/// [`finish_manufacturer_link`] with explicit [`ConfirmOptions`] (without
+/// `accept_device_only`, every manufacturer link is `NotConfirmed`).
+pub async fn finish_manufacturer_link_with(
+    client: &Client,
+    session: &Session,
+    logged_in_user: &str,
+    callback_url: &str,
+    options: &ConfirmOptions,
+) -> Result<ConfirmedConnection, LinkError> {
     let verified =
         finish_manufacturer_link_unconfirmed(session, logged_in_user, callback_url).await?;
-    confirm(client, verified, &ConfirmOptions::default()).await
+    confirm(client, verified, options).await
 }
 
 /// The manufacturer flow's finish without asking NOX, with the risk of

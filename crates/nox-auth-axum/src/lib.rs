@@ -125,8 +125,8 @@ use tower_sessions::Session;
 pub use error::LinkError;
 pub use finish::{
     finish_manufacturer_link, finish_manufacturer_link_at, finish_manufacturer_link_unconfirmed,
-    finish_supplier_link, finish_supplier_link_at, finish_supplier_link_unconfirmed,
-    finish_supplier_link_with,
+    finish_manufacturer_link_with, finish_supplier_link, finish_supplier_link_at,
+    finish_supplier_link_unconfirmed, finish_supplier_link_with,
 };
 use pending::{Link, Pending, add, load, new_state, with_state};
 pub use pending::{MAX_PENDING, PENDING_MANUFACTURER_KEY, PENDING_SUPPLIER_KEY, STATE_PARAM};

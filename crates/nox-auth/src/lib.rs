@@ -12,6 +12,7 @@ mod builder;
 pub mod callback;
 mod client;
 mod confirm;
+mod confirm_error;
 mod devices;
 mod error;
 mod health;
@@ -33,9 +34,10 @@ pub use client::{
     MAX_PAGE_BYTES, SANDBOX_PACKAGE_BASE_URL,
 };
 pub use confirm::{
-    BindTo, ConfirmError, ConfirmOptions, ConfirmedConnection, DEFAULT_CONFIRM_WAIT,
-    MAX_CONFIRM_DEVICES, MAX_CONFIRM_WAIT, MIN_CONFIRM_TIME, NOX_LAG,
+    BindTo, ConfirmOptions, ConfirmedConnection, DEFAULT_CONFIRM_WAIT, MAX_CONFIRM_DEVICES,
+    MAX_CONFIRM_WAIT, MIN_CONFIRM_TIME, NOX_LAG,
 };
+pub use confirm_error::ConfirmError;
 pub use devices::{
     DEFAULT_PAGE_SIZE, DeviceQuery, DeviceStream, HeatPump, MAX_EMPTY_PAGES, MAX_PAGE_SIZE,
     MAX_TOKEN_LEN, ManufacturerDevice, PvInverter,

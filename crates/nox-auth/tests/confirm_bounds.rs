@@ -124,7 +124,7 @@ async fn too_many_devices_are_refused_before_asking() {
     let ids = (0..=MAX_CONFIRM_DEVICES).map(|i| format!("d{i}")).collect();
     let e = client.confirm(&verified("hp", ids)).await.unwrap_err();
     assert!(
-        matches!(&e, ConfirmError::TooManyDevices { count } if *count == MAX_CONFIRM_DEVICES + 1),
+        matches!(&e, ConfirmError::TooManyDevices { count, .. } if *count == MAX_CONFIRM_DEVICES + 1),
         "{e}"
     );
     assert!(server.received_requests().await.unwrap().is_empty());

@@ -144,9 +144,16 @@ async fn a_manufacturer_link_is_confirmed_from_its_session_file() {
     let redirect = mock
         .complete_manufacturer(&session.link_token, "Acme", vec!["m-dev-1".into()])
         .unwrap();
+    // The manufacturer listing names no user: not confirmed unless that is accepted.
     confirm(&mock, &redirect, &file)
         .assert()
+        .code(3)
+        .stderr(predicate::str::contains("names no users"));
+    confirm(&mock, &redirect, &file)
+        .arg("--device-only")
+        .assert()
         .code(0)
+        .stdout(predicate::str::contains("not bound to user m1"))
         .stdout(predicate::str::contains("(manufacturer link, brand acme)"))
         .stdout(predicate::str::contains(
             "m-dev-1 (manufacturer): not reported",

@@ -35,6 +35,11 @@ pub(crate) struct ConfirmArgs {
     /// callback's `nox_user_id`, which proves less: a forged callback names its own.
     #[arg(long, value_enum, default_value_t = Bind::Session)]
     bind_to: Bind,
+    /// Accept a manufacturer link's confirmation, which cannot name the user (NOX's
+    /// manufacturer listing has none): it proves the devices are yours, not whose.
+    /// Without it a manufacturer link exits 3 (`no_user_on_listing`).
+    #[arg(long)]
+    device_only: bool,
     /// Base URL of the NOX Authenticator (default `https://auth.nox.energy`).
     #[arg(long, env = "NOX_BASE_URL")]
     base_url: Option<String>,
@@ -93,7 +98,8 @@ async fn confirm_inner(args: &ConfirmArgs) -> Result<(), Failure> {
         .bind_to(match args.bind_to {
             Bind::Session => BindTo::SupplierUserId,
             Bind::NoxUserId => BindTo::PayloadNoxUserId,
-        });
+        })
+        .accept_device_only(args.device_only);
     let confirmed = client
         .confirm_with(&verified, &options)
         .await
@@ -139,6 +145,9 @@ fn not_confirmed(e: ConfirmError) -> Failure {
         ConfirmError::AssetTypeDiffers { .. } => "asset_type_differs",
         ConfirmError::NeedsReauthentication { .. } => "needs_reauthentication",
         ConfirmError::NoDevices => "no_devices",
+        ConfirmError::ListedWithoutUser { .. } => "listed_without_user",
+        ConfirmError::NoUserOnListing { .. } => "no_user_on_listing",
+        ConfirmError::TooManyDevices { .. } => "too_many_devices",
         _ => "not_confirmed",
     };
     Failure {
@@ -178,11 +187,18 @@ fn print_confirmed(c: &ConfirmedConnection) {
         "" => "manufacturer link".to_owned(),
         other => safe(other).to_string(),
     };
+    let whose = if c.user_bound {
+        format!("for user {}", safe(&v.user_id))
+    } else {
+        format!(
+            "for your account, not bound to user {} (the manufacturer listing names no user)",
+            safe(&v.user_id)
+        )
+    };
     outln!(
-        "confirmed: NOX lists {} device(s) of link session {} for user {} ({asset}, brand {})",
+        "confirmed: NOX lists {} device(s) of link session {} {whose} ({asset}, brand {})",
         c.devices.len(),
         safe(&nox_auth_runtime::text::excerpt(&v.link_token, 64)),
-        safe(&v.user_id),
         safe(&v.brand)
     );
     for d in &c.devices {
@@ -226,6 +242,7 @@ fn confirmed_json(c: &ConfirmedConnection) -> Value {
         .collect();
     json!({
         "confirmed": true,
+        "user_bound": c.user_bound,
         "link_token": v.link_token,
         "user_id": v.user_id,
         "nox_user_id": v.nox_user_id,
