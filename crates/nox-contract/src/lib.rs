@@ -37,5 +37,8 @@ mod validate;
 pub use check::{CheckResult, CheckSetupError, Report, check};
 pub use finding::{Finding, FindingKind, OBSERVED_LIMIT, observed};
 pub use plan::{CheckOptions, LastingCall, LinkedDevice};
-pub use proxy::{FINDINGS_PATH, KEPT_FINDINGS, MAX_BODY, OnFinding, Proxy, ProxyConfig, Seen};
+pub use proxy::{
+    BODY_TIMEOUT, FINDINGS_PATH, KEPT_FINDINGS, MAX_BODY, MAX_CONCURRENT, OnFinding, Proxy,
+    ProxyConfig, Seen, UPSTREAM_TIMEOUT,
+};
 pub use validate::{SpecOperation, Validator};
