@@ -63,7 +63,7 @@ fn check(app: &App, request: &Request) -> Result<(), Refusal> {
             return Err((
                 StatusCode::MISDIRECTED_REQUEST,
                 format!(
-                    "the control API answers for localhost, a loopback address{} only, not for `{h}`",
+                    "the control API answers for localhost, a loopback address, the address it listens on{} only, not for `{h}` (MockConfig::public_url or --public-url names the host it is reached under)",
                     app.public_host
                         .as_deref()
                         .map(|p| format!(" or {p}"))
