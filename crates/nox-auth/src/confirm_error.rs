@@ -110,7 +110,7 @@ pub enum ConfirmError {
         expected_user: String,
     },
     /// The listing of this link names no users (a manufacturer link): NOX cannot confirm
-    /// whose the devices are. [`ConfirmOptions::accept_device_only`] accepts that.
+    /// whose the devices are. [`ConfirmOptions::accept_device_only`](crate::ConfirmOptions::accept_device_only) accepts that.
     #[error(
         "the {listing:?} listing names no users: NOX cannot confirm whose the devices are (ConfirmOptions::accept_device_only accepts that)"
     )]
