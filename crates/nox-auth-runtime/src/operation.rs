@@ -52,7 +52,9 @@ impl Operation {
     /// that may come after NOX acted (502, 504) is safe: a link session is (an extra one
     /// expires unused), and so is every read of the Package API (a `GET` changes nothing);
     /// a device connection, or a v1 manufacturer connection, creates a lasting record and
-    /// is not. Written by hand: a new operation in the table must be decided here (this
+    /// is not; nor is sharing a user id after the supplier's login (`post_login_redirect`):
+    /// NOX's `state` is single use, so a retry after NOX acted would answer "already used"
+    /// and hide the success. Written by hand: a new operation in the table must be decided here (this
     /// match has no catch-all).
     ///
     /// ```
@@ -71,7 +73,8 @@ impl Operation {
             | Operation::GetManufacturerDevices => true,
             Operation::ConnectNoxManufacturer
             | Operation::ConnectSupplierManufacturer
-            | Operation::CreateManufacturerDeviceConnection => false,
+            | Operation::CreateManufacturerDeviceConnection
+            | Operation::PostLoginRedirect => false,
         }
     }
 

@@ -6,6 +6,7 @@
 //!
 //! - [`supplier`]: NOX Authenticator API — Supplier 2.0.0 (`specs/v2/openapi-supplier-auth-v2.json`)
 //! - [`manufacturer`]: NOX Authenticator API — Manufacturer 2.0.0 (`specs/v2/openapi-manufacturer-auth-v2.json`)
+//! - [`supplier_oauth`]: NOX Authenticator API — Supplier OAuth (NOX-initiated link) 0.1.0 (`specs/v2/openapi-supplier-oauth.json`)
 //!
 //! Every `Client` holds a [`nox_auth_runtime::Runtime`], which adds the API key,
 //! retries and tracing to each request. Most users want the `nox-auth` facade instead.
@@ -19,6 +20,7 @@ pub const OPERATIONS: &[Operation] = &[
     Operation::CreateSupplierLinkSession,
     Operation::CreateManufacturerLinkSession,
     Operation::CreateManufacturerDeviceConnection,
+    Operation::PostLoginRedirect,
 ];
 
 /// Client for NOX Authenticator API — Supplier, generated from `specs/v2/openapi-supplier-auth-v2.json`.
@@ -44,6 +46,23 @@ impl progenitor_client::ClientHooks<Runtime> for supplier::Client {
 pub mod manufacturer;
 
 impl progenitor_client::ClientHooks<Runtime> for manufacturer::Client {
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &progenitor_client::OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let client = progenitor_client::ClientInfo::client(self);
+        let runtime = progenitor_client::ClientInfo::inner(self);
+        runtime.exec(client, request, info).await
+    }
+}
+
+/// Client for NOX Authenticator API — Supplier OAuth (NOX-initiated link), generated from `specs/v2/openapi-supplier-oauth.json`.
+#[rustfmt::skip]
+#[allow(clippy::all, rustdoc::all, missing_docs)]
+pub mod supplier_oauth;
+
+impl progenitor_client::ClientHooks<Runtime> for supplier_oauth::Client {
     async fn exec(
         &self,
         request: reqwest::Request,

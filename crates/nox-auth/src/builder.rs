@@ -361,7 +361,15 @@ impl ClientBuilder {
                 http.clone(),
                 runtime.clone(),
             ),
-            v2_manufacturer: nox_auth_v2::manufacturer::Client::new_with_client(&v2, http, runtime),
+            v2_manufacturer: nox_auth_v2::manufacturer::Client::new_with_client(
+                &v2,
+                http.clone(),
+                runtime.clone(),
+            ),
+            // `/post-login-redirect` is at the root, as NOX's guide writes it (decision 33).
+            v2_supplier_oauth: nox_auth_v2::supplier_oauth::Client::new_with_client(
+                &v1, http, runtime,
+            ),
             package,
             base_url,
             package_base_url,

@@ -57,6 +57,7 @@ pub struct Client {
     pub(crate) v1_manufacturer: nox_auth_v1::manufacturer::Client,
     pub(crate) v2_supplier: nox_auth_v2::supplier::Client,
     pub(crate) v2_manufacturer: nox_auth_v2::manufacturer::Client,
+    pub(crate) v2_supplier_oauth: nox_auth_v2::supplier_oauth::Client,
     pub(crate) package: nox_package_v1::devices::Client,
     pub(crate) base_url: Url,
     pub(crate) package_base_url: Url,
@@ -118,5 +119,11 @@ impl Client {
     /// The generated v2 manufacturer client.
     pub fn v2_manufacturer(&self) -> &nox_auth_v2::manufacturer::Client {
         &self.v2_manufacturer
+    }
+
+    /// The generated client of the NOX-initiated link (`POST /post-login-redirect`, at the
+    /// Authenticator's root).
+    pub fn v2_supplier_oauth(&self) -> &nox_auth_v2::supplier_oauth::Client {
+        &self.v2_supplier_oauth
     }
 }

@@ -309,6 +309,17 @@ pub enum ValidationError {
         /// The accepted range, in words.
         range: &'static str,
     },
+    /// A text longer than the operation accepts (NOX's `state` is refused beyond
+    /// [`MAX_STATE_LEN`](crate::MAX_STATE_LEN) before anything is sent).
+    #[error("`{field}` is {len} bytes long; at most {max} are accepted")]
+    TooLong {
+        /// The field (`state`).
+        field: &'static str,
+        /// Its length in bytes.
+        len: usize,
+        /// The most accepted.
+        max: usize,
+    },
     /// A filter the operation does not offer.
     #[error("{operation} has no `{filter}` filter")]
     UnsupportedFilter {

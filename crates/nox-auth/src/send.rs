@@ -117,6 +117,12 @@ impl ErrorBody for nox_auth_v2::manufacturer::types::ErrorResponse {
     }
 }
 
+impl ErrorBody for nox_auth_v2::supplier_oauth::types::ErrorResponse {
+    fn message_and_code(&self) -> (Option<String>, Option<String>) {
+        (self.error.clone(), None)
+    }
+}
+
 /// The Package API's FastAPI-style 422: each refused value's location and message.
 impl ErrorBody for nox_package_v1::devices::types::HttpValidationError {
     fn message_and_code(&self) -> (Option<String>, Option<String>) {
