@@ -157,6 +157,39 @@ pub(crate) async fn v2_manufacturer_device_connection(
     .await
 }
 
+/// `POST /post-login-redirect`: the supplier shares its user id for the authentication
+/// NOX started (the NOX-initiated link, `nox_app.rs`).
+pub(crate) async fn post_login_redirect(
+    State(app): State<App>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    operation(&app, Operation::PostLoginRedirect, &headers, body, |f| {
+        let state = f.required_string("state")?;
+        f.at_most("state", &state, nox_auth::MAX_STATE_LEN)?;
+        let supplier_user_id = f.required_id("supplier_user_id")?;
+        if supplier_user_id.trim().is_empty() {
+            return Err(ApiError::bad_request(
+                f.version,
+                "supplier_user_id must not be empty",
+            ));
+        }
+        match app
+            .store
+            .nox_app
+            .share(&app.store, &state, &supplier_user_id)
+        {
+            Ok(auth) => Ok(Json(json!({
+                "supplier_user_id": supplier_user_id,
+                "nox_user_id": auth.nox_user_id,
+            }))
+            .into_response()),
+            Err(e) => Err(ApiError::bad_request(f.version, e.message())),
+        }
+    })
+    .await
+}
+
 /// A v1 success answer; its `timestamp` comes from the mock's (injectable) clock.
 fn v1_envelope(app: &App, data: Value) -> Response {
     created(json!({ "success": true, "timestamp": app.store.now(), "data": data }))

@@ -37,7 +37,7 @@ impl Version {
     /// The API version a path belongs to: `/v2/…` is v2, `/v1/…` the Package API (the
     /// Authenticator's v1 paths have no version segment), everything else v1's root.
     pub(crate) fn of(path: &str) -> Version {
-        if path.starts_with("/v2/") {
+        if path.starts_with("/v2/") || path == Operation::PostLoginRedirect.path() {
             Version::V2
         } else if path.starts_with("/v1/") {
             Version::Package

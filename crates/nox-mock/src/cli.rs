@@ -43,6 +43,11 @@ pub struct ServeArgs {
     /// session was created with) or `nox` (NOX's user id). NOX does not say which.
     #[arg(long, value_name = "WHICH", default_value = "supplier", value_parser = parse_package_user_id)]
     pub package_user_id: PackageUserId,
+    /// The supplier's OAuth login page, where NOX's app page (`/app`) sends a user who
+    /// picks the supplier (the NOX-initiated link). NOX's redirect URL for it is
+    /// `<public URL>/app/return`.
+    #[arg(long, value_name = "URL")]
+    pub supplier_login_url: Option<String>,
     /// How long after a link completes its devices appear on the Package API (`30s`, `2m`).
     #[arg(long, value_name = "DURATION", default_value = "0", value_parser = parse_duration)]
     pub device_delay: Duration,
@@ -125,6 +130,7 @@ impl ServeArgs {
             device_visibility_delay: self.device_delay,
             control_token,
             body_timeout: self.body_timeout,
+            supplier_login_url: self.supplier_login_url.clone(),
             ..MockConfig::default()
         })
     }
@@ -209,6 +215,7 @@ impl Default for ServeArgs {
             control_token: None,
             no_control_token: false,
             body_timeout: DEFAULT_BODY_TIMEOUT,
+            supplier_login_url: None,
         }
     }
 }

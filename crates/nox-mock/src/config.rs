@@ -138,6 +138,10 @@ pub struct MockConfig {
     pub max_device_bytes: usize,
     /// The most bytes the request log may hold; default [`DEFAULT_REQUEST_LOG_BYTES`].
     pub request_log_bytes: usize,
+    /// The supplier's OAuth login page, where NOX's app sends a user who picks the
+    /// supplier (the NOX-initiated link); default none (`/app` then says so). An http(s)
+    /// URL; NOX's redirect URL for it is [`MockServer::nox_return_url`](crate::MockServer::nox_return_url).
+    pub supplier_login_url: Option<String>,
 }
 
 impl Default for MockConfig {
@@ -162,6 +166,7 @@ impl Default for MockConfig {
             max_session_bytes: DEFAULT_MAX_SESSION_BYTES,
             max_device_bytes: DEFAULT_MAX_DEVICE_BYTES,
             request_log_bytes: DEFAULT_REQUEST_LOG_BYTES,
+            supplier_login_url: None,
         }
     }
 }
@@ -218,6 +223,12 @@ impl MockConfig {
     /// The base URL put into `link_url`s.
     pub fn public_url(mut self, url: impl Into<String>) -> Self {
         self.public_url = Some(url.into());
+        self
+    }
+
+    /// The supplier's OAuth login page for the NOX-initiated link.
+    pub fn supplier_login_url(mut self, url: impl Into<String>) -> Self {
+        self.supplier_login_url = Some(url.into());
         self
     }
 

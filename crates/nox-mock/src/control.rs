@@ -43,6 +43,7 @@ pub(crate) fn routes() -> Router<App> {
         .route("/_mock/reset", post(reset))
         .route("/_mock/faults", get(faults).post(arm).delete(clear_faults))
         .merge(device_control::routes())
+        .merge(crate::nox_app_routes::control_routes())
 }
 
 /// The fields a fault has in JSON. serde's `flatten` (the fault's `kind` and its fields)

@@ -160,6 +160,8 @@ mod device_json;
 mod device_store;
 mod error;
 mod faults;
+mod nox_app;
+mod nox_app_routes;
 mod package_api;
 mod page;
 mod page_token;
@@ -186,6 +188,7 @@ pub use device::{
 };
 pub use error::Error;
 pub use faults::{Fault, FaultAnswer, MAX_FAULT_DELAY, MAX_FAULTS, MAX_OPERATION_NAME};
+pub use nox_app::{Authorization, MAX_AUTHORIZATIONS, MAX_LOGIN_URL_BYTES, NOX_LOGIN_WINDOW_SECS};
 pub use nox_auth::Operation;
 pub use page::{MAX_LISTED, MAX_PAGE_BYTES};
 pub use request_log::RecordedRequest;

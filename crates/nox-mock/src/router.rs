@@ -18,7 +18,7 @@ use crate::app::App;
 use crate::config::{MAX_BODY_BYTES, MAX_URI_BYTES};
 use crate::control_guard::is_control;
 use crate::request_log::MAX_LOGGED_PATH;
-use crate::{body_read, control, control_guard, package_api, ui};
+use crate::{body_read, control, control_guard, nox_app_routes, package_api, ui};
 
 /// The whole mock: each operation at its [`Operation::path`], the UI, the control API,
 /// and the bounds every request goes through, outermost first: the request target's
@@ -59,6 +59,13 @@ pub(crate) fn router(app: App) -> Router {
             Operation::GetManufacturerDevices.path(),
             get(package_api::get_manufacturer_devices),
         )
+        .route(
+            Operation::PostLoginRedirect.path(),
+            post(api::post_login_redirect),
+        )
+        .route("/app", get(nox_app_routes::show))
+        .route("/app/select", post(nox_app_routes::select))
+        .route("/app/return", get(nox_app_routes::returned))
         .route("/ui", get(ui::show))
         .route("/ui/connect", post(ui::connect))
         .merge(control::routes())

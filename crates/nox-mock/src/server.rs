@@ -13,6 +13,8 @@ use crate::device::{AddedDevices, Device, DeviceBatch, DeviceMark, MAX_DEVICE_DE
 use crate::device_store::DeviceSettings;
 use crate::error::Error;
 use crate::faults::{Fault, Faults};
+use crate::nox_app::Authorization;
+use crate::nox_app_routes;
 use crate::request_log::{RecordedRequest, RequestLog};
 use crate::router::router;
 use crate::serve;
@@ -107,6 +109,12 @@ impl MockServer {
             control_token: config.control_token.filter(|t| !t.is_empty()),
             body_timeout: config.body_timeout,
         }));
+        if let Some(url) = &config.supplier_login_url {
+            app.store
+                .nox_app
+                .set_login_url(url)
+                .map_err(|e| Error::Config(format!("supplier login URL: {e}")))?;
+        }
         let (tx, rx) = oneshot::channel::<()>();
         let router = router(app.clone());
         let task = tokio::spawn(serve::run(listener, router, config.header_timeout, rx));
@@ -288,6 +296,63 @@ impl MockServer {
             .devices
             .add(batch, self.app.store.now())
             .map_err(|reason| Error::InvalidDevices { reason })
+    }
+
+    /// Sets the supplier's OAuth login page NOX's app sends users to (as
+    /// `POST /_mock/nox-app/supplier`): an http(s) URL with a host, no fragment.
+    pub fn set_supplier_login_url(&self, url: &str) -> Result<(), Error> {
+        self.app
+            .store
+            .nox_app
+            .set_login_url(url)
+            .map_err(|e| Error::Config(format!("supplier login URL: {e}")))
+    }
+
+    /// NOX's redirect URL for the supplier's login page (`<base>/app/return`): the URL a
+    /// supplier configures, and the only `redirect_uri` the mock sends.
+    pub fn nox_return_url(&self) -> String {
+        nox_app_routes::return_url(&self.app)
+    }
+
+    /// NOX's app page (`<base>/app`), where a user picks their supplier.
+    pub fn nox_app_url(&self) -> String {
+        format!("{}/app", self.app.base_url)
+    }
+
+    /// What a user's choice of the supplier in NOX's app does (as
+    /// `POST /_mock/nox-app/authorizations`): an authentication for a NOX user with one
+    /// heat pump (`device_id`, `brand` a heat-pump slug; made up when `None`), and the
+    /// supplier login URL to send the browser to. Fails without a login page configured.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// use nox_mock::{MockConfig, MockServer};
+    /// let mock = MockServer::start_with(
+    ///     MockConfig::default().supplier_login_url("https://shop.example/nox/authorize"),
+    /// )
+    /// .await?;
+    /// let auth = mock.authorize(Some("hp-1"), None)?;
+    /// assert!(auth.authorize_url.starts_with("https://shop.example/nox/authorize?state="));
+    /// // the supplier's server, after its login: POST /post-login-redirect
+    /// mock.client()?.post_login_redirect(&auth.state, "user-42").await?;
+    /// assert_eq!(mock.authorization(&auth.state).unwrap().supplier_user_id.as_deref(), Some("user-42"));
+    /// # Ok(()) }
+    /// ```
+    pub fn authorize(
+        &self,
+        device_id: Option<&str>,
+        brand: Option<&str>,
+    ) -> Result<Authorization, Error> {
+        self.app
+            .store
+            .nox_app
+            .start(&self.app.store, &self.nox_return_url(), device_id, brand)
+            .map_err(Error::Config)
+    }
+
+    /// The authentication NOX started with this `state`, if it is still kept.
+    pub fn authorization(&self, state: &str) -> Option<Authorization> {
+        self.app.store.nox_app.get(state)
     }
 
     /// Marks every device with this id, on any listing (as

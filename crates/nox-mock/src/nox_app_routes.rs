@@ -1,0 +1,213 @@
+//! The "NOX app" pages (the NOX-initiated link) and their control API.
+//!
+//! | request | what |
+//! |---|---|
+//! | `GET /app` | NOX's app: turn on NOX, choose your energy supplier (a form) |
+//! | `POST /app/select` | the choice: an authentication starts, 303 to the supplier's login page with `state` and `redirect_uri` |
+//! | `GET /app/return?state=…[&error=…]` | where the supplier sends the browser back: `<p id="outcome" data-outcome="linked\|declined\|failed">` |
+//! | `POST /_mock/nox-app/supplier` | `{"login_url": …}`: the supplier's login page |
+//! | `POST /_mock/nox-app/authorizations` | `{"device_id"?, "brand"?}`: what the choice does, answered as JSON (201) |
+//! | `GET /_mock/nox-app/authorizations/{state}` | one authentication, as JSON |
+
+use axum::Form;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Json, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use crate::app::App;
+use crate::control_error::error;
+use crate::nox_app::Authorization;
+use crate::ui::escape;
+
+/// The control routes, under `/_mock/nox-app`.
+pub(crate) fn control_routes() -> Router<App> {
+    Router::new()
+        .route("/_mock/nox-app/supplier", post(set_supplier))
+        .route("/_mock/nox-app/authorizations", post(authorize))
+        .route("/_mock/nox-app/authorizations/{state}", get(authorization))
+}
+
+/// NOX's redirect URL for the supplier's login page: where the supplier sends the
+/// browser back.
+pub(crate) fn return_url(app: &App) -> String {
+    format!("{}/app/return", app.base_url)
+}
+
+fn page(title: &str, body: &str) -> Response {
+    let html = format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{t}</title>\
+         <style>body{{font-family:sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem}}\
+         button{{margin-top:1rem;padding:.5rem 1.5rem}}</style>\
+         </head>\n<body>\n<h1>{t}</h1>\n{body}\n</body>\n</html>\n",
+        t = escape(title)
+    );
+    Html(html).into_response()
+}
+
+/// `GET /app`: NOX's app, where a user turns NOX on and picks their energy supplier.
+pub(crate) async fn show(State(app): State<App>) -> Response {
+    let supplier = escape(&app.supplier_name);
+    let body = if app.store.nox_app.login_url().is_some() {
+        format!(
+            "<p>Let your energy supplier steer your heat pump with NOX.</p>\n\
+             <form id=\"supplier-selector\" method=\"post\" action=\"/app/select\">\n\
+             <label>Your energy supplier <select name=\"supplier\" id=\"supplier\">\
+             <option value=\"{supplier}\">{supplier}</option></select></label>\n\
+             <button type=\"submit\" id=\"choose-supplier\">Continue to {supplier}</button>\n</form>"
+        )
+    } else {
+        "<p id=\"error\" role=\"alert\">No energy supplier offers a login page yet.</p>".into()
+    };
+    page("Turn on NOX", &body)
+}
+
+/// `POST /app/select` form.
+#[derive(Debug, Deserialize)]
+pub(crate) struct SelectForm {
+    #[allow(dead_code)]
+    supplier: Option<String>,
+}
+
+/// `POST /app/select`: starts an authentication and sends the browser to the supplier's
+/// login page (303). Only from the mock's own page: a cross-site post (an `Origin` of
+/// another site) is refused.
+pub(crate) async fn select(
+    State(app): State<App>,
+    headers: HeaderMap,
+    _form: Result<Form<SelectForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    if origin.is_some_and(|o| o != "null" && o.trim_end_matches('/') != app.base_url) {
+        return failed(
+            StatusCode::FORBIDDEN,
+            "This choice did not come from NOX's page.",
+        );
+    }
+    match app
+        .store
+        .nox_app
+        .start(&app.store, &return_url(&app), None, None)
+    {
+        Ok(auth) => (
+            StatusCode::SEE_OTHER,
+            [(header::LOCATION, auth.authorize_url)],
+        )
+            .into_response(),
+        Err(e) => failed(StatusCode::CONFLICT, &e),
+    }
+}
+
+fn failed(status: StatusCode, message: &str) -> Response {
+    let body = format!(
+        "<p id=\"outcome\" data-outcome=\"failed\" role=\"alert\">{}</p>",
+        escape(message)
+    );
+    (status, page("Not linked", &body)).into_response()
+}
+
+/// `GET /app/return` query.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ReturnQuery {
+    state: Option<String>,
+    error: Option<String>,
+}
+
+/// `GET /app/return?state=…`: NOX's app after the supplier's login, telling the user
+/// whether NOX heard from the supplier for this authentication.
+pub(crate) async fn returned(State(app): State<App>, Query(q): Query<ReturnQuery>) -> Response {
+    let Some(auth) = q.state.as_deref().and_then(|s| app.store.nox_app.get(s)) else {
+        return failed(
+            StatusCode::BAD_REQUEST,
+            "NOX does not know this authentication (no or a foreign state).",
+        );
+    };
+    let supplier = escape(&app.supplier_name);
+    if let Some(user) = &auth.supplier_user_id {
+        let body = format!(
+            "<p id=\"outcome\" data-outcome=\"linked\">Your heat pump <code id=\"device-id\">{}</code> \
+             is now linked to {supplier} (customer <code id=\"supplier-user-id\">{}</code>).</p>",
+            escape(&auth.device_id),
+            escape(user)
+        );
+        return page("Linked", &body);
+    }
+    if q.error.is_some() {
+        let body = format!(
+            "<p id=\"outcome\" data-outcome=\"declined\">You did not link {supplier}. Nothing was shared.</p>"
+        );
+        return page("Not linked", &body);
+    }
+    failed(
+        StatusCode::OK,
+        "The supplier sent you back, but did not tell NOX who you are: nothing was linked.",
+    )
+}
+
+/// `POST /_mock/nox-app/supplier` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SupplierBody {
+    login_url: String,
+}
+
+async fn set_supplier(State(app): State<App>, body: Bytes) -> Response {
+    let body: SupplierBody = match serde_json::from_slice(&body) {
+        Ok(b) => b,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("not a supplier: {e}")),
+    };
+    match app.store.nox_app.set_login_url(&body.login_url) {
+        Ok(()) => Json(serde_json::json!({
+            "login_url": body.login_url,
+            "return_url": return_url(&app),
+        }))
+        .into_response(),
+        Err(e) => error(StatusCode::BAD_REQUEST, e),
+    }
+}
+
+/// `POST /_mock/nox-app/authorizations` body.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuthorizeBody {
+    device_id: Option<String>,
+    brand: Option<String>,
+}
+
+async fn authorize(State(app): State<App>, body: Bytes) -> Response {
+    let body: AuthorizeBody = if body.is_empty() {
+        AuthorizeBody::default()
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(b) => b,
+            Err(e) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    format!("not an authorization: {e}"),
+                );
+            }
+        }
+    };
+    let started = app.store.nox_app.start(
+        &app.store,
+        &return_url(&app),
+        body.device_id.as_deref(),
+        body.brand.as_deref(),
+    );
+    match started {
+        Ok(auth) => (StatusCode::CREATED, Json(auth)).into_response(),
+        Err(e) => error(StatusCode::BAD_REQUEST, e),
+    }
+}
+
+async fn authorization(State(app): State<App>, Path(state): Path<String>) -> Response {
+    match app.store.nox_app.get(&state) {
+        Some(auth) => Json::<Authorization>(auth).into_response(),
+        None => error(StatusCode::NOT_FOUND, "no authorization with this state"),
+    }
+}
