@@ -26,13 +26,132 @@ pub mod types {
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PostLoginRedirectRequest {
         ///The `state` NOX passed to the supplier's login page, unchanged: it names NOX's pending authentication.
-        pub state: ::std::string::String,
+        pub state: PostLoginRedirectRequestState,
         ///The supplier's id of the user who logged in (the id the supplier's Package API listings and callbacks carry).
-        pub supplier_user_id: ::std::string::String,
+        pub supplier_user_id: PostLoginRedirectRequestSupplierUserId,
     }
     impl PostLoginRedirectRequest {
         pub fn builder() -> builder::PostLoginRedirectRequest {
             Default::default()
+        }
+    }
+    ///The `state` NOX passed to the supplier's login page, unchanged: it names NOX's pending authentication.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct PostLoginRedirectRequestState(::std::string::String);
+    impl ::std::ops::Deref for PostLoginRedirectRequestState {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<PostLoginRedirectRequestState> for ::std::string::String {
+        fn from(value: PostLoginRedirectRequestState) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for PostLoginRedirectRequestState {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 512usize {
+                return Err("longer than 512 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for PostLoginRedirectRequestState {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for PostLoginRedirectRequestState {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PostLoginRedirectRequestState {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The supplier's id of the user who logged in (the id the supplier's Package API listings and callbacks carry).
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct PostLoginRedirectRequestSupplierUserId(::std::string::String);
+    impl ::std::ops::Deref for PostLoginRedirectRequestSupplierUserId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<PostLoginRedirectRequestSupplierUserId>
+    for ::std::string::String {
+        fn from(value: PostLoginRedirectRequestSupplierUserId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for PostLoginRedirectRequestSupplierUserId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 256usize {
+                return Err("longer than 256 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for PostLoginRedirectRequestSupplierUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for PostLoginRedirectRequestSupplierUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PostLoginRedirectRequestSupplierUserId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///No NOX page shows this answer; every field is optional and others may come.
@@ -96,9 +215,12 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct PostLoginRedirectRequest {
-            state: ::std::result::Result<::std::string::String, ::std::string::String>,
-            supplier_user_id: ::std::result::Result<
+            state: ::std::result::Result<
+                super::PostLoginRedirectRequestState,
                 ::std::string::String,
+            >,
+            supplier_user_id: ::std::result::Result<
+                super::PostLoginRedirectRequestSupplierUserId,
                 ::std::string::String,
             >,
         }
@@ -115,7 +237,7 @@ pub mod types {
         impl PostLoginRedirectRequest {
             pub fn state<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::PostLoginRedirectRequestState>,
                 T::Error: ::std::fmt::Display,
             {
                 self.state = value
@@ -127,7 +249,9 @@ pub mod types {
             }
             pub fn supplier_user_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<
+                    super::PostLoginRedirectRequestSupplierUserId,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.supplier_user_id = value

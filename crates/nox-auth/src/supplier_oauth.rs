@@ -75,9 +75,24 @@ impl Client {
                 .into());
             }
         }
+        // The generated newtypes check the spec's lengths (in characters) again; the byte
+        // checks above are stricter, so these conversions cannot fail in practice.
+        let refused = |field: &'static str, value: &str, max: usize| ValidationError::TooLong {
+            field,
+            len: value.len(),
+            max,
+        };
         let body = nox_auth_v2::supplier_oauth::types::PostLoginRedirectRequest {
-            state: state.to_owned(),
-            supplier_user_id: supplier_user_id.to_owned(),
+            state: state
+                .try_into()
+                .map_err(|_| refused("state", state, MAX_STATE_LEN))?,
+            supplier_user_id: supplier_user_id.try_into().map_err(|_| {
+                refused(
+                    "supplier_user_id",
+                    supplier_user_id,
+                    MAX_SUPPLIER_USER_ID_LEN,
+                )
+            })?,
         };
         let call = self.v2_supplier_oauth.post_login_redirect().body(body);
         let answer = send(&self.scrubber, OP, call.send()).await?;

@@ -30,6 +30,7 @@ mod finding;
 mod package;
 mod plan;
 mod proxy;
+mod reconstructed;
 mod schema;
 pub mod specs;
 mod validate;

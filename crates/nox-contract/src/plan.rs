@@ -124,6 +124,8 @@ impl CheckOptions {
 pub(crate) struct Call {
     pub(crate) name: &'static str,
     pub(crate) op: Operation,
+    /// Another path than the operation's (a question whether it lives elsewhere).
+    pub(crate) path: Option<&'static str>,
     /// The JSON body (a POST), or the query (a GET).
     pub(crate) body: Value,
     pub(crate) query: Vec<(&'static str, String)>,
@@ -141,6 +143,8 @@ pub(crate) enum KeyHeader {
     Wrong,
     /// `Authorization: ApiKey <key>` instead of `x-api-key` (an open question for v2).
     Authorization,
+    /// No key at all (is the operation a browser endpoint?).
+    Omit,
 }
 
 #[derive(Clone, Copy)]
@@ -175,6 +179,7 @@ pub(crate) fn plan(options: &CheckOptions, user: &str) -> Vec<Call> {
     let mut calls = vec![
         Call {
             name: "v2 supplier link session",
+            path: None,
             op: Operation::CreateSupplierLinkSession,
             body: supplier(json!({})),
             query: Vec::new(),
@@ -183,6 +188,7 @@ pub(crate) fn plan(options: &CheckOptions, user: &str) -> Vec<Call> {
         },
         Call {
             name: "v2 manufacturer link session",
+            path: None,
             op: Operation::CreateManufacturerLinkSession,
             body: json!({"user_id": user, "redirect_url": cb, "language": "en"}),
             query: Vec::new(),
@@ -191,6 +197,7 @@ pub(crate) fn plan(options: &CheckOptions, user: &str) -> Vec<Call> {
         },
         Call {
             name: "missing required field (redirect_url) → 400",
+            path: None,
             op: Operation::CreateSupplierLinkSession,
             body: supplier(json!({"redirect_url": null})),
             query: Vec::new(),
@@ -199,6 +206,7 @@ pub(crate) fn plan(options: &CheckOptions, user: &str) -> Vec<Call> {
         },
         Call {
             name: "wrong key → 401",
+            path: None,
             op: Operation::CreateSupplierLinkSession,
             body: supplier(json!({})),
             query: Vec::new(),
@@ -207,6 +215,7 @@ pub(crate) fn plan(options: &CheckOptions, user: &str) -> Vec<Call> {
         },
         Call {
             name: "brand not valid for the asset type (hp + sma) → 400",
+            path: None,
             op: Operation::CreateSupplierLinkSession,
             body: supplier(json!({"brand": "sma"})),
             query: Vec::new(),
@@ -215,6 +224,7 @@ pub(crate) fn plan(options: &CheckOptions, user: &str) -> Vec<Call> {
         },
         Call {
             name: "question: does v2 accept `Authorization: ApiKey <key>`?",
+            path: None,
             op: Operation::CreateSupplierLinkSession,
             body: supplier(json!({})),
             query: Vec::new(),
@@ -223,6 +233,7 @@ pub(crate) fn plan(options: &CheckOptions, user: &str) -> Vec<Call> {
         },
         Call {
             name: "question: does NOX accept a redirect_url with a query (the state nonce of nox-auth-axum)?",
+            path: None,
             op: Operation::CreateSupplierLinkSession,
             body: supplier(json!({"redirect_url": format!("{cb}?nox_state=contract-check")})),
             query: Vec::new(),
@@ -231,6 +242,7 @@ pub(crate) fn plan(options: &CheckOptions, user: &str) -> Vec<Call> {
         },
         Call {
             name: "question: is asset_type required?",
+            path: None,
             op: Operation::CreateSupplierLinkSession,
             body: supplier(json!({"asset_type": null})),
             query: Vec::new(),
@@ -242,6 +254,7 @@ pub(crate) fn plan(options: &CheckOptions, user: &str) -> Vec<Call> {
     let page = |query: Vec<(&'static str, String)>| Call {
         name: "",
         op: Operation::GetDevices,
+        path: None,
         body: Value::Null,
         query,
         key: KeyHeader::Package,
@@ -266,6 +279,7 @@ pub(crate) fn plan(options: &CheckOptions, user: &str) -> Vec<Call> {
             ])
         });
     }
+    calls.extend(crate::reconstructed::calls(user));
     calls.push(Call {
         name: "Package API: limit=0 → 422",
         expect: Expect::Status(422),
@@ -274,6 +288,7 @@ pub(crate) fn plan(options: &CheckOptions, user: &str) -> Vec<Call> {
     if options.v1 {
         calls.push(Call {
             name: "v1 supplier link session",
+            path: None,
             op: Operation::CreateLinkSession,
             body: json!({"redirect_uri": cb, "language": "en"}),
             query: Vec::new(),
@@ -284,6 +299,7 @@ pub(crate) fn plan(options: &CheckOptions, user: &str) -> Vec<Call> {
     if options.lasting.contains(&LastingCall::DeviceConnections) {
         calls.push(Call {
             name: "v2 manufacturer device connection (creates a NOX user)",
+            path: None,
             op: Operation::CreateManufacturerDeviceConnection,
             body: json!({"user_id": user}),
             query: Vec::new(),
@@ -294,6 +310,7 @@ pub(crate) fn plan(options: &CheckOptions, user: &str) -> Vec<Call> {
     if options.lasting.contains(&LastingCall::V1Manufacturer) {
         calls.push(Call {
             name: "v1 manufacturer connection to NOX (creates a NOX user)",
+            path: None,
             op: Operation::ConnectNoxManufacturer,
             body: json!({"manufacturer_user_id": user, "device_ids": []}),
             query: Vec::new(),
@@ -302,6 +319,7 @@ pub(crate) fn plan(options: &CheckOptions, user: &str) -> Vec<Call> {
         });
         calls.push(Call {
             name: "v1 manufacturer supplier flow",
+            path: None,
             op: Operation::ConnectSupplierManufacturer,
             body: json!({"manufacturer_user_id": user, "redirect_url": cb, "language": "en", "device_ids": []}),
             query: Vec::new(),

@@ -12,8 +12,8 @@ pub struct EmbeddedSpec {
     pub json: &'static str,
 }
 
-/// The specs: the Authenticator's v1 and v2, supplier and manufacturer, and the Package
-/// API's device endpoints. A slice: another spec does not change its type.
+/// The specs: the Authenticator's v1 and v2, supplier and manufacturer, the Package
+/// API's device endpoints, and the NOX-initiated link's `/post-login-redirect` (reconstructed). A slice: another spec does not change its type.
 pub static EMBEDDED: &[EmbeddedSpec] = &[
     EmbeddedSpec {
         name: "openapi-supplier-auth",
@@ -34,5 +34,9 @@ pub static EMBEDDED: &[EmbeddedSpec] = &[
     EmbeddedSpec {
         name: "openapi-package-devices",
         json: include_str!("../specs/openapi-package-devices.json"),
+    },
+    EmbeddedSpec {
+        name: "openapi-supplier-oauth",
+        json: include_str!("../specs/openapi-supplier-oauth.json"),
     },
 ];

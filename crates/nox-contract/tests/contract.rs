@@ -101,7 +101,7 @@ async fn against_our_mock_the_report_is_clean() {
     let report = check(options).await.unwrap();
     assert!(!report.has_breaking(), "{report:#?}");
     assert!(!report.has_transport_errors());
-    assert_eq!(report.checks.len(), 15);
+    assert_eq!(report.checks.len(), 19);
     for c in &report.checks {
         for f in &c.findings {
             assert_eq!(f.kind, FindingKind::Question, "{}: {f}", c.name);
@@ -143,6 +143,40 @@ async fn against_our_mock_the_report_is_clean() {
         .find(|c| c.name.contains("limit=0"))
         .unwrap();
     assert_eq!(limit_0.status, Some(422));
+    // The NOX-initiated link's reconstructed operation: asked, never judged.
+    let asked: Vec<_> = report
+        .checks
+        .iter()
+        .filter(|c| c.call.contains("post-login-redirect"))
+        .map(|c| {
+            (
+                c.call.as_str(),
+                c.status,
+                c.findings.last().unwrap().observed.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(asked.len(), 4, "{asked:#?}");
+    assert_eq!(
+        (asked[0].0, asked[0].1),
+        ("POST /post-login-redirect", Some(400))
+    );
+    assert!(asked[0].2.starts_with("400: names state"), "{asked:#?}");
+    assert_eq!(
+        (asked[1].0, asked[1].1),
+        ("POST /v2/post-login-redirect", Some(404))
+    );
+    assert!(
+        asked[1].2.starts_with("404: no such operation"),
+        "{asked:#?}"
+    );
+    assert_eq!(asked[2].1, Some(401), "the mock wants the key");
+    assert!(
+        asked[2].2.starts_with("401: exists and wants a key"),
+        "{asked:#?}"
+    );
+    assert_eq!(asked[3].1, Some(400));
+    assert!(asked[3].2.contains("unknown"), "{asked:#?}");
     // Created with recognisable ids.
     assert!(
         mock.sessions()
@@ -359,5 +393,47 @@ async fn the_proxy_passes_traffic_unchanged_and_reports_drift() {
     assert!(
         got.iter()
             .any(|r| r.headers.get("x-api-key").is_some_and(|k| k == KEY))
+    );
+}
+
+/// Whatever NOX answers to the reconstructed `/post-login-redirect` (an HTML 500, a 200 of
+/// another shape) is a question, never a break: the spec is our guess.
+#[tokio::test]
+async fn answers_to_the_reconstructed_operation_are_questions_only() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/post-login-redirect"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"supplier_user_id": 7, "ok": true})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v2/post-login-redirect"))
+        .respond_with(ResponseTemplate::new(500).set_body_raw("<h1>oops</h1>", "text/html"))
+        .mount(&server)
+        .await;
+    let report = run(&server.uri()).await;
+    let asked: Vec<_> = report
+        .checks
+        .iter()
+        .filter(|c| c.call.contains("post-login-redirect"))
+        .collect();
+    assert_eq!(asked.len(), 4);
+    for c in &asked {
+        assert!(!c.findings.is_empty(), "{}", c.name);
+        for f in &c.findings {
+            assert_eq!(f.kind, FindingKind::Question, "{f}");
+            assert!(!f.breaking, "{f}");
+        }
+    }
+    // The type the guess got wrong is reported, as a question.
+    assert!(
+        asked[0]
+            .findings
+            .iter()
+            .any(|f| f.path.contains("supplier_user_id")),
+        "{:#?}",
+        asked[0].findings
     );
 }

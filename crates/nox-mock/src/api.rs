@@ -168,11 +168,13 @@ pub(crate) async fn post_login_redirect(
         let state = f.required_string("state")?;
         f.at_most("state", &state, nox_auth::MAX_STATE_LEN)?;
         let supplier_user_id = f.required_id("supplier_user_id")?;
-        if supplier_user_id.trim().is_empty() {
-            return Err(ApiError::bad_request(
-                f.version,
-                "supplier_user_id must not be empty",
-            ));
+        for (field, value) in [("state", &state), ("supplier_user_id", &supplier_user_id)] {
+            if value.is_empty() {
+                return Err(ApiError::bad_request(
+                    f.version,
+                    format!("{field} must not be empty"),
+                ));
+            }
         }
         match app
             .store
