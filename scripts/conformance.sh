@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The mock judged by an outside tool: schemathesis (PyPI, into target/lint-venv) runs every
-# check it has (`--checks all`) against a running nox-mock, for each of the 5 effective specs
+# check it has (`--checks all`) against a running nox-mock, for each of the 6 effective specs
 # (crates/nox-contract/specs/, written by `cargo xtask codegen` from specs/ and their patches;
 # scripts/lint-specs.sh and CI check that they are current): the Authenticator's v1 and v2,
-# and the Package API's device listings, which the mock serves on the same origin (it is
-# given devices first, so that pages have data and next pages). Any finding fails.
+# the Package API's device listings, which the mock serves on the same origin (it is given
+# devices first, so that pages have data and next pages), and the NOX-initiated link's
+# /post-login-redirect (a supplier login page is set first, so that the hook can ask the
+# mock for states it issued). Any finding fails.
 # The only exclusions are rules OpenAPI 3.0 cannot express; they live, with their reasons,
 # in scripts/schemathesis_hooks.py.
 #   ST_MAX_EXAMPLES (default 60) and ST_SEED (default 1: the same cases every run; set
@@ -15,7 +17,7 @@ source scripts/lib.sh
 
 pip_tools "$NOX_VENV" "$NOX_SCHEMATHESIS"
 specs=(openapi-supplier-auth openapi-manufacturer-auth openapi-supplier-auth-v2 openapi-manufacturer-auth-v2
-  openapi-package-devices)
+  openapi-package-devices openapi-supplier-oauth)
 effective=crates/nox-contract/specs
 for spec in "${specs[@]}"; do
   [ -s "$effective/$spec.json" ] || { echo "conformance: no effective spec $effective/$spec.json (cargo xtask codegen writes it)"; exit 1; }
@@ -42,6 +44,8 @@ control devices '{"kind": "pv", "user_id": "st-user-2", "count": 40, "prefix": "
 control devices '{"kind": "manufacturer", "user_id": "st-user-3", "count": 40, "prefix": "st-m-"}'
 control devices/st-pv-3/mark '{"needs_reauthentication": true}'
 control devices/st-pv-4/mark '{"steerable": false}'
+# The NOX-initiated link: a supplier login page, so that NOX's app can start authentications.
+control nox-app/supplier '{"login_url": "https://shop.example/nox/authorize"}'
 
 seed_args=()
 [ "${ST_SEED:-1}" = random ] || seed_args=(--seed "${ST_SEED:-1}")
@@ -49,7 +53,7 @@ status=0
 for spec in "${specs[@]}"; do
   case "$spec" in *-v2) url="$base/v2" ;; *) url="$base" ;; esac
   echo "== schemathesis: $spec against $url"
-  if ! NOX_BRANDS_JSON="$dir/brands.json" PYTHONPATH=scripts SCHEMATHESIS_HOOKS=schemathesis_hooks \
+  if ! NOX_BRANDS_JSON="$dir/brands.json" NOX_MOCK_BASE="$base" PYTHONPATH=scripts SCHEMATHESIS_HOOKS=schemathesis_hooks \
       "$NOX_VENV/bin/st" --config-file scripts/schemathesis.toml run "$effective/$spec.json" --url "$url" -H "x-api-key: $key" \
       --checks all --max-examples "${ST_MAX_EXAMPLES:-60}" "${seed_args[@]}" --no-color; then
     status=1

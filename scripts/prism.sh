@@ -6,8 +6,9 @@
 #     `create-manufacturer`, `device-connection`; `nox devices list` for the Package API,
 #     across several pages, with each filter, on the three listings, which the mock serves
 #     on the same origin with devices added first through its control API); the v1
-#     operations have no CLI command, so curl sends the bodies the SDK's v1 methods
-#     serialize (field for field);
+#     operations and `post_login_redirect` have no CLI command, so curl sends the bodies
+#     the SDK's methods serialize (field for field; for the latter with a state the mock's
+#     NOX app issued);
 #   - a sanity case for every spec: a body without a required field (a `limit` of 0 for the
 #     Package API's reads), which Prism must refuse (422 naming the field) before the mock
 #     sees it. This proves Prism really validates that spec: Prism 5 once let everything
@@ -54,6 +55,13 @@ control devices '{"kind": "pv", "user_id": "prism-u1", "count": 5, "prefix": "pr
 control devices '{"kind": "manufacturer", "user_id": "prism-m1", "count": 5, "prefix": "prism-m-"}'
 control devices/prism-hp-7/mark '{"needs_reauthentication": true}'
 control devices/prism-pv-2/mark '{"steerable": false}'
+# The NOX-initiated link: a supplier login page, so that the mock's NOX app issues states.
+control nox-app/supplier '{"login_url": "https://shop.example/nox/authorize"}'
+# A state the mock's NOX app issued (what NOX passes to the supplier's login page).
+issued_state() {
+  curl -sf -m 10 -X POST "$mock/_mock/nox-app/authorizations" -H 'content-type: application/json' -d '{}' |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["state"])'
+}
 
 # One proxy per spec, all starting at once. Prism matches a request's path against the
 # spec's paths only, not against the path of the server URL (v2: https://auth.nox.energy/v2),
@@ -167,6 +175,9 @@ calls() {
         devices "$1" "get_pv_devices, pages of 2" 5 --pv --page-size 2 &&
         devices "$1" "get_manufacturer_devices" 5 --manufacturer &&
         devices "$1" "get_manufacturer_devices, one device" 1 --manufacturer --device-id prism-m-4 ;;
+    openapi-supplier-oauth)
+      sdk_raw "$1" "post_login_redirect (the SDK's body, a state NOX issued)" /post-login-redirect \
+        '{"state":"'"$(issued_state)"'","supplier_user_id":"prism-u1"}' ;;
     *) echo "  no SDK calls are written for $1 in scripts/prism.sh"; return 1 ;;
   esac
 }
@@ -181,6 +192,7 @@ sanity() {
     openapi-package-devices) refused_query "$1" "/v1/devices?limit=0" limit &&
       refused_query "$1" "/v1/devices/pv?limit=4001" limit &&
       refused_query "$1" "/v1/manufacturer/devices?limit=0" limit ;;
+    openapi-supplier-oauth) refused "$1" /post-login-redirect '{"state":"prism-state"}' supplier_user_id ;;
     *) echo "  no sanity case is written for $1 in scripts/prism.sh"; return 1 ;;
   esac
 }

@@ -24,12 +24,20 @@ body that breaks one such rule, and touches nothing else:
    filters as they were ("send the same other parameters", the spec says); any other is
    left out (the first page is asked for).
 
+4. A `state` of `POST /post-login-redirect` (the NOX-initiated link): only a state NOX
+   issued (and not yet used, within 15 minutes) is valid, and the mock refuses any other
+   with its documented 400; a schema cannot say "a value this server issued". A string
+   `state` is replaced by a fresh one from the mock's control API
+   (`POST /_mock/nox-app/authorizations`, on NOX_MOCK_BASE), so that every case that is
+   valid by the schema names a real authentication; anything else is left as it is.
+
 Either way the request stays valid by the schema (or stays invalid for its other reason,
 in a negative case), so every check still judges the mock's answer.
 """
 
 import json
 import os
+import urllib.request
 
 import schemathesis
 
@@ -98,12 +106,26 @@ def after_call(ctx, case, response):
         ISSUED[token] = (case.path, {k: query[k] for k in FILTERS if k in query})
 
 
+def fresh_state():
+    """A state the mock's NOX app issued just now (rule 4)."""
+    request = urllib.request.Request(
+        os.environ["NOX_MOCK_BASE"] + "/_mock/nox-app/authorizations",
+        data=b"{}",
+        headers={"content-type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.load(answer)["state"]
+
+
 @schemathesis.hook
 def before_call(ctx, case, **kwargs):
     mend_next_token(case)
     body = case.body
     if not isinstance(body, dict):
         return
+    if case.path == "/post-login-redirect" and isinstance(body.get("state"), str):
+        body["state"] = fresh_state()
     if brand_not_for_asset_type(body):
         del body["brand"]
     for key in ("redirect_url", "redirect_uri"):
