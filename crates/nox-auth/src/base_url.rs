@@ -6,6 +6,11 @@ use url::{Host, Url};
 
 use crate::error::ConfigError;
 
+/// NOX's production Package API (the device endpoints, under `/v1`).
+pub const DEFAULT_PACKAGE_BASE_URL: &str = "https://api.nox.energy";
+/// NOX's sandbox Package API, the default beside the sandbox Authenticator.
+pub const SANDBOX_PACKAGE_BASE_URL: &str = "https://api.sandbox.nox.energy";
+
 /// Parses and checks a base URL: absolute, `https` (or `http` to a loopback host), no
 /// credentials, query or fragment.
 pub(crate) fn parse_base_url(input: &str) -> Result<Url, ConfigError> {
@@ -94,4 +99,21 @@ mod tests {
         );
         assert_eq!(redact_userinfo("no-scheme@host"), "no-scheme@host");
     }
+}
+
+/// The Package API beside the Authenticator at `base_url`: NOX's production or sandbox
+/// one for NOX's hosts; the same origin for anything else (a local mock or a proxy serves
+/// both).
+pub(crate) fn default_package_base_url(base_url: &Url) -> Url {
+    // `auth.nox.energy.` (a fully qualified name) is the same host.
+    let host = base_url.host_str().map(|h| h.trim_end_matches('.'));
+    let known = match host {
+        Some("auth.nox.energy") => Some(DEFAULT_PACKAGE_BASE_URL),
+        Some("auth.sandbox.nox.energy") => Some(SANDBOX_PACKAGE_BASE_URL),
+        _ => None,
+    };
+    // Anything else, path included (a proxy under `/nox/`): the base URL itself.
+    known
+        .and_then(|u| Url::parse(u).ok())
+        .unwrap_or_else(|| base_url.clone())
 }

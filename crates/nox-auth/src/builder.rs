@@ -4,15 +4,13 @@ use std::fmt;
 use std::time::Duration;
 
 use reqwest::header::HeaderValue;
-use url::Url;
 
 use nox_auth_runtime::{RetryPolicy, Runtime};
 
-use crate::base_url::parse_base_url;
+use crate::base_url::{default_package_base_url, parse_base_url};
 use crate::client::{
-    Client, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE, DEFAULT_PACKAGE_BASE_URL,
-    DEFAULT_TIMEOUT, ENV_API_KEY, ENV_BASE_URL, ENV_PACKAGE_API_KEY, ENV_PACKAGE_BASE_URL,
-    MAX_PAGE_BYTES, SANDBOX_PACKAGE_BASE_URL,
+    Client, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE, DEFAULT_TIMEOUT,
+    ENV_API_KEY, ENV_BASE_URL, ENV_PACKAGE_API_KEY, ENV_PACKAGE_BASE_URL, MAX_PAGE_BYTES,
 };
 use crate::error::{ConfigError, Error};
 use crate::trust::UrlPolicy;
@@ -110,8 +108,8 @@ impl ClientBuilder {
     }
 
     /// The Package API's base URL (the device endpoints). Default: the one beside the
-    /// Authenticator configured ([`DEFAULT_PACKAGE_BASE_URL`] for production,
-    /// [`SANDBOX_PACKAGE_BASE_URL`] for `auth.sandbox.nox.energy`), and for any other base
+    /// Authenticator configured ([`DEFAULT_PACKAGE_BASE_URL`](crate::DEFAULT_PACKAGE_BASE_URL) for production,
+    /// [`SANDBOX_PACKAGE_BASE_URL`](crate::SANDBOX_PACKAGE_BASE_URL) for `auth.sandbox.nox.energy`), and for any other base
     /// URL (a local mock, a proxy) the base URL itself. `https` only, except loopback.
     pub fn package_base_url(mut self, url: impl Into<String>) -> Self {
         self.package_base_url = Some(url.into());
@@ -377,23 +375,6 @@ impl ClientBuilder {
             scrubber,
         })
     }
-}
-
-/// The Package API beside the Authenticator at `base_url`: NOX's production or sandbox
-/// one for NOX's hosts; the same origin for anything else (a local mock or a proxy serves
-/// both).
-fn default_package_base_url(base_url: &Url) -> Url {
-    // `auth.nox.energy.` (a fully qualified name) is the same host.
-    let host = base_url.host_str().map(|h| h.trim_end_matches('.'));
-    let known = match host {
-        Some("auth.nox.energy") => Some(DEFAULT_PACKAGE_BASE_URL),
-        Some("auth.sandbox.nox.energy") => Some(SANDBOX_PACKAGE_BASE_URL),
-        _ => None,
-    };
-    // Anything else, path included (a proxy under `/nox/`): the base URL itself.
-    known
-        .and_then(|u| Url::parse(u).ok())
-        .unwrap_or_else(|| base_url.clone())
 }
 
 /// The builder's own `reqwest::Client`: its TLS, the timeouts, and no redirects.

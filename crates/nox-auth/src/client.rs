@@ -20,10 +20,6 @@ pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(60);
 pub const ENV_API_KEY: &str = "NOX_API_KEY";
 /// The environment variable [`Client::from_env`] reads an optional base URL from.
 pub const ENV_BASE_URL: &str = "NOX_BASE_URL";
-/// NOX's production Package API (the device endpoints, under `/v1`).
-pub const DEFAULT_PACKAGE_BASE_URL: &str = "https://api.nox.energy";
-/// NOX's sandbox Package API, the default beside the sandbox Authenticator.
-pub const SANDBOX_PACKAGE_BASE_URL: &str = "https://api.sandbox.nox.energy";
 /// The environment variable [`Client::from_env`] reads an optional Package API base URL from.
 pub const ENV_PACKAGE_BASE_URL: &str = "NOX_PACKAGE_BASE_URL";
 /// The environment variable [`Client::from_env`] reads an optional Package API key from

@@ -127,7 +127,11 @@ pub async fn check(options: CheckOptions) -> Result<Report, CheckSetupError> {
         .flatten(),
     );
     let mut checks = Vec::new();
-    for call in plan(&options, &user) {
+    // The reconstructed operation's questions come last (`reconstructed.rs`).
+    for call in plan(&options, &user)
+        .into_iter()
+        .chain(reconstructed::calls(&user))
+    {
         // The user id is the check's own (`nox-contract-check-<hex>`): nothing to escape.
         let path = call
             .path

@@ -279,7 +279,6 @@ pub(crate) fn plan(options: &CheckOptions, user: &str) -> Vec<Call> {
             ])
         });
     }
-    calls.extend(crate::reconstructed::calls(user));
     calls.push(Call {
         name: "Package API: limit=0 → 422",
         expect: Expect::Status(422),

@@ -176,11 +176,7 @@ pub(crate) async fn post_login_redirect(
                 ));
             }
         }
-        match app
-            .store
-            .nox_app
-            .share(&app.store, &state, &supplier_user_id)
-        {
+        match app.nox_app.share(&app.store, &state, &supplier_user_id) {
             Ok(auth) => Ok(Json(json!({
                 "supplier_user_id": supplier_user_id,
                 "nox_user_id": auth.nox_user_id,

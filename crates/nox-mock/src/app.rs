@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::faults::Faults;
+use crate::nox_app::NoxApp;
 use crate::store::Store;
 
 /// State shared by every handler.
@@ -28,6 +29,16 @@ pub(crate) struct AppInner {
     pub(crate) control_token: Option<String>,
     /// How long a request's body may take in full.
     pub(crate) body_timeout: Duration,
+    /// The NOX-initiated link's authentications (their own lock).
+    pub(crate) nox_app: NoxApp,
+}
+
+impl AppInner {
+    /// Forgets every session, NOX user, device, logged request and authentication.
+    pub(crate) fn reset(&self) {
+        self.store.reset();
+        self.nox_app.reset();
+    }
 }
 
 impl Deref for App {

@@ -126,7 +126,7 @@ async fn expire(State(app): State<App>, Path(token): Path<String>) -> Response {
 }
 
 async fn reset(State(app): State<App>) -> StatusCode {
-    app.store.reset();
+    app.reset();
     app.faults.clear();
     StatusCode::NO_CONTENT
 }

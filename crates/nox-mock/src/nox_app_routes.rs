@@ -53,7 +53,7 @@ fn page(title: &str, body: &str) -> Response {
 /// `GET /app`: NOX's app, where a user turns NOX on and picks their energy supplier.
 pub(crate) async fn show(State(app): State<App>) -> Response {
     let supplier = escape(&app.supplier_name);
-    let body = if app.store.nox_app.login_url().is_some() {
+    let body = if app.nox_app.login_url().is_some() {
         format!(
             "<p>Let your energy supplier steer your heat pump with NOX.</p>\n\
              <form id=\"supplier-selector\" method=\"post\" action=\"/app/select\">\n\
@@ -89,11 +89,7 @@ pub(crate) async fn select(
             "This choice did not come from NOX's page.",
         );
     }
-    match app
-        .store
-        .nox_app
-        .start(&app.store, &return_url(&app), None, None)
-    {
+    match app.nox_app.start(&app.store, &return_url(&app), None, None) {
         Ok(auth) => (
             StatusCode::SEE_OTHER,
             [(header::LOCATION, auth.authorize_url)],
@@ -121,7 +117,7 @@ pub(crate) struct ReturnQuery {
 /// `GET /app/return?state=…`: NOX's app after the supplier's login, telling the user
 /// whether NOX heard from the supplier for this authentication.
 pub(crate) async fn returned(State(app): State<App>, Query(q): Query<ReturnQuery>) -> Response {
-    let Some(auth) = q.state.as_deref().and_then(|s| app.store.nox_app.get(s)) else {
+    let Some(auth) = q.state.as_deref().and_then(|s| app.nox_app.get(s)) else {
         return failed(
             StatusCode::BAD_REQUEST,
             "NOX does not know this authentication (no or a foreign state).",
@@ -161,7 +157,7 @@ async fn set_supplier(State(app): State<App>, body: Bytes) -> Response {
         Ok(b) => b,
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("not a supplier: {e}")),
     };
-    match app.store.nox_app.set_login_url(&body.login_url) {
+    match app.nox_app.set_login_url(&body.login_url) {
         Ok(()) => Json(serde_json::json!({
             "login_url": body.login_url,
             "return_url": return_url(&app),
@@ -193,7 +189,7 @@ async fn authorize(State(app): State<App>, body: Bytes) -> Response {
             }
         }
     };
-    let started = app.store.nox_app.start(
+    let started = app.nox_app.start(
         &app.store,
         &return_url(&app),
         body.device_id.as_deref(),
@@ -206,7 +202,7 @@ async fn authorize(State(app): State<App>, body: Bytes) -> Response {
 }
 
 async fn authorization(State(app): State<App>, Path(state): Path<String>) -> Response {
-    match app.store.nox_app.get(&state) {
+    match app.nox_app.get(&state) {
         Some(auth) => Json::<Authorization>(auth).into_response(),
         None => error(StatusCode::NOT_FOUND, "no authorization with this state"),
     }

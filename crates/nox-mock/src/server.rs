@@ -13,7 +13,7 @@ use crate::device::{AddedDevices, Device, DeviceBatch, DeviceMark, MAX_DEVICE_DE
 use crate::device_store::DeviceSettings;
 use crate::error::Error;
 use crate::faults::{Fault, Faults};
-use crate::nox_app::Authorization;
+use crate::nox_app::{Authorization, NoxApp};
 use crate::nox_app_routes;
 use crate::request_log::{RecordedRequest, RequestLog};
 use crate::router::router;
@@ -108,10 +108,10 @@ impl MockServer {
             public_host,
             control_token: config.control_token.filter(|t| !t.is_empty()),
             body_timeout: config.body_timeout,
+            nox_app: NoxApp::default(),
         }));
         if let Some(url) = &config.supplier_login_url {
-            app.store
-                .nox_app
+            app.nox_app
                 .set_login_url(url)
                 .map_err(|e| Error::Config(format!("supplier login URL: {e}")))?;
         }
@@ -232,7 +232,7 @@ impl MockServer {
     /// Forgets every session, NOX user, device, logged request and armed fault (as
     /// `POST /_mock/reset`); the visibility delay goes back to the configured one.
     pub fn reset(&self) {
-        self.app.store.reset();
+        self.app.reset();
         self.app.faults.clear();
     }
 
@@ -302,7 +302,6 @@ impl MockServer {
     /// `POST /_mock/nox-app/supplier`): an http(s) URL with a host, no fragment.
     pub fn set_supplier_login_url(&self, url: &str) -> Result<(), Error> {
         self.app
-            .store
             .nox_app
             .set_login_url(url)
             .map_err(|e| Error::Config(format!("supplier login URL: {e}")))
@@ -344,7 +343,6 @@ impl MockServer {
         brand: Option<&str>,
     ) -> Result<Authorization, Error> {
         self.app
-            .store
             .nox_app
             .start(&self.app.store, &self.nox_return_url(), device_id, brand)
             .map_err(Error::Config)
@@ -352,7 +350,7 @@ impl MockServer {
 
     /// The authentication NOX started with this `state`, if it is still kept.
     pub fn authorization(&self, state: &str) -> Option<Authorization> {
-        self.app.store.nox_app.get(state)
+        self.app.nox_app.get(state)
     }
 
     /// Marks every device with this id, on any listing (as

@@ -14,7 +14,6 @@ use crate::config::{MAX_DEVICE_ID_BYTES, MAX_DEVICE_IDS};
 use crate::device::{DeviceKind, PackageUserId};
 use crate::device_json::pv_brand;
 use crate::device_store::{DeviceSettings, DeviceStore};
-use crate::nox_app::NoxApp;
 use crate::page::{Page, PageWriter};
 use crate::request_log::RequestLog;
 use crate::session::{CompleteError, NoxUser, Session, SessionKind};
@@ -73,8 +72,6 @@ pub(crate) struct Store {
     pub(crate) devices: DeviceStore,
     /// The answered requests (their own lock).
     pub(crate) log: RequestLog,
-    /// The NOX-initiated link's authentications (their own lock).
-    pub(crate) nox_app: NoxApp,
 }
 
 /// A random, unguessable token: `bytes` bytes from the OS, as lowercase hex (twice as
@@ -98,7 +95,6 @@ impl Store {
             limits,
             devices: DeviceStore::new(devices),
             log,
-            nox_app: NoxApp::default(),
         }
     }
 
@@ -408,7 +404,6 @@ impl Store {
         drop(inner);
         self.devices.reset();
         self.log.clear();
-        self.nox_app.reset();
     }
 }
 
