@@ -66,6 +66,23 @@ pub(crate) fn redact_userinfo(input: &str) -> String {
     }
 }
 
+/// The Package API beside the Authenticator at `base_url`: NOX's production or sandbox
+/// one for NOX's hosts; the same origin for anything else (a local mock or a proxy serves
+/// both).
+pub(crate) fn default_package_base_url(base_url: &Url) -> Url {
+    // `auth.nox.energy.` (a fully qualified name) is the same host.
+    let host = base_url.host_str().map(|h| h.trim_end_matches('.'));
+    let known = match host {
+        Some("auth.nox.energy") => Some(DEFAULT_PACKAGE_BASE_URL),
+        Some("auth.sandbox.nox.energy") => Some(SANDBOX_PACKAGE_BASE_URL),
+        _ => None,
+    };
+    // Anything else, path included (a proxy under `/nox/`): the base URL itself.
+    known
+        .and_then(|u| Url::parse(u).ok())
+        .unwrap_or_else(|| base_url.clone())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,21 +116,4 @@ mod tests {
         );
         assert_eq!(redact_userinfo("no-scheme@host"), "no-scheme@host");
     }
-}
-
-/// The Package API beside the Authenticator at `base_url`: NOX's production or sandbox
-/// one for NOX's hosts; the same origin for anything else (a local mock or a proxy serves
-/// both).
-pub(crate) fn default_package_base_url(base_url: &Url) -> Url {
-    // `auth.nox.energy.` (a fully qualified name) is the same host.
-    let host = base_url.host_str().map(|h| h.trim_end_matches('.'));
-    let known = match host {
-        Some("auth.nox.energy") => Some(DEFAULT_PACKAGE_BASE_URL),
-        Some("auth.sandbox.nox.energy") => Some(SANDBOX_PACKAGE_BASE_URL),
-        _ => None,
-    };
-    // Anything else, path included (a proxy under `/nox/`): the base URL itself.
-    known
-        .and_then(|u| Url::parse(u).ok())
-        .unwrap_or_else(|| base_url.clone())
 }
