@@ -35,7 +35,11 @@
 //! }
 //! ```
 //!
-//! `crates/nox-auth-axum/examples/axum_backend.rs` is a whole site (login, link page,
+//! [`nox_login`] is the other direction (section 2 of NOX's guide): the user starts at NOX,
+//! which sends them to *your* login page; see [When the user starts at
+//! NOX](#when-the-user-starts-at-nox).
+//!
+//! `crates/nox-auth-axum/examples/axum_backend/` is a whole site (login, link page,
 //! result page) around these two handlers: `cargo run -p nox-auth-axum --example axum_backend`.
 //!
 //! # The session cookie must be `SameSite=Lax`
@@ -106,11 +110,25 @@
 //! session, of which the last saved stays pending. The example disables its button on
 //! submit; an in-process lock per session would close this on one instance only.
 
+//!
+//! # When the user starts at NOX
+//!
+//! NOX's guide (section 2) has a second way in: the user turns NOX on in NOX's or a
+//! manufacturer's app, picks you as their supplier, and NOX sends their browser to your
+//! OAuth login page with a `state` and its return URL. [`nox_login::receive_nox_login`]
+//! checks and keeps that request (the return URL must be NOX's configured one, exactly;
+//! 15 minutes at most), your login and terms page run in between, and
+//! [`nox_login::answer_nox_login`] takes the consent form (same origin, CSRF token, single
+//! use), tells NOX your user's id from your server (`POST /post-login-redirect`, the key
+//! never in the browser) and sends the browser back to NOX with the same `state`. What is
+//! guessed about NOX's side is in decisions 33 to 40 of `specs/README.md`.
+
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod error;
 mod finish;
+pub mod nox_login;
 mod pending;
 
 use std::time::{Duration, SystemTime};

@@ -125,12 +125,16 @@ link_fields!(SupplierLinkSession, ManufacturerLinkSession);
 
 /// A fresh nonce: 32 bytes from the OS, as hex.
 pub(crate) fn new_state() -> Result<String, LinkError> {
+    Ok(random_hex("the state nonce")?)
+}
+
+/// 32 random bytes from the OS, as hex: the state nonce, and the NOX login's CSRF token
+/// (`nox_login`). No random source is reported as a store failure naming `what`.
+pub(crate) fn random_hex(what: &str) -> Result<String, tower_sessions::session::Error> {
     let mut buf = [0u8; 32];
     getrandom::fill(&mut buf).map_err(|e| {
-        LinkError::Store(tower_sessions::session::Error::Store(
-            tower_sessions::session_store::Error::Backend(format!(
-                "no random source for the state nonce: {e}"
-            )),
+        tower_sessions::session::Error::Store(tower_sessions::session_store::Error::Backend(
+            format!("no random source for {what}: {e}"),
         ))
     })?;
     Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
@@ -172,7 +176,9 @@ fn state_of(callback_url: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+/// Whether `a` and `b` are equal, in a time that depends on their lengths only (the state
+/// nonce here, the NOX login's CSRF token in `nox_login`).
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
