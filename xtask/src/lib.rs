@@ -13,6 +13,8 @@
 //! - [`snapshot`]: the API snapshots the tests assert (generated surfaces, hand-written public
 //!   APIs), for `spec update` to compare and write.
 //! - [`specref`]: naming a spec of `specs/codegen.toml` on the command line.
+//! - `wellformed`: what `spec diff` and `spec update` refuse before comparing a document
+//!   (a `$ref` to nothing or to another file, a loop of references, no `info` or `paths`).
 //! - [`update`]: `cargo xtask spec update NAME NEWFILE`, a new NOX file in: patch operations
 //!   judged, code regenerated, snapshots compared, the release and the CHANGELOG entry; all
 //!   files written or none.
@@ -33,5 +35,6 @@ pub mod snapshot;
 pub mod spec;
 pub mod specref;
 pub mod update;
+mod wellformed;
 
 pub use error::CodegenError;

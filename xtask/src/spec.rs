@@ -69,11 +69,14 @@ pub fn read_document(path: &Path) -> Result<Value, CodegenError> {
 }
 
 /// The effective document of an upstream document whose patch was applied already: the
-/// version checked (OpenAPI 3.0.x) and the spelling rule applied, as [`load`] does, but
-/// without the checks the generator needs (a spec diff reads what the generator would
-/// refuse too).
+/// version checked (OpenAPI 3.0.x), the document checked as a diff needs it (`info` and
+/// `paths`, every `$ref` local and pointing at something, no loop of references, every
+/// security scheme defined: [`crate::wellformed`]) and the spelling rule applied, as
+/// [`load`] does, but without the checks only the generator needs (a spec diff reads a
+/// document with two success bodies too).
 pub fn effective_of(path: &Path, mut json: Value) -> Result<Value, CodegenError> {
     check_version(path, &json)?;
+    crate::wellformed::check(path, &json)?;
     crate::rules::effective(&mut json);
     Ok(json)
 }

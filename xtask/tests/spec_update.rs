@@ -9,56 +9,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{V2_SUPPLIER, copy_dir, temp_root, workspace};
+use common::{V2_SUPPLIER, response_schema, revision, temp_workspace, tree, workspace};
 use serde_json::Value;
 use xtask::update::{self, commit, release};
-
-/// A temporary workspace: what codegen reads and writes, the snapshots, the facade's lib.rs
-/// and the root Cargo.toml (for the version).
-fn temp_workspace() -> tempfile::TempDir {
-    let dir = temp_root();
-    let src = workspace();
-    copy_dir(
-        &src.join("xtask/tests/snapshots"),
-        &dir.path().join("xtask/tests/snapshots"),
-    );
-    std::fs::create_dir_all(dir.path().join("crates/nox-auth/src")).unwrap();
-    for rel in ["crates/nox-auth/src/lib.rs", "Cargo.toml"] {
-        std::fs::copy(src.join(rel), dir.path().join(rel)).unwrap();
-    }
-    dir
-}
-
-/// Every file under `root`, with its bytes.
-fn tree(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else {
-                let rel = path.strip_prefix(root).unwrap().to_owned();
-                out.insert(rel, std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(root, root, &mut out);
-    out
-}
-
-/// The checked-in v2 supplier file with `edit` applied, written as `name` in `dir`.
-fn revision(dir: &Path, name: &str, edit: impl FnOnce(&mut Value)) -> PathBuf {
-    let mut doc = xtask::spec::read_document(&workspace().join(V2_SUPPLIER)).unwrap();
-    edit(&mut doc);
-    let path = dir.join(name);
-    std::fs::write(&path, serde_json::to_string_pretty(&doc).unwrap() + "\n").unwrap();
-    path
-}
-
-fn response_schema(doc: &mut Value) -> &mut Value {
-    &mut doc["components"]["schemas"]["CreateSupplierLinkSessionResponse"]
-}
 
 #[test]
 fn a_stale_patch_operation_stops_the_update_with_the_tree_unchanged() {
@@ -313,6 +266,13 @@ fn the_versioning_policy() {
         removed,
         added,
         files_changed,
+        variants_added: 0,
+    };
+    // A new variant of a generated request enum: an addition in the snapshot, but the enums
+    // are exhaustive, so after 1.0 a major bump.
+    let variant = Delta {
+        variants_added: 1,
+        ..d(0, 1, true)
     };
     let cases = [
         ("0.1.0", d(1, 0, true), Bump::Minor, Some("0.2.0")),
@@ -322,6 +282,8 @@ fn the_versioning_policy() {
         ("1.2.3", d(1, 1, true), Bump::Major, Some("2.0.0")),
         ("1.2.3", d(0, 2, true), Bump::Minor, Some("1.3.0")),
         ("1.2.3", d(0, 0, true), Bump::Patch, Some("1.2.4")),
+        ("1.2.3", variant, Bump::Major, Some("2.0.0")),
+        ("0.1.0", variant, Bump::Minor, Some("0.2.0")),
     ];
     for (version, delta, bump, to) in cases {
         let r = decide(Some(version), delta);

@@ -78,6 +78,20 @@ pub enum FindingKind {
     SchemaRenamed,
     /// A spec diff: descriptions, summaries, examples or the document's `info` changed.
     DocsChanged,
+    /// A spec diff: a bound allows fewer values (a new or lower `maxLength`, `maxItems`,
+    /// `maximum`, a new or higher `minLength`, `minimum`, a new `pattern`,
+    /// `additionalProperties: false`, …).
+    ConstraintTightened,
+    /// A spec diff: a bound allows more values (the opposite of `constraint_tightened`).
+    ConstraintLoosened,
+    /// A spec diff: an operation asks for a credential it did not ask for (a `security`
+    /// requirement added, on the operation or the whole document).
+    SecurityAdded,
+    /// A spec diff: an operation no longer asks for a credential.
+    SecurityRemoved,
+    /// A spec diff: an operation asks for another credential (another security scheme, or
+    /// the scheme it names changed: another header, another type).
+    SecurityChanged,
 }
 
 impl fmt::Display for FindingKind {

@@ -31,6 +31,11 @@ pub const DIFF_KINDS: &[FindingKind] = &[
     K::ContentType,
     K::SchemaRenamed,
     K::DocsChanged,
+    K::ConstraintTightened,
+    K::ConstraintLoosened,
+    K::SecurityAdded,
+    K::SecurityRemoved,
+    K::SecurityChanged,
 ];
 
 /// The verdict of a change and why.
@@ -50,8 +55,8 @@ pub fn classify(kind: FindingKind, side: Side, f: Facts) -> (Verdict, &'static s
             "the generated method (and the `Operation` name) is the operationId in snake_case: calls to the old name stop compiling",
         ),
         K::PathChanged => (
-            Client,
-            "the released client still calls the old method and path; the regenerated method keeps its name",
+            Callers,
+            "the old path is gone: NOX no longer serves what the released method calls, so callers must move to the regenerated client (the method keeps its name)",
         ),
         K::ParameterAdded if f.required => (
             Callers,
@@ -140,8 +145,8 @@ pub fn classify(kind: FindingKind, side: Side, f: Facts) -> (Verdict, &'static s
         ),
         K::TypeDiffers => (Client, "the released client cannot decode the new type"),
         K::NewEnumValue if request => (
-            Safe,
-            "a widened request enum: NOX accepts one more value; the generated enum gains a variant",
+            Callers,
+            "a widened request enum: NOX accepts one more value, and the generated enum gains a variant; typify's enums are not #[non_exhaustive], so a `match` on it without a wildcard (callers', the facade's conversions) stops compiling",
         ),
         K::NewEnumValue => (
             Safe,
@@ -188,6 +193,54 @@ pub fn classify(kind: FindingKind, side: Side, f: Facts) -> (Verdict, &'static s
             "the generated type is named after the component: code that names the old type stops compiling",
         ),
         K::DocsChanged => (Safe, "docs only: the generated docs change, nothing else"),
+        K::ConstraintTightened if request && f.retyped => (
+            Callers,
+            "a request that was valid may be refused now: NOX refuses a value outside the new bound; and the generated type changes with it (typify: a string with a length or pattern is a newtype that checks them, an integer's bounds choose its Rust type), so code that builds the value changes",
+        ),
+        K::ConstraintTightened if request => (
+            Callers,
+            "a request that was valid may be refused now: NOX refuses a value outside the new bound, and callers must keep to it (the regenerated client checks a string's length and pattern before it sends)",
+        ),
+        K::ConstraintLoosened if request && f.retyped => (
+            Callers,
+            "NOX accepts more, but the generated type changes with the bound (typify: a string without length or pattern is a plain String, an integer's bounds choose its Rust type): code that builds the old type stops compiling",
+        ),
+        K::ConstraintLoosened if request => (
+            Safe,
+            "NOX accepts more: every request that was valid still is",
+        ),
+        K::ConstraintLoosened if f.checked => (
+            Client,
+            "the released client checks the old bound when it decodes (typify: a string's length and pattern in its newtype, an integer's Rust type, additionalProperties: false as deny_unknown_fields, a fixed-size array): an answer NOX may send now is refused",
+        ),
+        K::ConstraintTightened | K::ConstraintLoosened if f.retyped => (
+            Callers,
+            "the regenerated field's type changes with the bound (typify: a string with a length or pattern is a checking newtype, an integer's bounds choose its Rust type): code that reads it changes; the released client still decodes every answer",
+        ),
+        K::ConstraintTightened => (
+            Safe,
+            "NOX promises narrower answers: the released client decodes every one (the regenerated type checks a string's length and pattern, and refuses unknown fields under additionalProperties: false, when it decodes)",
+        ),
+        K::ConstraintLoosened => (
+            Safe,
+            "the generated client does not check this bound when it decodes (typify leaves maxItems, a maximum or minimum inside the Rust type's range, multipleOf and uniqueItems unchecked): wider answers still decode",
+        ),
+        K::SecurityAdded => (
+            Callers,
+            "NOX refuses a request without the credential now: callers must configure it (the runtime sends the API key as x-api-key when one is set: ClientBuilder, NOX_API_KEY)",
+        ),
+        K::SecurityRemoved => (
+            Safe,
+            "NOX no longer asks for a credential here; a client that sends one is still served",
+        ),
+        K::SecurityChanged if f.still_accepted => (
+            Safe,
+            "NOX accepts another credential as well; the one it asked for still works",
+        ),
+        K::SecurityChanged => (
+            Callers,
+            "NOX asks for another credential, or in another place: a request with the old one is refused; callers must get the new one, and nox-auth-runtime (which sends the API key as x-api-key) must send it",
+        ),
         K::UnknownOperation
         | K::MissingRequiredField
         | K::ErrorBodyShape

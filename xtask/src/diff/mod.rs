@@ -8,10 +8,12 @@
 //! of each, [`report`] prints them.
 
 pub mod classify;
+mod constraints;
 pub mod model;
 mod ops;
 pub mod report;
 mod schema;
+mod security;
 
 use std::path::Path;
 
@@ -73,6 +75,7 @@ fn classified(found: Found, operation: &str, route: &str) -> Change {
         old: found.old,
         new: found.new,
         reason: reason.to_owned(),
+        stale_patch: Vec::new(),
     }
 }
 
@@ -91,8 +94,55 @@ pub fn against_patched(
 ) -> Result<Report, CodegenError> {
     let outcomes = crate::patch::apply_reporting(patch, &mut new_upstream, old_upstream);
     let new = spec::effective_of(new_path, new_upstream)?;
-    let changes = diff(old_effective, &new);
+    let mut changes = diff(old_effective, &new);
+    if let Some(old_upstream) = old_upstream {
+        from_stale_patch(&mut changes, old_upstream, new_path, &new, patch, &outcomes);
+    }
     Ok(Report::new(old_label, new_label, changes, outcomes))
+}
+
+/// Marks each change that the fix of a stale patch operation makes: the old side has it from
+/// the fix, which does not apply to the new file (a 401 the patch documents, gone with the
+/// path NOX moved). Found by comparing again, with the old side patched without that
+/// operation: what that comparison does not report, the operation made.
+fn from_stale_patch(
+    changes: &mut [Change],
+    old_upstream: &Value,
+    path: &Path,
+    new: &Value,
+    patch: &[PatchOp],
+    outcomes: &[crate::patch::Outcome],
+) {
+    let key = |c: &Change| {
+        (
+            c.kind,
+            c.side,
+            c.operation.clone(),
+            c.route.clone(),
+            c.location.clone(),
+            c.old.clone(),
+            c.new.clone(),
+        )
+    };
+    let stale = outcomes
+        .iter()
+        .filter(|o| matches!(o.status, crate::patch::Status::Stale(_)));
+    for outcome in stale {
+        let mut old = old_upstream.clone();
+        for op in patch.iter().filter(|p| p.index != outcome.index) {
+            // An operation that needs the stale one's fix does not apply either: skipped.
+            let _ = json_patch::patch(&mut old, std::slice::from_ref(&op.op));
+        }
+        let Ok(old) = spec::effective_of(path, old) else {
+            continue;
+        };
+        let without: Vec<_> = diff(&old, new).iter().map(key).collect();
+        for c in changes.iter_mut() {
+            if !without.contains(&key(c)) {
+                c.stale_patch.push(outcome.index);
+            }
+        }
+    }
 }
 
 /// `cargo xtask spec diff OLD NEW`. When `old` names a spec of `specs/codegen.toml` (its

@@ -73,6 +73,11 @@ pub struct Change {
     pub new: String,
     /// Why the verdict is what it is.
     pub reason: String,
+    /// The stale patch operations (their index in the patch file) this change comes from:
+    /// the old side has it from their fix, which no longer applies to the new file; mend the
+    /// operations and it goes (or stays, as NOX's change).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stale_patch: Vec<usize>,
 }
 
 /// What a comparison found before it is classified: the kind, where, and the facts the
@@ -102,6 +107,13 @@ pub struct Facts {
     pub success: bool,
     /// A removed success status leaves another 2xx (any 2xx is a success).
     pub other_success: bool,
+    /// A changed bound changes the generated Rust type with it (typify: a string with a
+    /// length or pattern is a checking newtype, an integer's bounds choose its type).
+    pub retyped: bool,
+    /// A loosened bound is one the old side's generated type checks when it decodes.
+    pub checked: bool,
+    /// A changed security requirement still accepts the credential the old one asked for.
+    pub still_accepted: bool,
 }
 
 impl Found {

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Map, Value};
 
 use crate::diff::model::{Facts, Found, Side};
-use crate::diff::schema::{Compare, DOC_KEYS, WHOLE, flatten, type_of};
+use crate::diff::schema::{Compare, DOC_KEYS, WHOLE, flatten};
 use crate::kind::FindingKind as K;
 use crate::openapi::METHODS;
 
@@ -151,6 +151,7 @@ pub(crate) fn compare_operation(old_doc: &Value, new_doc: &Value, o: &Op, n: &Op
     {
         out.push(Found::new(K::DocsChanged, Side::Operation, "").was("", "summary or description"));
     }
+    out.extend(crate::diff::security::compare(old_doc, new_doc, o.op, n.op));
     out.extend(parameters(old_doc, new_doc, o, n));
     out.extend(request_body(old_doc, new_doc, o.op, n.op));
     out.extend(responses(old_doc, new_doc, o.op, n.op));
@@ -396,7 +397,7 @@ fn responses(old_doc: &Value, new_doc: &Value, o: &Value, n: &Value) -> Vec<Foun
                 ..Facts::default()
             };
             let was = match json_body(old) {
-                Some((_, s)) => format!("{code} with {}", type_of(&flatten(old_doc, s).map)),
+                Some((_, s)) => format!("{code} with {}", flatten(old_doc, s).words()),
                 None => code.clone(),
             };
             out.push(

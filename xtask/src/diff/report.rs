@@ -103,6 +103,14 @@ impl Report {
                 c.kind
             );
             let _ = writeln!(out, "{}\n    {}", escape(&line), c.reason);
+            if !c.stale_patch.is_empty() {
+                let ops: Vec<String> = c.stale_patch.iter().map(|i| format!("#{i}")).collect();
+                let _ = writeln!(
+                    out,
+                    "    not NOX's change: the old side has it from the fix of patch operation {}, stale in the new file (below); mend the operation and it goes",
+                    ops.join(", ")
+                );
+            }
         }
         for p in &self.patch {
             let why = escape(&p.why);

@@ -13,52 +13,67 @@ use crate::kind::FindingKind as K;
 const SCHEMAS: &str = "#/components/schemas/";
 /// How deep `$ref`s are followed before a schema is taken as it stands.
 const MAX_REF_DEPTH: usize = 16;
+/// How deep schemas nest (fields of fields, items of items) before the comparison stops.
+const MAX_NESTING: usize = 64;
 
 /// A schema as the comparison reads it.
 pub(crate) struct Flat {
     /// The component it names, when it is a reference (or a one-element `allOf` of one).
     pub name: Option<String>,
+    /// The last `$ref` followed to it, if any: what identifies it when it refers to itself.
+    pub reference: Option<String>,
     /// The schema with references and a one-element `allOf` merged in.
     pub map: Map<String, Value>,
 }
 
-/// Reads a schema: references followed, a one-element `allOf` merged with its siblings.
+impl Flat {
+    /// Its type in a few words, with the component it names: `Brand (string)`, `string`.
+    pub fn words(&self) -> String {
+        match &self.name {
+            Some(name) => format!("{name} ({})", type_of(&self.map)),
+            None => type_of(&self.map),
+        }
+    }
+}
+
+/// Reads a schema: references followed, a one-element `allOf` merged with its siblings (the
+/// siblings win). At most [`MAX_REF_DEPTH`] steps: a loop of references is refused before
+/// a diff (`crate::wellformed`), and never followed for ever here.
 pub(crate) fn flatten(doc: &Value, schema: &Value) -> Flat {
     let mut name = None;
-    let mut current = schema.clone();
+    let mut reference = None;
+    let mut current = schema;
+    let mut overlays: Vec<&Map<String, Value>> = Vec::new();
     for _ in 0..MAX_REF_DEPTH {
         if let Some(r) = current.get("$ref").and_then(Value::as_str) {
-            let target = r
+            current = r
                 .strip_prefix('#')
                 .and_then(|p| doc.pointer(p))
-                .cloned()
-                .unwrap_or(Value::Null);
+                .unwrap_or(&Value::Null);
             name = r.strip_prefix(SCHEMAS).map(str::to_owned);
-            current = target;
+            reference = Some(r.to_owned());
             continue;
         }
-        let Some(Value::Array(all_of)) = current.get("allOf") else {
-            break;
-        };
-        if all_of.len() != 1 {
-            break;
+        match (current.get("allOf"), current.as_object()) {
+            (Some(Value::Array(all_of)), Some(outer)) if all_of.len() == 1 => {
+                overlays.push(outer);
+                current = &all_of[0];
+            }
+            _ => break,
         }
-        let inner = flatten(doc, &all_of[0]);
-        let mut merged = inner.map;
-        if let Value::Object(outer) = &current {
-            for (k, v) in outer {
-                if k != "allOf" {
-                    merged.insert(k.clone(), v.clone());
-                }
+    }
+    let mut map = current.as_object().cloned().unwrap_or_default();
+    for outer in overlays.into_iter().rev() {
+        for (k, v) in outer {
+            if k != "allOf" {
+                map.insert(k.clone(), v.clone());
             }
         }
-        name = inner.name.or(name);
-        current = Value::Object(merged);
-        break;
     }
     Flat {
         name,
-        map: current.as_object().cloned().unwrap_or_default(),
+        reference,
+        map,
     }
 }
 
@@ -129,9 +144,9 @@ pub(crate) struct Compare<'a> {
     pub new_doc: &'a Value,
     pub side: Side,
     pub out: Vec<Found>,
-    /// The pairs of components being compared, outermost first: a schema that refers to
-    /// itself is compared once.
-    stack: Vec<(String, String)>,
+    /// The references of the schemas being compared (old, new), outermost first: a schema
+    /// that refers to itself is compared once.
+    stack: Vec<(Option<String>, Option<String>)>,
 }
 
 /// Whether the place compared is a field of an object (and whether it is required there),
@@ -167,21 +182,22 @@ impl<'a> Compare<'a> {
     pub fn schemas(&mut self, old: &Value, new: &Value, at: &str, field: Field) {
         let o = flatten(self.old_doc, old);
         let n = flatten(self.new_doc, new);
-        if let (Some(a), Some(b)) = (&o.name, &n.name) {
-            if a != b {
-                let found = Found::new(K::SchemaRenamed, self.side, at).was(a.clone(), b.clone());
-                self.push(found);
-            }
-            let pair = (a.clone(), b.clone());
-            if self.stack.contains(&pair) {
-                return;
-            }
-            self.stack.push(pair);
-            self.compare_flat(&o, &n, at, field);
-            self.stack.pop();
+        if let (Some(a), Some(b)) = (&o.name, &n.name)
+            && a != b
+        {
+            let found = Found::new(K::SchemaRenamed, self.side, at).was(a.clone(), b.clone());
+            self.push(found);
+        }
+        // A schema that refers to itself (through its fields) is compared once; and nothing
+        // is compared deeper than MAX_NESTING, whatever the references do.
+        let pair = (o.reference.clone(), n.reference.clone());
+        let recursive = pair.0.is_some() && pair.1.is_some() && self.stack.contains(&pair);
+        if recursive || self.stack.len() >= MAX_NESTING {
             return;
         }
+        self.stack.push(pair);
         self.compare_flat(&o, &n, at, field);
+        self.stack.pop();
     }
 
     fn compare_flat(&mut self, o: &Flat, n: &Flat, at: &str, field: Field) {
@@ -193,6 +209,8 @@ impl<'a> Compare<'a> {
         }
         self.nullability(&o.map, &n.map, at, field);
         self.enums(&o.map, &n.map, at);
+        let bounds = crate::diff::constraints::compare(&o.map, &n.map, self.side, at);
+        self.out.extend(bounds);
         self.compositions(&o.map, &n.map, at);
         self.properties(&o.map, &n.map, at);
         if let (Some(oi), Some(ni)) = (o.map.get("items"), n.map.get("items")) {
@@ -292,7 +310,7 @@ impl<'a> Compare<'a> {
                 let words = if req_old { "required" } else { "optional" };
                 let found = Found::new(K::FieldRemoved, self.side, &place)
                     .was(
-                        format!("{words} {}", type_of(&flatten(self.old_doc, old).map)),
+                        format!("{words} {}", flatten(self.old_doc, old).words()),
                         "",
                     )
                     .facts(facts);
@@ -332,7 +350,7 @@ impl<'a> Compare<'a> {
             let found = Found::new(K::NewField, self.side, &format!("{at}.{name}"))
                 .was(
                     "",
-                    format!("{words} {}", type_of(&flatten(self.new_doc, new).map)),
+                    format!("{words} {}", flatten(self.new_doc, new).words()),
                 )
                 .facts(facts);
             self.push(found);

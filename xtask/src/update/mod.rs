@@ -219,6 +219,13 @@ fn prepare(
             .sum(),
         // The spec file alone is no release: `specs/` ships in no crate.
         files_changed: files.keys().any(|f| f != spec_rel),
+        variants_added: update
+            .report
+            .changes
+            .iter()
+            .filter(|c| c.kind == crate::kind::FindingKind::NewEnumValue)
+            .filter(|c| c.side == diff::Side::Request)
+            .count(),
     };
     let version = workspace_version(root);
     let release = release::decide(version.as_deref(), delta);

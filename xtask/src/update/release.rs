@@ -5,7 +5,9 @@
 //! whenever an API snapshot changes (the generated surfaces, or a hand-written crate's public
 //! API) and a **patch** bump when only docs (or other generated text) change. After 1.0 an
 //! addition is minor and a removed or changed line of a snapshot (a removed or retyped item)
-//! is major.
+//! is major, and so is a new variant of a generated enum (typify's enums are not
+//! `#[non_exhaustive]`: a `match` without a wildcard stops compiling), which a snapshot shows
+//! as an addition only: `spec diff`'s widened request enums count it.
 
 use std::fmt::Write as _;
 
@@ -36,6 +38,8 @@ pub struct Delta {
     pub added: usize,
     /// Whether any file of the tree changes (the spec, generated code, effective specs).
     pub files_changed: bool,
+    /// New variants of generated (exhaustive) enums: `spec diff`'s widened request enums.
+    pub variants_added: usize,
 }
 
 /// The release a change calls for.
@@ -74,6 +78,11 @@ pub fn decide(version: Option<&str>, delta: Delta) -> Release {
         (
             Bump::Major,
             "after 1.0, a removed or retyped item is a major bump",
+        )
+    } else if delta.variants_added > 0 {
+        (
+            Bump::Major,
+            "after 1.0, a new variant of a generated enum is a major bump (the enums are exhaustive: a match without a wildcard stops compiling)",
         )
     } else if delta.added > 0 {
         (

@@ -1,10 +1,13 @@
-//! Helpers shared by the codegen test files (`codegen.rs`, `codegen_errors.rs`): a temporary
-//! copy of the workspace's specs and generated sources to run codegen on, and small edits.
+//! Helpers shared by the codegen and spec test files (`codegen.rs`, `codegen_errors.rs`,
+//! `spec_update*.rs`, …): a temporary copy of the workspace's specs and generated sources to
+//! run codegen (or `spec update`) on, revisions of a spec, and small edits.
 // Each test file uses its own subset of these helpers.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+use serde_json::Value;
 
 pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -94,3 +97,50 @@ pub fn use_yaml_file(root: &Path, json_name: &str, yaml_name: &str, yaml: &str) 
 }
 
 pub const V2_SUPPLIER: &str = "specs/v2/openapi-supplier-auth-v2.json";
+
+/// A temporary workspace: what codegen reads and writes, the snapshots, the facade's lib.rs
+/// and the root Cargo.toml (for the version).
+pub fn temp_workspace() -> tempfile::TempDir {
+    let dir = temp_root();
+    let src = workspace();
+    copy_dir(
+        &src.join("xtask/tests/snapshots"),
+        &dir.path().join("xtask/tests/snapshots"),
+    );
+    std::fs::create_dir_all(dir.path().join("crates/nox-auth/src")).unwrap();
+    for rel in ["crates/nox-auth/src/lib.rs", "Cargo.toml"] {
+        std::fs::copy(src.join(rel), dir.path().join(rel)).unwrap();
+    }
+    dir
+}
+
+/// Every file under `root`, with its bytes.
+pub fn tree(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                let rel = path.strip_prefix(root).unwrap().to_owned();
+                out.insert(rel, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(root, root, &mut out);
+    out
+}
+
+/// The checked-in v2 supplier file with `edit` applied, written as `name` in `dir`.
+pub fn revision(dir: &Path, name: &str, edit: impl FnOnce(&mut Value)) -> PathBuf {
+    let mut doc = xtask::spec::read_document(&workspace().join(V2_SUPPLIER)).unwrap();
+    edit(&mut doc);
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_string_pretty(&doc).unwrap() + "\n").unwrap();
+    path
+}
+
+pub fn response_schema(doc: &mut Value) -> &mut Value {
+    &mut doc["components"]["schemas"]["CreateSupplierLinkSessionResponse"]
+}
