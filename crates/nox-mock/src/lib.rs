@@ -39,6 +39,19 @@
 //! not steerable), a visibility delay ([`MockConfig::device_visibility_delay`]: NOX may
 //! lag).
 //!
+//! ## The NOX-initiated link: NOX's app and `POST /post-login-redirect`
+//!
+//! Section 2 of NOX's guide: a user turns NOX on in NOX's app and picks their supplier;
+//! NOX sends them to the supplier's login page, and the supplier's server tells NOX who
+//! they are. The mock's `GET /app` is that app (a supplier selector, sending the browser to
+//! [`MockConfig::supplier_login_url`] with `state` and `redirect_uri` =
+//! [`MockServer::nox_return_url`]); `POST /post-login-redirect` takes the key and
+//! `{state, supplier_user_id}`, a state once and within [`NOX_LOGIN_WINDOW_SECS`]; then the
+//! user's heat pump is listed for that supplier user, and `GET /app/return?state=…` says
+//! whether NOX heard from the supplier. [`MockServer::authorize`] is the selector's part for
+//! a test without a browser. How much of this is NOX's and how much our guess:
+//! `specs/README.md`, decisions 33–40.
+//!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use nox_auth::{AssetType, Brand, DeviceQuery, SupplierLinkRequest};
