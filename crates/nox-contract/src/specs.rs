@@ -40,3 +40,25 @@ pub static EMBEDDED: &[EmbeddedSpec] = &[
         json: include_str!("../specs/openapi-supplier-oauth.json"),
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    /// Every effective spec `cargo xtask codegen` writes is embedded: a new spec in
+    /// `specs/codegen.toml` must be added to [`super::EMBEDDED`], or the check and the proxy
+    /// would report its operations as unknown.
+    #[test]
+    fn every_effective_spec_is_embedded() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
+        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| {
+                let name = e.unwrap().file_name().into_string().unwrap();
+                name.strip_suffix(".json").map(str::to_owned)
+            })
+            .collect();
+        on_disk.sort();
+        let mut embedded: Vec<String> = super::EMBEDDED.iter().map(|s| s.name.to_owned()).collect();
+        embedded.sort();
+        assert_eq!(embedded, on_disk);
+    }
+}
