@@ -1,4 +1,4 @@
-//! The example backend (`crates/nox-auth-axum/examples/axum_backend.rs`) as its users meet
+//! The example backend (`crates/nox-auth-axum/examples/axum_backend/`) as its users meet
 //! it: in headless Chromium (log in, link; a stray and a forged callback refused while the
 //! link is pending; choose a brand in the mock's Authenticator UI, land on the result page;
 //! the same callback URL again is refused and the page says why),
@@ -8,7 +8,9 @@
 //! starts one (installing Debian's postgresql when missing) and sets
 //! `NOX_REQUIRE_POSTGRES=1`, which turns a missing server into a failure instead of a skip.
 
-#[path = "../../crates/nox-auth-axum/examples/axum_backend.rs"]
+// Not every entry point of the example is used here (`serve` is, in the hostile tests).
+#[allow(dead_code)]
+#[path = "../../crates/nox-auth-axum/examples/axum_backend/main.rs"]
 mod axum_backend;
 
 use std::sync::Arc;

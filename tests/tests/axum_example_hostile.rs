@@ -1,10 +1,10 @@
-//! The example backend (`crates/nox-auth-axum/examples/axum_backend.rs`) against what an
+//! The example backend (`crates/nox-auth-axum/examples/axum_backend/`) against what an
 //! attacker tries, over HTTP: stray and forged callbacks while the user's link is pending
 //! (the real callback still links), a planted session id (replaced at start), and
 //! cross-site posts to log in, a plain-http callback URL. The browser-level run is in
 //! `axum_example.rs`.
 
-#[path = "../../crates/nox-auth-axum/examples/axum_backend.rs"]
+#[path = "../../crates/nox-auth-axum/examples/axum_backend/main.rs"]
 mod axum_backend;
 
 use std::sync::Arc;

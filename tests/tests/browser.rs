@@ -3,9 +3,18 @@
 //! and follows the redirect to a callback server on 127.0.0.1, whose `?data=` must
 //! decode and verify against the session.
 //!
+//! And the NOX-initiated link: from the mock's "NOX app" page, through the example
+//! backend's login page for NOX (log in, accept the terms), back to NOX, and the device on
+//! the example's device listing.
+//!
 //! Needs Debian's `chromium` and `chromium-driver`; `scripts/test.sh` installs them and
 //! sets `NOX_REQUIRE_BROWSER=1`, which turns a missing browser into a failure instead of
 //! a skip.
+
+// The example backend, for its login page for NOX (only `serve_site` is used here).
+#[allow(dead_code)]
+#[path = "../../crates/nox-auth-axum/examples/axum_backend/main.rs"]
+mod axum_backend;
 
 use std::time::Duration;
 
@@ -166,4 +175,97 @@ async fn the_mock_inspector_completes_and_expires_sessions_in_chromium() {
         ),
         Err(nox_mock::Error::Complete(nox_mock::CompleteError::Expired))
     ));
+}
+
+/// The example on 127.0.0.1 with `nox` as NOX and its login page for NOX on: its base URL
+/// once it answers.
+async fn example_with_nox_login(nox: &nox_mock::MockServer, db: &str) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (client, public, db) = (nox.client().unwrap(), base.clone(), db.to_owned());
+    let back = nox.nox_return_url();
+    tokio::spawn(async move {
+        let cleanup = axum_backend::SESSION_CLEANUP;
+        let served =
+            axum_backend::serve_site(listener, client, &public, &db, cleanup, Some(&back)).await;
+        if let Err(e) = served {
+            panic!("the example stopped: {e}");
+        }
+    });
+    let http = reqwest::Client::new();
+    for _ in 0..200 {
+        if let Ok(r) = http.get(&base).send().await
+            && r.status() == reqwest::StatusCode::OK
+        {
+            return base;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the example did not answer at {base}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_user_starts_at_nox_logs_in_at_the_example_and_the_device_is_listed() {
+    let Some(mut driver) = Driver::launch("nox-login").await else {
+        return;
+    };
+    // NOX on another host than the supplier (127.0.0.2 vs 127.0.0.1): the browser goes
+    // between two sites, as with the real NOX.
+    let nox = nox_mock::MockServer::start_with(
+        nox_mock::MockConfig::default().addr("127.0.0.2:0".parse().unwrap()),
+    )
+    .await
+    .unwrap();
+    let dir = std::env::temp_dir().join(format!("nox-browser-login-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}?mode=rwc", dir.join("sessions.db").display());
+    let base = example_with_nox_login(&nox, &db).await;
+    nox.set_supplier_login_url(&format!("{base}/nox/authorize"))
+        .unwrap();
+
+    // In NOX's app: choose the supplier.
+    driver.goto(&nox.nox_app_url()).await;
+    assert_eq!(driver.text("h1").await, "Turn on NOX");
+    driver.click("#choose-supplier").await;
+    // At the supplier: its own login first, then back to the same login page for NOX.
+    let login = "Log in to connect NOX";
+    assert_eq!(driver.text_becomes("h1", login).await, login);
+    let at_supplier = driver.current_url().await;
+    assert!(
+        at_supplier.starts_with(&format!("{base}/nox/authorize?state=")),
+        "{at_supplier}"
+    );
+    driver.type_into("#user", "alice").await;
+    driver.click("#login").await;
+    let terms = "Connect NOX to Example Energy";
+    assert_eq!(driver.text_becomes("h1", terms).await, terms);
+    assert_eq!(driver.current_url().await, at_supplier);
+    assert_eq!(
+        driver.text("#terms-version").await,
+        axum_backend::nox_pages::TERMS_VERSION
+    );
+    assert_eq!(driver.text("#who").await, "Logged in as alice");
+    driver.click("#accept").await;
+
+    // Back at NOX: linked, for the supplier's user alice.
+    assert_eq!(driver.text_becomes("h1", "Linked").await, "Linked");
+    let landed = driver.current_url().await;
+    assert!(
+        landed.starts_with(&format!("{}?state=", nox.nox_return_url())),
+        "{landed}"
+    );
+    assert_eq!(driver.text("#supplier-user-id").await, "alice");
+    let device_id = driver.text("#device-id").await;
+
+    // The example's device listing (NOX's Package API for alice) shows the heat pump.
+    driver.goto(&base).await;
+    assert_eq!(
+        driver.text_becomes("#who", "Logged in as alice").await,
+        "Logged in as alice"
+    );
+    let devices = driver.text("#devices").await;
+    assert!(devices.contains(&device_id), "{devices}");
+    driver.quit().await;
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,16 +1,21 @@
 //! A tiny supplier site that links its users' heat pumps to NOX: a fake login (a cookie
 //! naming the user), a "Link your heat pump" page, the two handlers of the link flow (the
 //! link confirmed at NOX's Package API), and pages listing the user's devices as NOX lists
-//! them, with their health and "Link again" where NOX needs it.
+//! them, with their health and "Link again" where NOX needs it. When the user starts at
+//! NOX instead (NOX's app sends them here to log in), `/nox/authorize` is the login page
+//! for NOX: log in, accept the terms, back to NOX (`nox_pages.rs`).
 //!
 //! ```sh
 //! cargo run -p nox-auth-axum --example axum_backend    # then open http://127.0.0.1:3000
 //! ```
 //!
 //! By default it starts an embedded nox-mock as NOX (its Authenticator UI lets you choose a
-//! brand) and keeps the sessions in a SQLite file, so they survive a restart. Environment:
+//! brand; its "NOX app" page, printed at start, sends you to this site's login page for
+//! NOX) and keeps the sessions in a SQLite file, so they survive a restart. Environment:
 //!
 //! - `NOX_API_KEY` (and `NOX_BASE_URL`): use that NOX instead of the embedded mock;
+//! - `NOX_RETURN_URL`: with a real NOX, NOX's return URL for the login page for NOX (the
+//!   embedded mock's is set by itself; without one, `/nox/authorize` answers 404);
 //! - `DATABASE_URL`: the session store, `sqlite://FILE?mode=rwc` (default: `axum_backend.db`
 //!   in the temporary directory) or `postgres://…`, shared by several instances;
 //! - `LISTEN`: the address to bind (default `127.0.0.1:3000`; port 0 picks a free one);
@@ -25,8 +30,9 @@ use axum::extract::{Form, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use nox_auth::Listing;
 use nox_auth::{AssetType, Client, Language, SupplierLinkRequest};
-use nox_auth::{DeviceHealth, Health, Listing};
+use nox_auth_axum::nox_login::NoxLoginConfig;
 use nox_auth_axum::{finish_supplier_link, start_supplier_link};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer, SessionStore};
@@ -36,11 +42,16 @@ use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 /// The fake login's cookie: it names the user (a real site has its own login).
 const USER_COOKIE: &str = "demo_user";
 
+mod devices;
+pub mod nox_pages;
+
 /// The site's state.
 #[derive(Clone)]
 struct Site {
     nox: Client,
     callback_url: Arc<str>,
+    /// The login page for NOX, when NOX's return URL is known.
+    nox_login: Option<NoxLoginConfig>,
 }
 
 /// How often the session table is swept of expired sessions. Without a sweep every
@@ -67,9 +78,26 @@ pub async fn serve_with_cleanup(
     database_url: &str,
     cleanup: Duration,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    serve_site(listener, nox, public_url, database_url, cleanup, None).await
+}
+
+/// [`serve_with_cleanup`], with the login page for NOX at `/nox/authorize` when
+/// `nox_return_url` (NOX's return URL, e.g. `MockServer::nox_return_url`) is given.
+pub async fn serve_site(
+    listener: tokio::net::TcpListener,
+    nox: Client,
+    public_url: &str,
+    database_url: &str,
+    cleanup: Duration,
+    nox_return_url: Option<&str>,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let nox_login = nox_return_url
+        .map(|url| NoxLoginConfig::new(public_url, url, nox_pages::TERMS_VERSION))
+        .transpose()?;
     let site = Site {
         nox,
         callback_url: format!("{}/nox/callback", public_url.trim_end_matches('/')).into(),
+        nox_login,
     };
     let secure = public_url.starts_with("https://");
     let app = if database_url.starts_with("postgres:") || database_url.starts_with("postgresql:") {
@@ -118,6 +146,8 @@ fn router<S: SessionStore + Clone>(site: Site, store: S, secure: bool) -> Router
         .route("/logout", post(logout))
         .route("/link", post(link))
         .route("/nox/callback", get(callback))
+        .route("/nox/authorize", get(nox_pages::authorize))
+        .route("/nox/consent", post(nox_pages::consent))
         .layer(sessions)
         .with_state(site)
 }
@@ -159,53 +189,13 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
     (status, Html(html)).into_response()
 }
 
-/// A device's health in words, and a "Link again" button where NOX needs it.
-fn health_text(health: &Health) -> String {
-    match health {
-        Health::Steerable => "linked, steerable".into(),
-        Health::NeedsReauthentication => "needs re-authentication \
-             <form method=\"post\" action=\"/link\" class=\"again\"><button class=\"link-again\">Link again</button></form>"
-            .into(),
-        Health::NotSteerable { reason: Some(reason) } => {
-            format!("linked, not steerable: {}", esc(reason))
-        }
-        Health::NotSteerable { reason: None } => "linked, not steerable".into(),
-        _ => "linked".into(),
-    }
-}
-
-/// The devices as NOX lists them (brand, asset type, health).
-fn device_list(devices: &[DeviceHealth]) -> String {
-    if devices.is_empty() {
-        return "<p id=\"devices\">No devices linked yet.</p>".into();
-    }
-    let items: String = devices
-        .iter()
-        .map(|d| {
-            format!(
-                "<li>{} ({}, hp): {}</li>",
-                esc(&d.device_id),
-                esc(d.brand.as_deref().unwrap_or("?")),
-                health_text(&d.health)
-            )
-        })
-        .collect();
-    format!("<ul id=\"devices\">{items}</ul>")
-}
-
 async fn home(State(site): State<Site>, headers: HeaderMap) -> Response {
     let Some(user) = logged_in(&headers) else {
-        return page(
-            StatusCode::OK,
-            "Log in",
-            "<form method=\"post\" action=\"/login\"><label>User name \
-             <input id=\"user\" name=\"user\" pattern=\"[A-Za-z0-9._\\-]{1,64}\" required></label> \
-             <button id=\"login\">Log in</button></form>",
-        );
+        return page(StatusCode::OK, "Log in", &login_form("/"));
     };
     // NOX is the record: the user's heat pumps as the Package API lists them.
     let devices = match site.nox.link_health(&user, Listing::HeatPumps).await {
-        Ok(devices) => device_list(&devices),
+        Ok(devices) => devices::device_list(&devices),
         Err(e) => {
             eprintln!("axum_backend: listing devices failed: {e}");
             "<p id=\"devices\">NOX is not reachable right now; your devices show when it is.</p>"
@@ -226,9 +216,32 @@ async fn home(State(site): State<Site>, headers: HeaderMap) -> Response {
     )
 }
 
+/// The fake login's form; after it the browser goes to `next` (a path of this site).
+fn login_form(next: &str) -> String {
+    format!(
+        "<form method=\"post\" action=\"/login\"><label>User name \
+         <input id=\"user\" name=\"user\" pattern=\"[A-Za-z0-9._\\-]{{1,64}}\" required></label> \
+         <input type=\"hidden\" name=\"next\" value=\"{}\"> \
+         <button id=\"login\">Log in</button></form>",
+        esc(next)
+    )
+}
+
 #[derive(serde::Deserialize)]
 struct Login {
     user: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// `next` if it is a path of this site (`/…`, not `//host` or `/\host`, which browsers
+/// read as another site), else `/`: the login must not become an open redirect.
+fn local_path(next: &str) -> &str {
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.chars().any(char::is_control);
+    if local { next } else { "/" }
 }
 
 async fn login(State(site): State<Site>, headers: HeaderMap, Form(form): Form<Login>) -> Response {
@@ -252,7 +265,8 @@ async fn login(State(site): State<Site>, headers: HeaderMap, Form(form): Form<Lo
         "{USER_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax",
         form.user
     );
-    ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
+    let to = local_path(&form.next);
+    ([(header::SET_COOKIE, cookie)], Redirect::to(to)).into_response()
 }
 
 async fn logout(State(site): State<Site>, headers: HeaderMap) -> Response {
@@ -341,7 +355,7 @@ async fn callback(
             "Heat pump linked",
             &format!(
                 "<p id=\"result\">Your device is linked to NOX.</p>{}<p><a href=\"/\">Back</a></p>",
-                device_list(&confirmed.devices)
+                devices::device_list(&confirmed.devices)
             ),
         ),
         Err(e) => {
@@ -375,6 +389,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 
     // The embedded mock unless a real NOX is configured; kept alive for the whole run.
     let mut _mock = None;
+    let mut nox_return_url = env("NOX_RETURN_URL");
     let nox = if env("NOX_API_KEY").is_some() {
         let client = Client::from_env()?;
         println!("NOX: {}", client.base_url());
@@ -383,6 +398,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         let mock = nox_mock::MockServer::start().await?;
         let client = mock.client()?;
         println!("NOX: the embedded nox-mock at {}", mock.base_url());
+        // NOX's app sends users to this site's login page for NOX, and takes them back.
+        let login_page = format!("{}/nox/authorize", public_url.trim_end_matches('/'));
+        mock.set_supplier_login_url(&login_page)?;
+        nox_return_url = Some(mock.nox_return_url());
+        println!("NOX app (start at NOX): {}", mock.nox_app_url());
         _mock = Some(mock);
         client
     };
@@ -394,5 +414,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     };
     println!("sessions: {store}");
     println!("open {public_url}");
-    serve(listener, nox, &public_url, &database_url).await
+    let (cleanup, back) = (SESSION_CLEANUP, nox_return_url.as_deref());
+    serve_site(listener, nox, &public_url, &database_url, cleanup, back).await
 }
