@@ -202,8 +202,10 @@ fn checked_on_decode(o: &Map<String, Value>, n: &Map<String, Value>) -> bool {
         t if t.starts_with("[_;") => rust_type(n) != t,
         _ if o.get("type").and_then(Value::as_str) == Some("integer") => {
             let (_, lo, hi) = integer(o);
+            // What the new side allows: its bounds, else its own type's range.
+            let (_, new_lo, new_hi) = integer(n);
             let (min, max) = bounds(n);
-            min.is_none_or(|v| v < lo) || max.is_none_or(|v| v > hi)
+            min.unwrap_or(new_lo) < lo || max.unwrap_or(new_hi) > hi
         }
         _ => closed(o) && !closed(n),
     }
