@@ -278,3 +278,101 @@ async fn a_plain_http_callback_url_is_refused_before_nox_is_asked() {
     assert!(nox.sessions().is_empty(), "nothing was sent to NOX");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_login_page_for_nox_and_the_login_send_nowhere_else() {
+    let nox = nox_mock::MockServer::start().await.unwrap();
+    let (dir, db) = {
+        let dir =
+            std::env::temp_dir().join(format!("nox-example-{}-nox-login", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = format!("sqlite://{}?mode=rwc", dir.join("sessions.db").display());
+        (dir, db)
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (client, public, back) = (nox.client().unwrap(), base.clone(), nox.nox_return_url());
+    let cleanup = axum_backend::SESSION_CLEANUP;
+    tokio::spawn(async move {
+        let _ =
+            axum_backend::serve_site(listener, client, &public, &db, cleanup, Some(&back)).await;
+    });
+    let (b, _jar) = browser();
+    let authorize = |redirect_uri: &str| {
+        let mut url = reqwest::Url::parse(&format!("{base}/nox/authorize")).unwrap();
+        url.query_pairs_mut()
+            .append_pair("state", "nox-state-1")
+            .append_pair("redirect_uri", redirect_uri);
+        url
+    };
+    // A foreign return URL: a 400 page, no redirect (the page answers once migrated).
+    let mut resp = None;
+    for _ in 0..200 {
+        if let Ok(r) = b.get(authorize("https://evil.example/return")).send().await {
+            resp = Some(r);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let resp = resp.expect("the example answers");
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert!(resp.headers().get("location").is_none());
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("does not come from NOX")
+    );
+
+    // NOX's own request, logged out: this site's login, which comes back here after.
+    let page = b
+        .get(authorize(&nox.nox_return_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("name=\"next\" value=\"/nox/authorize?state=nox-state-1&amp;redirect_uri=")
+    );
+    // The login's `next` is a path of this site, or `/`: never another site.
+    for (next, to) in [
+        ("/nox/authorize?state=s", "/nox/authorize?state=s"),
+        ("//evil.example/x", "/"),
+        ("/\\evil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("", "/"),
+    ] {
+        let resp = b
+            .post(format!("{base}/login"))
+            .form(&[("user", "alice"), ("next", next)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{next}");
+        assert_eq!(resp.headers()["location"], to, "{next}");
+    }
+    // A consent posted from another site: refused, NOX not called.
+    let resp = b
+        .post(format!("{base}/nox/consent"))
+        .header("origin", "https://evil.example")
+        .form(&[
+            ("state", "nox-state-1"),
+            ("csrf", "x"),
+            ("decision", "accept"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert!(resp.headers().get("location").is_none());
+    let called = nox
+        .requests()
+        .iter()
+        .any(|r| r.path.ends_with("/post-login-redirect"));
+    assert!(!called);
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -274,3 +274,60 @@ async fn several_tabs_each_finish_and_the_oldest_beyond_the_bound_is_dropped() {
     }
     assert_eq!(w.nox_calls(), nox_login::MAX_PENDING_NOX_LOGINS);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_browser_form_post_mode_hands_the_browser_a_form_and_calls_nox_from_nowhere() {
+    use axum::response::IntoResponse;
+    use nox_auth_axum::nox_login::{BrowserStep, ConsentForm, NoxLoginConfig, ShareMode};
+
+    let nox = nox_mock::MockServer::start().await.unwrap();
+    let action = format!("{}/post-login-redirect", nox.base_url());
+    let config = NoxLoginConfig::new("https://shop.example", &nox.nox_return_url(), TERMS)
+        .unwrap()
+        .share(ShareMode::BrowserFormPost {
+            action: action.clone(),
+        });
+    let store = std::sync::Arc::new(tower_sessions::MemoryStore::default());
+    let session = tower_sessions::Session::new(None, store, None);
+    let query = format!("state=s%3C1%3E&redirect_uri={}", nox.nox_return_url());
+    let login = nox_login::receive_nox_login(&config, &session, Some(&query))
+        .await
+        .unwrap();
+    assert_eq!(login.state, "s<1>");
+    let form = ConsentForm::new("s<1>", login.csrf_token(), TERMS, "accept");
+    let headers = axum::http::HeaderMap::new();
+    let client = nox.client().unwrap();
+    let answer = nox_login::answer_nox_login(&client, &config, &session, &headers, "alice", &form)
+        .await
+        .unwrap();
+    assert_eq!(
+        answer.browser,
+        BrowserStep::PostToNox {
+            action,
+            state: "s<1>".into(),
+            supplier_user_id: "alice".into()
+        }
+    );
+    assert!(answer.shared.is_none());
+    assert_eq!(answer.accepted.as_ref().unwrap().terms_version, TERMS);
+    let resp = answer.into_response();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let body = axum::body::to_bytes(resp.into_body(), 1 << 16)
+        .await
+        .unwrap();
+    let html = String::from_utf8(body.to_vec()).unwrap();
+    assert!(
+        html.contains("name=\"state\" value=\"s&lt;1&gt;\""),
+        "{html}"
+    );
+    assert!(html.contains("name=\"supplier_user_id\" value=\"alice\""));
+    assert!(
+        !html.contains(nox.api_key()),
+        "the key never reaches the browser"
+    );
+    let called = nox
+        .requests()
+        .iter()
+        .any(|r| r.path.ends_with("/post-login-redirect"));
+    assert!(!called, "the server did not call NOX");
+}
