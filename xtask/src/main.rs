@@ -72,14 +72,21 @@ enum Command {
 enum SpecAction {
     /// Every change from OLD to NEW, classified for our clients, each with its reason.
     ///
-    /// Breaking for callers (code that uses the regenerated crate must change: an operation,
-    /// parameter or field gone or renamed, a value callers must now send, a narrowed request
-    /// enum, a type changed), breaking for the generated client (the released client cannot
-    /// read NOX's answers: a required response field removed, made optional or nullable, a
-    /// response type changed, the success status gone), or safe because of how we generate
-    /// (a new response enum value: open enums; a new optional field; a new operation; a
-    /// widened request enum; a 201 that became a 200: any 2xx is a success). The kinds are
-    /// the list the contract check's findings use.
+    /// Breaking for callers (code that uses the regenerated crate must change, or a request
+    /// that was valid is refused: an operation, path, parameter or field gone or renamed, a
+    /// value callers must now send, a request enum narrowed or widened (the generated enums
+    /// are exhaustive), a tighter bound on a request (maxLength, maximum, pattern,
+    /// additionalProperties: false, ...), a credential now required or changed, a type
+    /// changed), breaking for the generated client (the released client cannot read NOX's
+    /// answers: a required response field removed, made optional or nullable, a response
+    /// type changed, the success status gone, a looser bound its generated type checks when
+    /// it decodes), or safe because of how we generate (a new response enum value: open
+    /// enums; a new optional field; a new operation; a looser request bound; a 201 that
+    /// became a 200: any 2xx is a success). The kinds are the list the contract check's
+    /// findings use.
+    ///
+    /// A file that is not a self-contained OpenAPI 3.0 document (no info or paths, a $ref
+    /// to nothing or to another file, $refs that loop) is bad input.
     ///
     /// OLD is a spec of specs/codegen.toml (its file stem, its path or crate/module, e.g.
     /// `openapi-supplier-auth-v2`) or any file. For a spec of the manifest, both sides get

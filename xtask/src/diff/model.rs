@@ -9,11 +9,11 @@ use crate::kind::FindingKind;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
-    /// The released client no longer works against the new spec: an answer it cannot decode,
-    /// a path NOX no longer serves.
+    /// The released client no longer works against the new spec: an answer it cannot decode.
     BreakingForClient,
-    /// Code that calls the regenerated crate must change: a method, field or setter renamed
-    /// or gone, a value callers must now send, a type changed.
+    /// Callers must change: code that calls the regenerated crate (a method, field, setter
+    /// or enum variant renamed, gone or added to an exhaustive enum, a type changed), or what
+    /// they send (a value now required, a tighter bound, a credential; a path gone).
     BreakingForCallers,
     /// Neither, because of how we generate (open enums in responses, any 2xx a success,
     /// builders) or because nothing existing changes.
