@@ -44,6 +44,7 @@ mod operation;
 #[rustfmt::skip]
 mod operation_table;
 mod retry;
+pub mod secret;
 pub mod text;
 
 use std::fmt;

@@ -14,6 +14,7 @@ use crate::app::App;
 use crate::config::{
     MAX_DEVICE_ID_BYTES, MAX_DEVICE_IDS, MAX_REDIRECT_URL_BYTES, MAX_USER_ID_BYTES,
 };
+use nox_auth::nox_auth_runtime::secret::constant_time_eq;
 
 /// Checks the API key: `x-api-key`, or (the Authenticator's v1 only) `Authorization: ApiKey <key>`.
 fn authorize(app: &App, headers: &HeaderMap, version: Version) -> Result<(), ApiError> {
@@ -42,10 +43,6 @@ fn authorize(app: &App, headers: &HeaderMap, version: Version) -> Result<(), Api
             "Missing API key",
         )),
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// The JSON object of a request body, or a 4xx with an error body.

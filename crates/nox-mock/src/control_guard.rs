@@ -22,6 +22,7 @@ use axum::response::Response;
 
 use crate::app::App;
 use crate::control_error::error;
+use nox_auth::nox_auth_runtime::secret::constant_time_eq;
 
 /// The header that carries the control token.
 pub const CONTROL_TOKEN_HEADER: &str = "x-mock-control-token";
@@ -157,10 +158,6 @@ fn has_token(request: &Request, token: &str) -> bool {
                 })
         });
     given.is_some_and(|g| constant_time_eq(g.as_bytes(), token.as_bytes()))
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// `Content-Type: application/json` (any parameters), or no body and no content type.

@@ -123,7 +123,9 @@ pub use answer::{BrowserStep, ConsentForm, NoxLoginAnswer, PendingNoxLogin, Term
 pub use config::{NOX_LOGIN_WINDOW, NoxLoginConfig, ShareMode};
 pub use error::NoxLoginError;
 
-use crate::pending::{constant_time_eq, random_hex};
+use nox_auth::nox_auth_runtime::secret::constant_time_eq;
+
+use crate::pending::random_hex;
 
 /// The key under which the logins NOX started are kept pending in the session.
 pub const PENDING_NOX_LOGIN_KEY: &str = "nox_auth.pending_nox_login";
