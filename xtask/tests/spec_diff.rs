@@ -48,7 +48,8 @@ fn every_checked_in_spec_against_itself_reports_nothing_and_exits_0() {
         }));
         checked += 1;
     }
-    assert_eq!(checked, 5);
+    // v1 and v2 supplier and manufacturer, the Package API's devices, and any added since.
+    assert!(checked >= 5, "{checked} specs");
 }
 
 /// The v2 supplier spec with `language` required in the request and `supplier` removed

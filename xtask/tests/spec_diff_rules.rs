@@ -363,7 +363,7 @@ fn what_a_stale_patch_operation_made_is_named_and_a_moved_path_breaks_callers() 
         .unwrap();
     assert!(
         lines[status + 2].contains(
-            "not NOX's change: the old side has it from the fix of patch operation #1, stale"
+            "not NOX's change: the old side has it from the fix of patch operation #1, which is stale"
         ),
         "{text}"
     );

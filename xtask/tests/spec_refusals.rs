@@ -176,3 +176,36 @@ fn a_schema_that_refers_to_itself_through_a_field_is_compared_once() {
         "{out}"
     );
 }
+
+#[test]
+fn a_schema_shared_many_times_over_is_compared_once_not_once_per_path() {
+    // Forty levels, each with two fields of the next: 2^40 paths, 41 schemas.
+    let levels = 40;
+    let mut schemas = serde_json::Map::new();
+    for i in 0..levels {
+        let next = json!({"$ref": format!("#/components/schemas/L{}", i + 1)});
+        let level = json!({"type": "object", "properties": {"a": next, "b": next}});
+        schemas.insert(format!("L{i}"), level);
+    }
+    schemas.insert(format!("L{levels}"), json!({"type": "string"}));
+    let doc = |version: &str| {
+        json!({
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": version},
+            "paths": {"/x": {"get": {
+                "operationId": "getX",
+                "responses": {"200": {"description": "ok", "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/L0"}
+                }}}}
+            }}},
+            "components": {"schemas": schemas}
+        })
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = (dir.path().join("old.json"), dir.path().join("new.json"));
+    std::fs::write(&old, doc("1").to_string()).unwrap();
+    std::fs::write(&new, doc("2").to_string()).unwrap();
+    let (code, out, err) = xtask(&["spec", "diff", old.to_str().unwrap(), new.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("info.version"), "{out}");
+}

@@ -107,7 +107,7 @@ impl Report {
                 let ops: Vec<String> = c.stale_patch.iter().map(|i| format!("#{i}")).collect();
                 let _ = writeln!(
                     out,
-                    "    not NOX's change: the old side has it from the fix of patch operation {}, stale in the new file (below); mend the operation and it goes",
+                    "    not NOX's change: the old side has it from the fix of patch operation {}, which is stale in the new file; mend the operation and it goes",
                     ops.join(", ")
                 );
             }

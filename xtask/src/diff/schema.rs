@@ -147,6 +147,9 @@ pub(crate) struct Compare<'a> {
     /// The references of the schemas being compared (old, new), outermost first: a schema
     /// that refers to itself is compared once.
     stack: Vec<(Option<String>, Option<String>)>,
+    /// Pairs of references compared already without a finding: not compared again (a schema
+    /// shared by many fields, or many times over, costs one comparison).
+    unchanged: BTreeSet<(String, String)>,
 }
 
 /// Whether the place compared is a field of an object (and whether it is required there),
@@ -171,6 +174,7 @@ impl<'a> Compare<'a> {
             side,
             out: Vec::new(),
             stack: Vec::new(),
+            unchanged: BTreeSet::new(),
         }
     }
 
@@ -191,13 +195,21 @@ impl<'a> Compare<'a> {
         // A schema that refers to itself (through its fields) is compared once; and nothing
         // is compared deeper than MAX_NESTING, whatever the references do.
         let pair = (o.reference.clone(), n.reference.clone());
-        let recursive = pair.0.is_some() && pair.1.is_some() && self.stack.contains(&pair);
-        if recursive || self.stack.len() >= MAX_NESTING {
+        let refs = pair.0.clone().zip(pair.1.clone());
+        let recursive = refs.is_some() && self.stack.contains(&pair);
+        let seen = refs.as_ref().is_some_and(|r| self.unchanged.contains(r));
+        if recursive || seen || self.stack.len() >= MAX_NESTING {
             return;
         }
+        let found = self.out.len();
         self.stack.push(pair);
         self.compare_flat(&o, &n, at, field);
         self.stack.pop();
+        if let Some(refs) = refs
+            && self.out.len() == found
+        {
+            self.unchanged.insert(refs);
+        }
     }
 
     fn compare_flat(&mut self, o: &Flat, n: &Flat, at: &str, field: Field) {
