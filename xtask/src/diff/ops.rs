@@ -421,7 +421,9 @@ fn responses(old_doc: &Value, new_doc: &Value, o: &Value, n: &Value) -> Vec<Foun
             &format!("response {code}"),
         ));
     }
-    for code in nc.keys().filter(|c| !oc.contains_key(*c)) {
+    let added: Vec<&String> = nc.keys().filter(|c| !oc.contains_key(*c)).collect();
+    out.extend(moved_bodies(old_doc, new_doc, &oc, &nc, &added));
+    for code in added {
         let facts = Facts {
             success: is_success(code),
             ..Facts::default()
@@ -435,6 +437,52 @@ fn responses(old_doc: &Value, new_doc: &Value, o: &Value, n: &Value) -> Vec<Foun
             .was("", code.clone())
             .facts(facts),
         );
+    }
+    out
+}
+
+/// The bodies a changed status carries, compared as any body: a removed status with the one
+/// that takes its place (an added status of its class, 2xx or error, else a remaining 2xx for
+/// a success), and an added 2xx with the old success body (the client reads every 2xx with
+/// one type). The location names both statuses: `response 201 now 200 $.id`.
+fn moved_bodies(
+    old_doc: &Value,
+    new_doc: &Value,
+    oc: &Map<String, Value>,
+    nc: &Map<String, Value>,
+    added: &[&String],
+) -> Vec<Found> {
+    let is_success = |c: &str| c.starts_with('2');
+    let mut out = Vec::new();
+    let mut paired: Vec<&str> = Vec::new();
+    for code in oc.keys().filter(|c| !nc.contains_key(*c)) {
+        let success = is_success(code);
+        let instead = added
+            .iter()
+            .map(|c| c.as_str())
+            .find(|c| is_success(c) == success)
+            .or_else(|| {
+                let kept = nc.keys().find(|c| oc.contains_key(*c) && is_success(c));
+                kept.map(String::as_str).filter(|_| success)
+            });
+        let Some(instead) = instead else { continue };
+        paired.push(instead);
+        let (ob, nb) = (
+            resolved(old_doc, &oc[code]),
+            resolved(new_doc, &nc[instead]),
+        );
+        let at = format!("response {code} now {instead}");
+        out.extend(bodies(old_doc, new_doc, ob, nb, Side::Response, &at));
+    }
+    let kept = oc.keys().find(|c| nc.contains_key(*c) && is_success(c));
+    for code in added
+        .iter()
+        .filter(|c| is_success(c) && !paired.contains(&c.as_str()))
+    {
+        let Some(kept) = kept else { continue };
+        let (ob, nb) = (resolved(old_doc, &oc[kept]), resolved(new_doc, &nc[*code]));
+        let at = format!("response {kept} now also {code}");
+        out.extend(bodies(old_doc, new_doc, ob, nb, Side::Response, &at));
     }
     out
 }
