@@ -104,3 +104,139 @@ fn a_success_status_replaced_or_joined_by_another_compares_their_bodies() {
     );
     let _ = Callers;
 }
+
+fn r(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+#[test]
+fn a_shared_schema_met_again_under_another_wrapper_is_compared_again() {
+    let lang = json!({"type": "string", "enum": ["en", "nl"]});
+    let wrap = |extra: Value| {
+        let mut m = json!({"allOf": [r("Lang")], "description": "fallback"});
+        m.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        m
+    };
+    let req = |second: Value| obj(json!({"a": r("Lang"), "b": second}), &[]);
+    let schemas = json!({"Lang": lang});
+    let ok = json!({"200": body(json!({"type": "string"}))});
+    let old = doc(req(wrap(json!({}))), ok.clone(), schemas.clone());
+    for (extra, kind) in [
+        (json!({"enum": ["nl"]}), K::EnumValueRemoved),
+        (json!({"maxLength": 1}), K::ConstraintTightened),
+        (json!({"nullable": true}), K::FieldNullable),
+    ] {
+        let new = doc(req(wrap(extra.clone())), ok.clone(), schemas.clone());
+        let got = summary(&diff(&old, &new));
+        assert!(
+            got.iter()
+                .any(|(k, _, at)| *k == kind && at == "request body $.b"),
+            "{extra}: {got:#?}"
+        );
+    }
+}
+
+/// `L0` … `LN`, each with two fields `a` and `b` of the next; the last has a string `x`,
+/// `leaf` its bounds: 2^N places reach `x`.
+fn tree(n: usize, leaf: Value) -> Value {
+    let mut schemas = serde_json::Map::new();
+    for i in 0..n {
+        let next = r(&format!("L{}", i + 1));
+        schemas.insert(
+            format!("L{i}"),
+            obj(json!({"a": next.clone(), "b": next}), &[]),
+        );
+    }
+    let mut x = json!({"type": "string"});
+    x.as_object_mut()
+        .unwrap()
+        .extend(leaf.as_object().unwrap().clone());
+    schemas.insert(format!("L{n}"), obj(json!({"x": x}), &[]));
+    let ok = json!({"200": body(json!({"type": "string"}))});
+    doc(
+        obj(json!({"tree": r("L0")}), &[]),
+        ok,
+        Value::Object(schemas),
+    )
+}
+
+#[test]
+fn a_change_under_a_schema_shared_many_times_over_is_reported_once_and_fast() {
+    let started = std::time::Instant::now();
+    let (old, new) = (tree(30, json!({})), tree(30, json!({"maxLength": 3})));
+    let changes = diff(&old, &new);
+    assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    let at = &changes[0].location;
+    assert!(at.starts_with("request body $.tree.a.a.a"), "{at}");
+    assert!(
+        at.ends_with("(and 30 other places with the same schemas)"),
+        "{at}"
+    );
+}
+
+#[test]
+fn a_comparison_cut_at_a_depth_limit_is_reported_and_not_remembered() {
+    // 70 levels of `a`: deeper than the comparison goes; a change there is not "no change".
+    let deep = |n: usize, leaf: Value| {
+        let mut s = json!({"type": "string"});
+        s.as_object_mut()
+            .unwrap()
+            .extend(leaf.as_object().unwrap().clone());
+        for _ in 0..n {
+            s = obj(json!({"a": s}), &[]);
+        }
+        s
+    };
+    let ok = json!({"200": body(json!({"type": "string"}))});
+    let make = |leaf: Value| doc(deep(70, leaf), ok.clone(), json!({}));
+    let changes = diff(&make(json!({})), &make(json!({"maxLength": 3})));
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    assert!(
+        changes[0].new.contains("nested more than 64 deep"),
+        "{changes:#?}"
+    );
+    assert!(changes[0].verdict.breaks());
+    // A chain of 20 references: reported, not read as an empty schema.
+    let mut schemas = serde_json::Map::new();
+    for i in 0..20 {
+        schemas.insert(format!("R{i}"), r(&format!("R{}", i + 1)));
+    }
+    schemas.insert("R20".into(), json!({"type": "string"}));
+    let chained = doc(r("R0"), ok.clone(), Value::Object(schemas));
+    let changes = diff(&chained, &chained);
+    assert!(
+        changes
+            .iter()
+            .any(|c| c.new.contains("chain more than 16 deep")),
+        "{changes:#?}"
+    );
+    // A shared schema first met near the limit (cut short) and then near the top: the
+    // second place is compared in full.
+    let shared = |leaf: Value| {
+        let mut s = json!({"type": "string"});
+        s.as_object_mut()
+            .unwrap()
+            .extend(leaf.as_object().unwrap().clone());
+        obj(
+            json!({"a": obj(json!({"a": obj(json!({"x": s}), &[])}), &[])}),
+            &[],
+        )
+    };
+    let make = |leaf: Value| {
+        let mut deep_side = r("S");
+        for _ in 0..62 {
+            deep_side = obj(json!({"a": deep_side}), &[]);
+        }
+        let req = obj(json!({"deep": deep_side, "shallow": r("S")}), &[]);
+        doc(req, ok.clone(), json!({"S": shared(leaf)}))
+    };
+    let got = summary(&diff(&make(json!({})), &make(json!({"maxLength": 3}))));
+    assert!(
+        got.iter().any(|(k, _, at)| *k == K::ConstraintTightened
+            && at.starts_with("request body $.shallow.a.a.x")),
+        "{got:#?}"
+    );
+}

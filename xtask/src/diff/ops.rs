@@ -276,7 +276,7 @@ fn parameters(old_doc: &Value, new_doc: &Value, o: &Op, n: &Op) -> Vec<Found> {
         );
         compare.schemas(os, ns, &place(key), WHOLE);
     }
-    out.extend(compare.out);
+    out.extend(compare.finish());
     out
 }
 
@@ -369,7 +369,7 @@ fn bodies(
             }
             let mut compare = Compare::new(old_doc, new_doc, side);
             compare.schemas(os, ns, &format!("{at} $"), WHOLE);
-            out.extend(compare.out);
+            out.extend(compare.finish());
             out
         }
         (None, None) if media_words(ob) == media_words(nb) => Vec::new(),

@@ -12,6 +12,8 @@ use crate::patch::{Outcome, Status};
 pub const EXIT_BREAKING: u8 = 4;
 /// Exit status for bad input (as `nox contract check`).
 pub const EXIT_BAD_INPUT: u8 = 2;
+/// The most changes a report lists; the others are counted (and in the counts).
+pub const MAX_LISTED: usize = 10_000;
 
 /// What `spec diff` found.
 #[derive(Debug, Serialize)]
@@ -24,8 +26,11 @@ pub struct Report {
     pub breaking: bool,
     /// How many changes of each verdict.
     pub counts: Counts,
-    /// Every change, classified.
+    /// Every change, classified (the first [`MAX_LISTED`]).
     pub changes: Vec<Change>,
+    /// How many changes are not listed (beyond [`MAX_LISTED`]; counted in `counts`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub not_listed: usize,
     /// When the old side is a spec of `specs/codegen.toml`: what its patch file does to the
     /// new side, operation by operation.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -45,7 +50,7 @@ pub struct Counts {
 
 impl Report {
     /// A report of `changes` between `old` and `new`.
-    pub fn new(old: String, new: String, changes: Vec<Change>, patch: Vec<Outcome>) -> Self {
+    pub fn new(old: String, new: String, mut changes: Vec<Change>, patch: Vec<Outcome>) -> Self {
         let mut counts = Counts::default();
         for c in &changes {
             match c.verdict {
@@ -54,12 +59,16 @@ impl Report {
                 Verdict::Safe => counts.safe += 1,
             }
         }
+        let breaking = changes.iter().any(|c| c.verdict.breaks());
+        let not_listed = changes.len().saturating_sub(MAX_LISTED);
+        changes.truncate(MAX_LISTED);
         Report {
             old,
             new,
-            breaking: changes.iter().any(|c| c.verdict.breaks()),
+            breaking,
             counts,
             changes,
+            not_listed,
             patch,
         }
     }
@@ -135,13 +144,16 @@ impl Report {
             let _ = writeln!(out, "{line}");
         }
         let n = &self.counts;
+        if self.not_listed > 0 {
+            let _ = writeln!(out, "… {} more change(s), not listed", self.not_listed);
+        }
         if self.changes.is_empty() {
             out.push_str("no changes\n");
         } else {
             let _ = writeln!(
                 out,
                 "{} change(s): {} breaking for callers, {} breaking for the generated client, {} safe",
-                self.changes.len(),
+                self.changes.len() + self.not_listed,
                 n.breaking_for_callers,
                 n.breaking_for_client,
                 n.safe
@@ -183,4 +195,8 @@ fn escape_json(json: &str) -> String {
         }
     }
     out
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }

@@ -3,7 +3,7 @@
 //! specs attach a description or `nullable` to a shared enum) read as one schema, `null`
 //! allowed by `nullable: true` or by `null` among the enum values.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
@@ -24,6 +24,8 @@ pub(crate) struct Flat {
     pub reference: Option<String>,
     /// The schema with references and a one-element `allOf` merged in.
     pub map: Map<String, Value>,
+    /// Whether a `$ref` was still to follow after [`MAX_REF_DEPTH`] steps.
+    pub too_deep: bool,
 }
 
 impl Flat {
@@ -62,6 +64,7 @@ pub(crate) fn flatten(doc: &Value, schema: &Value) -> Flat {
             _ => break,
         }
     }
+    let too_deep = current.get("$ref").is_some();
     let mut map = current.as_object().cloned().unwrap_or_default();
     for outer in overlays.into_iter().rev() {
         for (k, v) in outer {
@@ -74,6 +77,7 @@ pub(crate) fn flatten(doc: &Value, schema: &Value) -> Flat {
         name,
         reference,
         map,
+        too_deep,
     }
 }
 
@@ -147,9 +151,23 @@ pub(crate) struct Compare<'a> {
     /// The references of the schemas being compared (old, new), outermost first: a schema
     /// that refers to itself is compared once.
     stack: Vec<(Option<String>, Option<String>)>,
-    /// Pairs of references compared already without a finding: not compared again (a schema
-    /// shared by many fields, or many times over, costs one comparison).
-    unchanged: BTreeSet<(String, String)>,
+    /// Pairs of schemas compared already (as read, overlays merged in; and whether the place
+    /// is a required field on each side): not compared again. A schema shared by many
+    /// fields, or many times over, costs one comparison, its changes reported once, at the
+    /// first place, with the number of other places.
+    done: BTreeMap<Key, Done>,
+    /// Whether a comparison under way was cut short at a depth limit: it is not cached.
+    cut: bool,
+}
+
+/// What identifies a comparison: both schemas as read, and the field's required flags.
+type Key = (String, String, bool, bool);
+
+/// A comparison done: the range of its findings in `out`, and how many other places met it.
+struct Done {
+    start: usize,
+    end: usize,
+    repeats: usize,
 }
 
 /// Whether the place compared is a field of an object (and whether it is required there),
@@ -174,8 +192,35 @@ impl<'a> Compare<'a> {
             side,
             out: Vec::new(),
             stack: Vec::new(),
-            unchanged: BTreeSet::new(),
+            done: BTreeMap::new(),
+            cut: false,
         }
+    }
+
+    /// What it found: each change of a comparison met again elsewhere says how many other
+    /// places met it (those of the comparisons around it too).
+    pub fn finish(mut self) -> Vec<Found> {
+        let mut others = vec![0usize; self.out.len()];
+        for d in self.done.values().filter(|d| d.repeats > 0) {
+            for n in &mut others[d.start..d.end] {
+                *n += d.repeats;
+            }
+        }
+        for (found, n) in self.out.iter_mut().zip(others) {
+            if n > 0 {
+                let places = if n == 1 { "place" } else { "places" };
+                let note = format!(" (and {n} other {places} with the same schemas)");
+                found.location.push_str(&note);
+            }
+        }
+        self.out
+    }
+
+    /// A comparison cut short at a depth limit, reported (never read as "no changes").
+    fn too_deep(&mut self, at: &str, what: String) {
+        self.cut = true;
+        let found = Found::new(K::TypeDiffers, self.side, at).was("", what);
+        self.push(found);
     }
 
     fn push(&mut self, found: Found) {
@@ -192,24 +237,49 @@ impl<'a> Compare<'a> {
             let found = Found::new(K::SchemaRenamed, self.side, at).was(a.clone(), b.clone());
             self.push(found);
         }
-        // A schema that refers to itself (through its fields) is compared once; and nothing
-        // is compared deeper than MAX_NESTING, whatever the references do.
+        // A schema that refers to itself (through its fields) is compared once; a pair of
+        // schemas met before is not compared again; nothing is compared deeper than
+        // MAX_NESTING, whatever the references do: that is reported.
         let pair = (o.reference.clone(), n.reference.clone());
-        let refs = pair.0.clone().zip(pair.1.clone());
-        let recursive = refs.is_some() && self.stack.contains(&pair);
-        let seen = refs.as_ref().is_some_and(|r| self.unchanged.contains(r));
-        if recursive || seen || self.stack.len() >= MAX_NESTING {
+        if pair.0.is_some() && pair.1.is_some() && self.stack.contains(&pair) {
             return;
         }
-        let found = self.out.len();
+        let text = |m: &Map<String, Value>| serde_json::to_string(m).unwrap_or_default();
+        let key = (
+            text(&o.map),
+            text(&n.map),
+            field.required_old,
+            field.required_new,
+        );
+        if let Some(done) = self.done.get_mut(&key) {
+            if done.end > done.start {
+                done.repeats += 1;
+            }
+            return;
+        }
+        if o.too_deep || n.too_deep {
+            let what =
+                format!("references that chain more than {MAX_REF_DEPTH} deep: not compared");
+            return self.too_deep(at, what);
+        }
+        if self.stack.len() >= MAX_NESTING {
+            let what = format!("schemas nested more than {MAX_NESTING} deep: not compared");
+            return self.too_deep(at, what);
+        }
+        let (start, cut_before) = (self.out.len(), std::mem::take(&mut self.cut));
         self.stack.push(pair);
         self.compare_flat(&o, &n, at, field);
         self.stack.pop();
-        if let Some(refs) = refs
-            && self.out.len() == found
-        {
-            self.unchanged.insert(refs);
+        if !self.cut {
+            let end = self.out.len();
+            let done = Done {
+                start,
+                end,
+                repeats: 0,
+            };
+            self.done.insert(key, done);
         }
+        self.cut |= cut_before;
     }
 
     fn compare_flat(&mut self, o: &Flat, n: &Flat, at: &str, field: Field) {
