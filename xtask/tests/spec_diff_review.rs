@@ -240,3 +240,68 @@ fn a_comparison_cut_at_a_depth_limit_is_reported_and_not_remembered() {
         "{got:#?}"
     );
 }
+
+#[test]
+fn members_of_compositions_map_values_and_not_are_compared() {
+    let ok = json!({"200": body(json!({"type": "string"}))});
+    let case = |req: Value, old: Value, new: Value| {
+        let a = doc(
+            req.clone(),
+            ok.clone(),
+            json!({"A": old, "B": {"type": "object"}}),
+        );
+        let b = doc(req, ok.clone(), json!({"A": new, "B": {"type": "object"}}));
+        summary(&diff(&a, &b))
+    };
+    let x = |t: &str| obj(json!({"x": {"type": t}}), &["x"]);
+    // A member of a oneOf that is a $ref, its component changed.
+    let got = case(
+        json!({"oneOf": [r("A"), r("B")]}),
+        x("string"),
+        x("integer"),
+    );
+    assert_eq!(
+        got,
+        [(
+            K::TypeDiffers,
+            Callers,
+            "request body $<oneOf 0>.x".to_owned()
+        )]
+    );
+    // A longer allOf of $refs, merged: a field of a member made required and bounded.
+    let note = |extra: Value, req: &[&str]| {
+        let mut s = json!({"type": "string"});
+        s.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        obj(json!({"note": s}), req)
+    };
+    let got = case(
+        json!({"allOf": [r("A"), r("B")]}),
+        note(json!({}), &[]),
+        note(json!({"maxLength": 5}), &["note"]),
+    );
+    let kinds: Vec<K> = got.iter().map(|g| g.0).collect();
+    assert_eq!(
+        kinds,
+        [K::FieldRequired, K::ConstraintTightened],
+        "{got:#?}"
+    );
+    // The schema of additionalProperties.
+    let map = |t: &str| json!({"type": "object", "additionalProperties": {"type": t}});
+    let got = case(r("A"), map("string"), map("integer"));
+    assert_eq!(
+        got,
+        [(K::TypeDiffers, Callers, "request body ${*}".to_owned())]
+    );
+    // `not` added.
+    let s = json!({"type": "string"});
+    let mut not = s.clone();
+    not["not"] = json!({"enum": ["admin"]});
+    let got = case(r("A"), s.clone(), not.clone());
+    assert_eq!(
+        got,
+        [(K::ConstraintTightened, Callers, "request body $".to_owned())]
+    );
+    let _ = Client;
+}

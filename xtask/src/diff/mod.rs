@@ -7,10 +7,13 @@
 //! check's findings ([`crate::kind::FindingKind`]); [`classify::classify`] gives the verdict
 //! of each, [`report`] prints them.
 
+mod bodies;
 pub mod classify;
+mod compose;
 mod constraints;
 pub mod model;
 mod ops;
+mod read;
 pub mod report;
 mod schema;
 mod security;
@@ -38,7 +41,7 @@ pub fn diff(old: &Value, new: &Value) -> Vec<Change> {
             new.pointer(&format!("/info/{key}")),
         );
         if a != b {
-            let show = |v: Option<&Value>| v.map(schema::show).unwrap_or_default();
+            let show = |v: Option<&Value>| v.map(read::show).unwrap_or_default();
             let found = Found::new(K::DocsChanged, Side::Document, &format!("info.{key}"))
                 .was(show(a), show(b));
             changes.push(classified(found, "-", "-"));

@@ -1,146 +1,19 @@
 //! Comparing two schemas of one place (a body, a parameter), old against new, both read
-//! from effective specs: `$ref`s followed, a one-element `allOf` with siblings (how the
-//! specs attach a description or `nullable` to a shared enum) read as one schema, `null`
-//! allowed by `nullable: true` or by `null` among the enum values.
+//! from effective specs as [`crate::diff::read`] reads them; what they are made of besides
+//! fields (`oneOf`, `anyOf`, `additionalProperties`, `not`) in `crate::diff::compose`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
 use crate::diff::model::{Facts, Found, Side};
+use crate::diff::read::{
+    DOC_KEYS, Flat, MAX_REF_DEPTH, enum_values, flatten, nullable, required, show, type_of,
+};
 use crate::kind::FindingKind as K;
 
-const SCHEMAS: &str = "#/components/schemas/";
-/// How deep `$ref`s are followed before a schema is taken as it stands.
-const MAX_REF_DEPTH: usize = 16;
 /// How deep schemas nest (fields of fields, items of items) before the comparison stops.
 const MAX_NESTING: usize = 64;
-
-/// A schema as the comparison reads it.
-pub(crate) struct Flat {
-    /// The component it names, when it is a reference (or a one-element `allOf` of one).
-    pub name: Option<String>,
-    /// The last `$ref` followed to it, if any: what identifies it when it refers to itself.
-    pub reference: Option<String>,
-    /// The schema with references and a one-element `allOf` merged in.
-    pub map: Map<String, Value>,
-    /// Whether a `$ref` was still to follow after [`MAX_REF_DEPTH`] steps.
-    pub too_deep: bool,
-}
-
-impl Flat {
-    /// Its type in a few words, with the component it names: `Brand (string)`, `string`.
-    pub fn words(&self) -> String {
-        match &self.name {
-            Some(name) => format!("{name} ({})", type_of(&self.map)),
-            None => type_of(&self.map),
-        }
-    }
-}
-
-/// Reads a schema: references followed, a one-element `allOf` merged with its siblings (the
-/// siblings win). At most [`MAX_REF_DEPTH`] steps: a loop of references is refused before
-/// a diff (`crate::wellformed`), and never followed for ever here.
-pub(crate) fn flatten(doc: &Value, schema: &Value) -> Flat {
-    let mut name = None;
-    let mut reference = None;
-    let mut current = schema;
-    let mut overlays: Vec<&Map<String, Value>> = Vec::new();
-    for _ in 0..MAX_REF_DEPTH {
-        if let Some(r) = current.get("$ref").and_then(Value::as_str) {
-            current = r
-                .strip_prefix('#')
-                .and_then(|p| doc.pointer(p))
-                .unwrap_or(&Value::Null);
-            name = r.strip_prefix(SCHEMAS).map(str::to_owned);
-            reference = Some(r.to_owned());
-            continue;
-        }
-        match (current.get("allOf"), current.as_object()) {
-            (Some(Value::Array(all_of)), Some(outer)) if all_of.len() == 1 => {
-                overlays.push(outer);
-                current = &all_of[0];
-            }
-            _ => break,
-        }
-    }
-    let too_deep = current.get("$ref").is_some();
-    let mut map = current.as_object().cloned().unwrap_or_default();
-    for outer in overlays.into_iter().rev() {
-        for (k, v) in outer {
-            if k != "allOf" {
-                map.insert(k.clone(), v.clone());
-            }
-        }
-    }
-    Flat {
-        name,
-        reference,
-        map,
-        too_deep,
-    }
-}
-
-/// Whether a schema allows `null`.
-pub(crate) fn nullable(m: &Map<String, Value>) -> bool {
-    m.get("nullable") == Some(&Value::Bool(true))
-        || matches!(m.get("enum"), Some(Value::Array(v)) if v.iter().any(Value::is_null))
-}
-
-/// The JSON type a schema says, in a few words: its `type` (with its `format`), or the
-/// type its enum values or keywords imply, or `any`.
-pub(crate) fn type_of(m: &Map<String, Value>) -> String {
-    let base = match m.get("type").and_then(Value::as_str) {
-        Some(t) => t.to_owned(),
-        None => match m.get("enum") {
-            Some(Value::Array(values)) => values
-                .iter()
-                .find(|v| !v.is_null())
-                .map(|v| match v {
-                    Value::String(_) => "string",
-                    Value::Bool(_) => "boolean",
-                    Value::Number(n) if n.is_f64() => "number",
-                    Value::Number(_) => "integer",
-                    Value::Array(_) => "array",
-                    _ => "object",
-                })
-                .unwrap_or("any")
-                .to_owned(),
-            _ if m.contains_key("properties") => "object".to_owned(),
-            _ if m.contains_key("items") => "array".to_owned(),
-            _ if m.contains_key("oneOf") || m.contains_key("anyOf") || m.contains_key("allOf") => {
-                "composed".to_owned()
-            }
-            _ => "any".to_owned(),
-        },
-    };
-    match m.get("format").and_then(Value::as_str) {
-        Some(f) => format!("{base} ({f})"),
-        None => base,
-    }
-}
-
-fn enum_values(m: &Map<String, Value>) -> Option<Vec<&Value>> {
-    match m.get("enum") {
-        Some(Value::Array(v)) => Some(v.iter().filter(|v| !v.is_null()).collect()),
-        _ => None,
-    }
-}
-
-fn required(m: &Map<String, Value>) -> BTreeSet<&str> {
-    match m.get("required") {
-        Some(Value::Array(v)) => v.iter().filter_map(Value::as_str).collect(),
-        _ => BTreeSet::new(),
-    }
-}
-
-/// Words of a value for a report: a string as `"text"`, others as JSON.
-pub(crate) fn show(v: &Value) -> String {
-    v.to_string()
-}
-
-/// The documentation keywords: what changes only the docs.
-pub(crate) const DOC_KEYS: [&str; 5] = ["description", "summary", "title", "example", "examples"];
 
 /// Compares two schemas of the same place and collects what changed.
 pub(crate) struct Compare<'a> {
@@ -223,7 +96,7 @@ impl<'a> Compare<'a> {
         self.push(found);
     }
 
-    fn push(&mut self, found: Found) {
+    pub(crate) fn push(&mut self, found: Found) {
         self.out.push(found);
     }
 
@@ -351,19 +224,6 @@ impl<'a> Compare<'a> {
                 };
                 let found = Found::new(K::TypeDiffers, self.side, at).was(words(&a), words(&b));
                 self.push(found);
-            }
-        }
-    }
-
-    /// `oneOf`, `anyOf` and a longer `allOf` are compared as written: any difference is a
-    /// type change (the generated type is an enum or a merged struct of them).
-    fn compositions(&mut self, o: &Map<String, Value>, n: &Map<String, Value>, at: &str) {
-        for key in ["oneOf", "anyOf", "allOf"] {
-            if o.get(key) != n.get(key) {
-                let found = Found::new(K::TypeDiffers, self.side, at)
-                    .was(format!("{key} as before"), format!("{key} changed"));
-                self.push(found);
-                return;
             }
         }
     }
