@@ -56,11 +56,16 @@ impl PatchOp {
 /// Reads a patch file; every operation must have a `why` and be a JSON Patch operation.
 pub fn read(path: &Path) -> Result<Vec<PatchOp>, CodegenError> {
     let text = std::fs::read_to_string(path).map_err(|e| CodegenError::io(path, e))?;
+    parse(path, &text)
+}
+
+/// Reads the text of a patch file (`path` names it in errors), as [`read`].
+pub fn parse(path: &Path, text: &str) -> Result<Vec<PatchOp>, CodegenError> {
     let err = |message: String| CodegenError::Patch {
         path: path.to_owned(),
         message,
     };
-    let entries: Vec<Value> = serde_yaml_ng::from_str(&text)
+    let entries: Vec<Value> = serde_yaml_ng::from_str(text)
         .map_err(|e| err(format!("not a YAML list of patch operations: {e}")))?;
     let mut ops = Vec::new();
     for (index, mut entry) in entries.into_iter().enumerate() {

@@ -218,11 +218,14 @@ fn a_patch_operation_made_redundant_is_reported_and_the_code_does_not_change() {
         .collect();
     assert_eq!(redundant, [2]);
     assert!(u.report.changes.is_empty(), "{}", u.text());
+    let patch_file = PathBuf::from(V2_SUPPLIER.replace(".json", ".patch.yaml"));
     assert_eq!(
         u.files,
-        [PathBuf::from(V2_SUPPLIER)],
-        "only the spec file changes"
+        [PathBuf::from(V2_SUPPLIER), patch_file.clone()],
+        "only the spec file and its patch file change"
     );
+    let patch = std::fs::read_to_string(root.path().join(&patch_file)).unwrap();
+    assert!(!patch.contains("with the intend to"), "{patch}");
     let written: Value =
         serde_json::from_slice(&std::fs::read(root.path().join(V2_SUPPLIER)).unwrap()).unwrap();
     assert_eq!(written, doc, "the YAML file is written as the spec's JSON");
@@ -362,4 +365,90 @@ fn a_renamed_operation_updates_the_operation_table_and_the_runtime_snapshot() {
         "{}",
         u.text()
     );
+}
+
+#[test]
+fn redundant_patch_operations_are_not_applied_and_leave_the_patch_file() {
+    // NOX fixes `Brand` as our operations #3-#6 do: all four redundant (a `remove` of what is
+    // gone would not apply, an `add` to the end of the enum would list null twice).
+    for fully in [false, true] {
+        let root = temp_workspace();
+        let news = tempfile::tempdir().unwrap();
+        let new = revision(news.path(), "new.json", |doc| {
+            let schemas = &mut doc["components"]["schemas"];
+            schemas["Brand"]["nullable"] = true.into();
+            schemas["Brand"]["enum"]
+                .as_array_mut()
+                .unwrap()
+                .push(Value::Null);
+            if fully {
+                for s in [
+                    "CreateSupplierLinkSessionRequest",
+                    "CreateSupplierLinkSessionResponse",
+                ] {
+                    let brand = schemas[s]["properties"]["brand"].as_object_mut().unwrap();
+                    brand.remove("nullable");
+                }
+            }
+        });
+        let u = update::run(root.path(), V2_SUPPLIER, &new, false).unwrap();
+        assert_eq!(u.exit_status(), 0, "{}", u.text());
+        let rel = V2_SUPPLIER.replace(".json", ".patch.yaml");
+        let patch = std::fs::read_to_string(root.path().join(&rel)).unwrap();
+        let before = std::fs::read_to_string(workspace().join(&rel)).unwrap();
+        let ops = xtask::patch::parse(std::path::Path::new(&rel), &patch).unwrap();
+        let old_ops = xtask::patch::parse(std::path::Path::new(&rel), &before).unwrap();
+        let gone = if fully { 4 } else { 2 };
+        assert_eq!(ops.len(), old_ops.len() - gone, "{patch}");
+        assert!(
+            !patch.contains("/components/schemas/Brand/enum/-"),
+            "{patch}"
+        );
+        // The header comment stays.
+        assert!(patch.starts_with(before.lines().next().unwrap()), "{patch}");
+        // The effective spec (patched, what the code is generated from) lists null once.
+        let effective = root
+            .path()
+            .join("crates/nox-contract/specs/openapi-supplier-auth-v2.json");
+        let text = std::fs::read_to_string(&effective).unwrap();
+        let doc: Value = serde_json::from_str(&text).unwrap();
+        let nulls = doc["components"]["schemas"]["Brand"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| v.is_null())
+            .count();
+        assert_eq!(nulls, 1, "{text}");
+        assert!(
+            u.text().contains("removed from the patch file"),
+            "{}",
+            u.text()
+        );
+    }
+    // A patch file written otherwise (a JSON list): not rewritten; the update stops, naming
+    // the operations to delete, and writes nothing.
+    let root = temp_workspace();
+    let rel = V2_SUPPLIER.replace(".json", ".patch.yaml");
+    let yaml: Value =
+        serde_yaml_ng::from_str(&std::fs::read_to_string(root.path().join(&rel)).unwrap()).unwrap();
+    std::fs::write(
+        root.path().join(&rel),
+        serde_json::to_string(&yaml).unwrap(),
+    )
+    .unwrap();
+    let news = tempfile::tempdir().unwrap();
+    let new = revision(news.path(), "new.json", |doc| {
+        let brand = &mut doc["components"]["schemas"]["Brand"];
+        brand["nullable"] = true.into();
+        brand["enum"].as_array_mut().unwrap().push(Value::Null);
+    });
+    let before = tree(root.path());
+    let u = update::run(root.path(), V2_SUPPLIER, &new, false).unwrap();
+    assert_eq!(u.exit_status(), 1);
+    let stopped = u.stopped.as_deref().unwrap();
+    assert!(
+        stopped.contains("#3, #4") && stopped.contains("delete these operations"),
+        "{stopped}"
+    );
+    assert_eq!(tree(root.path()), before, "the tree changed");
 }

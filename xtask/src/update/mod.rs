@@ -12,6 +12,7 @@
 
 pub mod commit;
 pub mod compare;
+pub mod prune;
 pub mod release;
 mod text;
 
@@ -133,6 +134,35 @@ pub fn run(root: &Path, name: &str, new_file: &Path, dry_run: bool) -> Result<Up
         ));
         return Ok(update);
     }
+    let redundant: Vec<usize> = update
+        .patch
+        .iter()
+        .filter(|o| o.status == Status::Redundant)
+        .map(|o| o.index)
+        .collect();
+    // A redundant operation is not applied: the patch file is written without it (and the
+    // code generated from that), or, when it cannot be rewritten, the update stops.
+    let pruned = match redundant.is_empty() {
+        true => None,
+        false => {
+            let text = std::fs::read_to_string(&patch_path).map_err(|e| e.to_string())?;
+            match prune::without(&patch_path, &text, &ops, &redundant) {
+                Some(pruned) => Some(pruned),
+                None => {
+                    let numbers: Vec<String> = redundant.iter().map(|i| format!("#{i}")).collect();
+                    update.stopped = Some(format!(
+                        "patch operation(s) {} of {} are redundant (NOX's file says the same now) and \
+                         must not be applied again, but the patch file could not be rewritten without \
+                         them (its layout is not one `- ` block per operation): delete these \
+                         operations from the patch file and run the update again",
+                        numbers.join(", "),
+                        update.patch_file.clone().unwrap_or_default().display()
+                    ));
+                    return Ok(update);
+                }
+            }
+        }
+    };
     if let Err(e) = prepare(
         root,
         &manifest,
@@ -141,6 +171,7 @@ pub fn run(root: &Path, name: &str, new_file: &Path, dry_run: bool) -> Result<Up
         new_file,
         &new_doc,
         &old.json,
+        pruned,
         &mut update,
     ) {
         update.stopped = Some(e);
@@ -159,6 +190,7 @@ fn prepare(
     new_file: &Path,
     new_doc: &Value,
     old_json: &Value,
+    pruned: Option<String>,
     update: &mut Update,
 ) -> Result<(), String> {
     let spec_text = spec_text(spec_rel, new_text, new_file, new_doc)?;
@@ -176,6 +208,11 @@ fn prepare(
     copy_dir(&root.join("specs"), &staging.path().join("specs"))?;
     std::fs::write(staging.path().join(spec_rel), &spec_text)
         .map_err(|e| format!("{}: {e}", spec_rel.display()))?;
+    let patch_rel = spec::patch_path(spec_rel);
+    if let Some(text) = &pruned {
+        std::fs::write(staging.path().join(&patch_rel), text)
+            .map_err(|e| format!("{}: {e}", patch_rel.display()))?;
+    }
     let new_files = codegen::render_all(staging.path()).map_err(|e| {
         // The messages name the staging copy; the maintainer knows the files by their place.
         let staged = format!("{}/", staging.path().display());
@@ -195,6 +232,9 @@ fn prepare(
     }
     if std::fs::read_to_string(root.join(spec_rel)).ok().as_deref() != Some(spec_text.as_str()) {
         files.insert(spec_rel.to_owned(), spec_text);
+    }
+    if let Some(text) = pruned {
+        files.insert(patch_rel, text);
     }
     update.surfaces = compare::surfaces(manifest, &old_files, &new_files);
     update.apis = compare::public_apis(root, &old_files, &new_files)?;
@@ -217,8 +257,10 @@ fn prepare(
             .chain(&update.apis)
             .map(|c| c.added.len())
             .sum(),
-        // The spec file alone is no release: `specs/` ships in no crate.
-        files_changed: files.keys().any(|f| f != spec_rel),
+        // The spec file (and its patch file) alone is no release: `specs/` ships in no crate.
+        files_changed: files
+            .keys()
+            .any(|f| f != spec_rel && *f != spec::patch_path(spec_rel)),
         variants_added: update
             .report
             .changes

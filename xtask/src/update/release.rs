@@ -207,7 +207,7 @@ pub fn changelog(e: &Entry) -> String {
     for (index, why) in e.redundant {
         let _ = writeln!(
             out,
-            "- The patch file's operation #{index} is redundant now (NOX's file says the same); delete it: {why}"
+            "- The patch file's operation #{index} is redundant now (NOX's file says the same): removed from the patch file ({why})"
         );
     }
     out

@@ -89,7 +89,7 @@ impl Update {
                 Status::Applied => ("applied", String::new()),
                 Status::Redundant => (
                     "redundant",
-                    " -> NOX's file already says this: delete the operation".to_owned(),
+                    " -> NOX's file already says this: not applied, and removed from the patch file".to_owned(),
                 ),
                 Status::Stale(why) => ("STALE", format!(" -> {}", escape(why))),
             };
