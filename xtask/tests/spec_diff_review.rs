@@ -305,3 +305,78 @@ fn members_of_compositions_map_values_and_not_are_compared() {
     );
     let _ = Client;
 }
+
+#[test]
+fn defaults_and_a_required_request_field_made_nullable_are_classified() {
+    let ok = |schema: Value| json!({"200": body(schema)});
+    let field = |extra: Value| {
+        let mut s = json!({"type": "string"});
+        s.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        obj(json!({"f": s}), &["f"])
+    };
+    let plain = json!({"type": "string"});
+    let cases = [
+        (json!({"default": "nl"}), json!({}), K::DefaultChanged),
+        (
+            json!({"default": "nl"}),
+            json!({"default": "en"}),
+            K::DefaultChanged,
+        ),
+        (json!({}), json!({"default": "en"}), K::DefaultChanged),
+    ];
+    for (old, new, kind) in cases {
+        let req = diff(
+            &doc(field(old.clone()), ok(plain.clone()), json!({})),
+            &doc(field(new.clone()), ok(plain.clone()), json!({})),
+        );
+        let got = summary(&req);
+        assert_eq!(
+            got,
+            [(kind, Callers, "request body $.f".to_owned())],
+            "{old} -> {new}"
+        );
+        let resp = diff(
+            &doc(plain.clone(), ok(field(old.clone())), json!({})),
+            &doc(plain.clone(), ok(field(new.clone())), json!({})),
+        );
+        let got = summary(&resp);
+        assert_eq!(
+            got,
+            [(kind, Safe, "response 200 $.f".to_owned())],
+            "{old} -> {new}"
+        );
+    }
+    // A required request field made nullable: T becomes Option<T>.
+    let made = diff(
+        &doc(field(json!({})), ok(plain.clone()), json!({})),
+        &doc(
+            field(json!({"nullable": true})),
+            ok(plain.clone()),
+            json!({}),
+        ),
+    );
+    assert_eq!(
+        summary(&made),
+        [(K::FieldNullable, Callers, "request body $.f".to_owned())]
+    );
+    // An optional one: it was an Option already.
+    let optional = |extra: Value| {
+        let mut s = field(extra);
+        s["required"] = json!([]);
+        s
+    };
+    let made = diff(
+        &doc(optional(json!({})), ok(plain.clone()), json!({})),
+        &doc(
+            optional(json!({"nullable": true})),
+            ok(plain.clone()),
+            json!({}),
+        ),
+    );
+    assert_eq!(
+        summary(&made),
+        [(K::FieldNullable, Safe, "request body $.f".to_owned())]
+    );
+}

@@ -92,6 +92,8 @@ pub enum FindingKind {
     /// A spec diff: an operation asks for another credential (another security scheme, or
     /// the scheme it names changed: another header, another type).
     SecurityChanged,
+    /// A spec diff: a value's `default` was added, removed or changed.
+    DefaultChanged,
 }
 
 impl fmt::Display for FindingKind {

@@ -36,6 +36,7 @@ pub const DIFF_KINDS: &[FindingKind] = &[
     K::SecurityAdded,
     K::SecurityRemoved,
     K::SecurityChanged,
+    K::DefaultChanged,
 ];
 
 /// The verdict of a change and why.
@@ -126,9 +127,13 @@ pub fn classify(kind: FindingKind, side: Side, f: Facts) -> (Verdict, &'static s
             Safe,
             "the generated field was an Option already: a missing value reads as None",
         ),
+        K::FieldNullable if request && !f.option_before && f.option_after => (
+            Callers,
+            "NOX accepts null as well, and the generated field changes from T to Option<T>: code that sets it must wrap the value",
+        ),
         K::FieldNullable if request => (
             Safe,
-            "NOX accepts null as well; the builder still takes a value",
+            "NOX accepts null as well; the generated field was an Option already",
         ),
         K::FieldNullable => (
             Safe,
@@ -240,6 +245,14 @@ pub fn classify(kind: FindingKind, side: Side, f: Facts) -> (Verdict, &'static s
         K::SecurityChanged => (
             Callers,
             "NOX asks for another credential, or in another place: a request with the old one is refused; callers must get the new one, and nox-auth-runtime (which sends the API key as x-api-key) must send it",
+        ),
+        K::DefaultChanged if request => (
+            Callers,
+            "what is sent when the caller sets nothing changes: the generated builder fills in the default (typify: a field with a default is T and sends it, one without is an Option and sends nothing), so a default added, removed or changed changes the request, or the generated type",
+        ),
+        K::DefaultChanged => (
+            Safe,
+            "a default in an answer documents what NOX means by a missing value: the client reads what NOX sends",
         ),
         K::UnknownOperation
         | K::MissingRequiredField

@@ -163,6 +163,12 @@ impl<'a> Compare<'a> {
             return;
         }
         self.nullability(&o.map, &n.map, at, field);
+        if o.map.get("default") != n.map.get("default") {
+            let words = |m: &Map<String, Value>| m.get("default").map(show).unwrap_or_default();
+            let found =
+                Found::new(K::DefaultChanged, self.side, at).was(words(&o.map), words(&n.map));
+            self.push(found);
+        }
         self.enums(&o.map, &n.map, at);
         let bounds = crate::diff::constraints::compare(&o.map, &n.map, self.side, at);
         self.out.extend(bounds);
