@@ -182,6 +182,16 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// Text of several lines as a terminal shows it: each line [`escape`]d, the line breaks kept.
+pub fn escape_lines(text: &str) -> String {
+    let mut out: Vec<String> = text.split('\n').map(escape).collect();
+    if text.ends_with('\n') {
+        out.pop();
+        out.push(String::new());
+    }
+    out.join("\n")
+}
+
 /// JSON text with the characters serde_json leaves raw (DEL, C1 controls, bidi controls) as
 /// `\uXXXX`: still the same JSON, and harmless on a terminal. (Line breaks between tokens
 /// stay.)

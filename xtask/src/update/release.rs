@@ -210,7 +210,9 @@ pub fn changelog(e: &Entry) -> String {
             "- The patch file's operation #{index} is redundant now (NOX's file says the same): removed from the patch file ({why})"
         );
     }
-    out
+    // Text from NOX's file (versions, names, values) as a terminal shows it, as `spec diff`
+    // prints it.
+    crate::diff::report::escape_lines(&out)
 }
 
 fn capitalize(s: &str) -> String {

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::diff::report::escape;
+use crate::diff::report::{escape, escape_lines};
 use crate::patch::Status;
 use crate::update::Update;
 use crate::update::release::Bump;
@@ -35,6 +35,7 @@ impl Update {
             let _ = writeln!(out, "  {line}");
         }
         if let Some(reason) = &self.stopped {
+            let reason = escape_lines(reason);
             let _ = writeln!(out, "\nSTOPPED, nothing was written: {reason}");
             return out;
         }
@@ -59,7 +60,7 @@ impl Update {
                 let _ = writeln!(
                     out,
                     "\nCHANGELOG entry to paste under [Unreleased] (merge it with what is there):\n\n{}",
-                    self.changelog
+                    escape_lines(&self.changelog)
                 );
             }
         }

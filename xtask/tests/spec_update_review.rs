@@ -1,0 +1,42 @@
+//! `spec update` on what a hostile review found: text from NOX's file reaching the terminal
+//! unescaped, the checked-in file given as the new one, and the facade's own conversions.
+
+mod common;
+
+use common::{V2_SUPPLIER, response_schema, revision, temp_workspace};
+use serde_json::json;
+use xtask::update;
+
+#[test]
+fn text_from_the_new_file_is_escaped_in_the_changelog_entry_and_the_stop_reason() {
+    let root = temp_workspace();
+    let news = tempfile::tempdir().unwrap();
+    let new = revision(news.path(), "new.json", |doc| {
+        doc["info"]["version"] = "2.0.1\u{1b}[2J\u{1b}]0;owned\u{7}".into();
+        let props = response_schema(doc)["properties"].as_object_mut().unwrap();
+        props.insert(
+            "evil\u{1b}[31mRED\u{202e}".into(),
+            json!({"type": "string"}),
+        );
+    });
+    let u = update::run(root.path(), V2_SUPPLIER, &new, true).unwrap();
+    assert_eq!(u.exit_status(), 0, "{}", u.text());
+    for text in [u.text(), u.changelog.clone()] {
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{202e}'),
+            "{text}"
+        );
+        assert!(text.contains("\\u{1b}[2J"), "{text}");
+    }
+    // Stopped: the reason (codegen's refusal, naming the operation) escaped too.
+    let stop = revision(news.path(), "stop.json", |doc| {
+        let op = &mut doc["paths"]["/supplier/link-sessions"]["post"];
+        op["operationId"] = "create\u{1b}[2JX".into();
+        op["responses"]["200"] = json!({"description": "ok", "content": {"application/json":
+            {"schema": {"type": "object", "properties": {"z": {"type": "string"}}}}}});
+    });
+    let u = update::run(root.path(), V2_SUPPLIER, &stop, true).unwrap();
+    let text = u.text();
+    assert!(text.contains("STOPPED"), "{text}");
+    assert!(!text.contains('\u{1b}'), "{text}");
+}
