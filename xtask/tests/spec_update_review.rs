@@ -40,3 +40,25 @@ fn text_from_the_new_file_is_escaped_in_the_changelog_entry_and_the_stop_reason(
     assert!(text.contains("STOPPED"), "{text}");
     assert!(!text.contains('\u{1b}'), "{text}");
 }
+
+#[test]
+fn the_checked_in_spec_given_as_the_new_file_is_refused() {
+    let root = temp_workspace();
+    let own = root.path().join(V2_SUPPLIER);
+    // Also by another spelling of the same path.
+    let other = root
+        .path()
+        .join("specs/v2/../v2/openapi-supplier-auth-v2.json");
+    for new in [own, other] {
+        let err = update::run(root.path(), "openapi-supplier-auth-v2", &new, true).unwrap_err();
+        assert!(err.contains("is the checked-in spec itself"), "{err}");
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["spec", "update", "openapi-supplier-auth-v2"])
+        .arg(root.path().join(V2_SUPPLIER))
+        .arg("--root")
+        .arg(root.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -82,6 +82,16 @@ pub fn run(root: &Path, name: &str, new_file: &Path, dry_run: bool) -> Result<Up
     })?;
     let spec_rel = named.client.spec.clone();
     let spec_path = root.join(&spec_rel);
+    let same = |a: &Path, b: &Path| matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b);
+    if same(new_file, &spec_path) {
+        return Err(format!(
+            "{} is the checked-in spec itself: there is nothing to compare it with; pass NOX's new \
+             file from elsewhere (a download, or `git show HEAD:{} > /tmp/old` to compare with what \
+             is committed)",
+            new_file.display(),
+            spec_rel.display()
+        ));
+    }
     let new_text =
         std::fs::read_to_string(new_file).map_err(|e| format!("{}: {e}", new_file.display()))?;
     let new_doc = spec::parse_document(new_file, &new_text).map_err(|e| e.to_string())?;
