@@ -62,3 +62,28 @@ fn the_checked_in_spec_given_as_the_new_file_is_refused() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_changed_type_the_facade_converts_is_named_with_cargo_check_to_run() {
+    let root = temp_workspace();
+    common::copy_dir(
+        &common::workspace().join("crates/nox-auth/src"),
+        &root.path().join("crates/nox-auth/src"),
+    );
+    let news = tempfile::tempdir().unwrap();
+    // A widened enum: `brand.rs` matches the generated `Brand` without a wildcard.
+    let new = revision(news.path(), "new.json", |doc| {
+        let brand = &mut doc["components"]["schemas"]["Brand"]["enum"];
+        brand.as_array_mut().unwrap().push("newbrand".into());
+    });
+    let u = update::run(root.path(), V2_SUPPLIER, &new, true).unwrap();
+    assert_eq!(u.exit_status(), 0, "{}", u.text());
+    assert!(
+        u.facade_uses.contains(&"Brand".to_owned()),
+        "{:?}",
+        u.facade_uses
+    );
+    let text = u.text();
+    assert!(text.contains("run `cargo check -p nox-auth`"), "{text}");
+    assert!(!text.contains("own items are unchanged"), "{text}");
+}

@@ -24,6 +24,8 @@ pub struct SnapshotChange {
     pub removed: Vec<String>,
     /// Lines new (or changed).
     pub added: Vec<String>,
+    /// The items (types, operations) whose lines change: `Brand`.
+    pub items: Vec<String>,
     /// The snapshot file as the test asserts it after the update.
     #[serde(skip)]
     pub text: String,
@@ -41,6 +43,56 @@ fn changed_lines(old: &str, new: &str) -> (Vec<String>, Vec<String>) {
         }
     }
     (removed, added)
+}
+
+/// The items of a surface whose lines change: the name ending the unindented line above a
+/// changed line (`enum Brand` → `Brand`), or the changed unindented line itself.
+fn changed_items(old: &str, new: &str) -> Vec<String> {
+    let mut items = std::collections::BTreeSet::new();
+    let mut current = String::new();
+    for change in similar::TextDiff::from_lines(old, new).iter_all_changes() {
+        let line = change.value().trim_end();
+        if !line.starts_with(' ') && !line.is_empty() {
+            current = line
+                .split_whitespace()
+                .last()
+                .unwrap_or_default()
+                .to_owned();
+        }
+        if change.tag() != similar::ChangeTag::Equal && !current.is_empty() {
+            items.insert(current.clone());
+        }
+    }
+    items.into_iter().collect()
+}
+
+/// The changed `items` of the generated crate `crate_dir` that the facade's own code names
+/// (by name, in its files that name the crate): its conversions may match them
+/// exhaustively, so `cargo check -p nox-auth` must be run.
+pub fn facade_uses(root: &Path, crate_dir: &str, items: &[String]) -> Vec<String> {
+    fn sources(dir: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.extend(std::fs::read_to_string(&path).ok());
+            }
+        }
+    }
+    let mut texts = Vec::new();
+    sources(&root.join("crates").join(FACADE).join("src"), &mut texts);
+    let ident = crate_dir.replace('-', "_");
+    let words: std::collections::BTreeSet<&str> = texts
+        .iter()
+        .filter(|t| t.contains(&ident))
+        .flat_map(|t| t.split(|c: char| !(c.is_alphanumeric() || c == '_')))
+        .collect();
+    items
+        .iter()
+        .filter(|i| words.contains(i.as_str()))
+        .cloned()
+        .collect()
 }
 
 /// The generated modules whose surface changes from `old` to `new` (rendered files).
@@ -68,6 +120,7 @@ pub fn surfaces(
                 krate: dir.clone(),
                 removed,
                 added,
+                items: changed_items(&a, &b),
                 text: snapshot::render_surface(&b),
             });
         }
@@ -111,6 +164,7 @@ pub fn public_apis(
             krate: krate.to_owned(),
             removed,
             added,
+            items: Vec::new(),
             text: snapshot::render_api(&b),
         });
     }

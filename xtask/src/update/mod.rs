@@ -49,6 +49,9 @@ pub struct Update {
     pub surfaces: Vec<SnapshotChange>,
     /// Hand-written crates whose public API changes.
     pub apis: Vec<SnapshotChange>,
+    /// The changed items of the generated crate that the facade's own code names: `cargo
+    /// check -p nox-auth` must say whether it still compiles (it is not run here).
+    pub facade_uses: Vec<String>,
     /// The facade's name for the updated crate (`v2` for `nox_auth::v2`), if it re-exports it.
     pub facade_alias: Option<String>,
     /// The generated crate's folder name (`nox-auth-v2`).
@@ -123,6 +126,7 @@ pub fn run(root: &Path, name: &str, new_file: &Path, dry_run: bool) -> Result<Up
         files: Vec::new(),
         surfaces: Vec::new(),
         apis: Vec::new(),
+        facade_uses: Vec::new(),
         facade_alias: compare::facade_alias(root, &crate::specref::crate_dir(named.krate)),
         krate: crate::specref::crate_dir(named.krate),
         release: None,
@@ -248,6 +252,13 @@ fn prepare(
     }
     update.surfaces = compare::surfaces(manifest, &old_files, &new_files);
     update.apis = compare::public_apis(root, &old_files, &new_files)?;
+    let items: Vec<String> = update
+        .surfaces
+        .iter()
+        .filter(|c| c.krate == update.krate)
+        .flat_map(|c| c.items.clone())
+        .collect();
+    update.facade_uses = compare::facade_uses(root, &update.krate, &items);
     let snapshots_dir = root.join(crate::snapshot::DIR);
     for change in update.surfaces.iter().chain(&update.apis) {
         if snapshots_dir.exists() {

@@ -154,7 +154,7 @@ impl Update {
             (Some(alias), false) => {
                 let _ = writeln!(
                     out,
-                    "  {facade} (the facade) re-exports {} as `nox_auth::{alias}`: the surface changes above are changes of its public API too; its own items are unchanged.",
+                    "  {facade} (the facade) re-exports {} as `nox_auth::{alias}`: the surface changes above are changes of its public API too.",
                     self.krate
                 );
             }
@@ -168,10 +168,23 @@ impl Update {
             (None, _) => {
                 let _ = writeln!(
                     out,
-                    "  {facade} (the facade) does not re-export {}: its public API is unchanged.",
+                    "  {facade} (the facade) does not re-export {}.",
                     self.krate
                 );
             }
+        }
+        if self.facade_uses.is_empty() {
+            let _ = writeln!(
+                out,
+                "  {facade}'s own code names none of the changed items (a check by name, not a build: `cargo check -p {facade}` is the proof)."
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "  {facade}'s own code converts {} of {}, which change: run `cargo check -p {facade}` (its conversions match the generated enums exhaustively and may no longer compile).",
+                self.facade_uses.join(", "),
+                self.krate
+            );
         }
     }
 }
