@@ -1,10 +1,11 @@
 //! `spec update` on what a hostile review found: text from NOX's file reaching the terminal
-//! unescaped, the checked-in file given as the new one, and the facade's own conversions.
+//! unescaped, the checked-in file given as the new one, the facade's own conversions, and
+//! patch operations NOX's file made redundant.
 
 mod common;
 
-use common::{V2_SUPPLIER, response_schema, revision, temp_workspace};
-use serde_json::json;
+use common::{V2_SUPPLIER, response_schema, revision, temp_workspace, tree, workspace};
+use serde_json::{Value, json};
 use xtask::update;
 
 #[test]
@@ -67,7 +68,7 @@ fn the_checked_in_spec_given_as_the_new_file_is_refused() {
 fn a_changed_type_the_facade_converts_is_named_with_cargo_check_to_run() {
     let root = temp_workspace();
     common::copy_dir(
-        &common::workspace().join("crates/nox-auth/src"),
+        &workspace().join("crates/nox-auth/src"),
         &root.path().join("crates/nox-auth/src"),
     );
     let news = tempfile::tempdir().unwrap();
@@ -86,4 +87,90 @@ fn a_changed_type_the_facade_converts_is_named_with_cargo_check_to_run() {
     let text = u.text();
     assert!(text.contains("run `cargo check -p nox-auth`"), "{text}");
     assert!(!text.contains("own items are unchanged"), "{text}");
+}
+
+#[test]
+fn redundant_patch_operations_are_not_applied_and_leave_the_patch_file() {
+    // NOX fixes `Brand` as our operations #3-#6 do: all four redundant (a `remove` of what is
+    // gone would not apply, an `add` to the end of the enum would list null twice).
+    for fully in [false, true] {
+        let root = temp_workspace();
+        let news = tempfile::tempdir().unwrap();
+        let new = revision(news.path(), "new.json", |doc| {
+            let schemas = &mut doc["components"]["schemas"];
+            schemas["Brand"]["nullable"] = true.into();
+            schemas["Brand"]["enum"]
+                .as_array_mut()
+                .unwrap()
+                .push(Value::Null);
+            if fully {
+                for s in [
+                    "CreateSupplierLinkSessionRequest",
+                    "CreateSupplierLinkSessionResponse",
+                ] {
+                    let brand = schemas[s]["properties"]["brand"].as_object_mut().unwrap();
+                    brand.remove("nullable");
+                }
+            }
+        });
+        let u = update::run(root.path(), V2_SUPPLIER, &new, false).unwrap();
+        assert_eq!(u.exit_status(), 0, "{}", u.text());
+        let rel = V2_SUPPLIER.replace(".json", ".patch.yaml");
+        let patch = std::fs::read_to_string(root.path().join(&rel)).unwrap();
+        let before = std::fs::read_to_string(workspace().join(&rel)).unwrap();
+        let ops = xtask::patch::parse(std::path::Path::new(&rel), &patch).unwrap();
+        let old_ops = xtask::patch::parse(std::path::Path::new(&rel), &before).unwrap();
+        let gone = if fully { 4 } else { 2 };
+        assert_eq!(ops.len(), old_ops.len() - gone, "{patch}");
+        assert!(
+            !patch.contains("/components/schemas/Brand/enum/-"),
+            "{patch}"
+        );
+        // The header comment stays.
+        assert!(patch.starts_with(before.lines().next().unwrap()), "{patch}");
+        // The effective spec (patched, what the code is generated from) lists null once.
+        let effective = root
+            .path()
+            .join("crates/nox-contract/specs/openapi-supplier-auth-v2.json");
+        let text = std::fs::read_to_string(&effective).unwrap();
+        let doc: Value = serde_json::from_str(&text).unwrap();
+        let nulls = doc["components"]["schemas"]["Brand"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| v.is_null())
+            .count();
+        assert_eq!(nulls, 1, "{text}");
+        assert!(
+            u.text().contains("removed from the patch file"),
+            "{}",
+            u.text()
+        );
+    }
+    // A patch file written otherwise (a JSON list): not rewritten; the update stops, naming
+    // the operations to delete, and writes nothing.
+    let root = temp_workspace();
+    let rel = V2_SUPPLIER.replace(".json", ".patch.yaml");
+    let yaml: Value =
+        serde_yaml_ng::from_str(&std::fs::read_to_string(root.path().join(&rel)).unwrap()).unwrap();
+    std::fs::write(
+        root.path().join(&rel),
+        serde_json::to_string(&yaml).unwrap(),
+    )
+    .unwrap();
+    let news = tempfile::tempdir().unwrap();
+    let new = revision(news.path(), "new.json", |doc| {
+        let brand = &mut doc["components"]["schemas"]["Brand"];
+        brand["nullable"] = true.into();
+        brand["enum"].as_array_mut().unwrap().push(Value::Null);
+    });
+    let before = tree(root.path());
+    let u = update::run(root.path(), V2_SUPPLIER, &new, false).unwrap();
+    assert_eq!(u.exit_status(), 1);
+    let stopped = u.stopped.as_deref().unwrap();
+    assert!(
+        stopped.contains("#3, #4") && stopped.contains("delete these operations"),
+        "{stopped}"
+    );
+    assert_eq!(tree(root.path()), before, "the tree changed");
 }
