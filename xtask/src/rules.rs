@@ -30,13 +30,14 @@
 //! 3. **Any 2xx is a success.** When every documented 2xx code of an operation has the
 //!    same typed body, they are replaced by the range `2XX`, so that a 200 where a 201
 //!    was documented still decodes as the success body.
-//! 4. **Error answers of unknown shape.** When an operation documents a typed (JSON) error
-//!    body and also error codes whose body is not described (the Package API's 401 and
-//!    403: NOX documents no shape for them), those codes are left out of the client's view:
-//!    progenitor allows one error type per operation (it panics on two, and "no body" is a
-//!    type of its own), and answers them as `Error::UnexpectedResponse`, the raw response
-//!    with its status, which is what an answer of unknown shape is. The effective spec keeps
-//!    them for every other tool.
+//! 4. **Error answers of unknown shape.** Error codes whose body is not described (the
+//!    Package API's 401 and 403, `/post-login-redirect`'s 400 and 401: NOX documents no
+//!    shape for them) are left out of the client's view: progenitor would answer them as an
+//!    empty `Error::ErrorResponse` that drops the body (NOX's message with it), and beside a
+//!    typed error body it panics (one error type per operation, and "no body" is a type of
+//!    its own). Left out, they arrive as `Error::UnexpectedResponse`, the raw response with
+//!    its status and body, which is what an answer of unknown shape is. The effective spec
+//!    keeps them for every other tool.
 //!
 //! One file per rule under `rules/`; the document walking they share (methods, component
 //! references) is in `openapi.rs`, which `spec` uses too: `spec` → `rules` → `openapi`.

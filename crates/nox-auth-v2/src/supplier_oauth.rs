@@ -8,19 +8,6 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///`ErrorResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-    pub struct ErrorResponse {
-        ///Human-readable error message.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub error: ::std::option::Option<::std::string::String>,
-    }
-    impl ErrorResponse {
-        pub fn builder() -> builder::ErrorResponse {
-            Default::default()
-        }
-    }
     ///`PostLoginRedirectRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -172,47 +159,6 @@ pub mod types {
     }
     /// Types for composing complex structures.
     pub mod builder {
-        #[derive(Clone, Debug)]
-        pub struct ErrorResponse {
-            error: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for ErrorResponse {
-            fn default() -> Self {
-                Self {
-                    error: Ok(Default::default()),
-                }
-            }
-        }
-        impl ErrorResponse {
-            pub fn error<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.error = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for error: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<ErrorResponse> for super::ErrorResponse {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: ErrorResponse,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { error: value.error? })
-            }
-        }
-        impl ::std::convert::From<super::ErrorResponse> for ErrorResponse {
-            fn from(value: super::ErrorResponse) -> Self {
-                Self { error: Ok(value.error) }
-            }
-        }
         #[derive(Clone, Debug)]
         pub struct PostLoginRedirectRequest {
             state: ::std::result::Result<
@@ -527,10 +473,7 @@ pub mod builder {
         ///Sends a `POST` request to `/post-login-redirect`
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::PostLoginRedirectResponse>,
-            Error<types::ErrorResponse>,
-        > {
+        ) -> Result<ResponseValue<types::PostLoginRedirectResponse>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -567,20 +510,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200..=299 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }

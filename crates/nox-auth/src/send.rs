@@ -26,6 +26,16 @@ pub(crate) async fn send<T: DeserializeOwned, E: ErrorBody>(
         .map_err(|e| scrubbed(e, scrubber))
 }
 
+/// A generated client's error as [`Error`], its texts scrubbed: for an operation that reads
+/// some answers itself before the rest go the usual way (`post_login_redirect`).
+pub(crate) async fn refused<E: ErrorBody>(
+    scrubber: &Scrubber,
+    operation: Operation,
+    err: progenitor_client::Error<E>,
+) -> Error {
+    scrubbed(from_progenitor(operation, err).await, scrubber)
+}
+
 /// [`Error`]'s texts that come from an answer, scrubbed.
 fn scrubbed(e: Error, scrubber: &Scrubber) -> Error {
     let clean = |s: String| match scrubber.scrub(&s) {
@@ -117,9 +127,12 @@ impl ErrorBody for nox_auth_v2::manufacturer::types::ErrorResponse {
     }
 }
 
-impl ErrorBody for nox_auth_v2::supplier_oauth::types::ErrorResponse {
+/// An operation whose error answers are documented without a body (their shape is not
+/// known): progenitor never builds an `ErrorResponse` for it, the answer arrives as an
+/// unexpected one and is read by [`unexpected`].
+impl ErrorBody for () {
     fn message_and_code(&self) -> (Option<String>, Option<String>) {
-        (self.error.clone(), None)
+        (None, None)
     }
 }
 

@@ -10,7 +10,7 @@ use nox_auth_runtime::Operation;
 
 use crate::client::Client;
 use crate::error::{Error, ValidationError};
-use crate::send::send;
+use crate::send::refused;
 use crate::validate::non_empty;
 
 /// The longest `state` sent back to NOX, in bytes: NOX's value is opaque, but a state
@@ -31,6 +31,16 @@ pub struct LoginShared {
     pub nox_user_id: Option<String>,
 }
 
+impl LoginShared {
+    /// NOX answered with a 2xx whose body says nothing we can read.
+    fn unread() -> Self {
+        LoginShared {
+            supplier_user_id: None,
+            nox_user_id: None,
+        }
+    }
+}
+
 impl Client {
     /// Tells NOX which of your users logged in on your OAuth login page
     /// (`POST /post-login-redirect`, the NOX-initiated link): `state` is the value NOX
@@ -41,7 +51,10 @@ impl Client {
     /// retried after an answer that may come after NOX acted (502, 504): NOX's `state` is
     /// single use, so a second call would hide the first one's success behind "already
     /// used". An authentication session at NOX lasts 15 minutes; after that NOX refuses
-    /// the state ([`Error::Api`], 400).
+    /// the state ([`Error::Api`], 400, with NOX's message).
+    ///
+    /// Any 2xx is a success, whatever its body: NOX documents no answer, and telling a user
+    /// "failed" after NOX linked them would be worse than an empty [`LoginShared`].
     ///
     /// ```no_run
     /// # async fn run(state: &str) -> Result<(), nox_auth::Error> {
@@ -77,7 +90,7 @@ impl Client {
         }
         // The generated newtypes check the spec's lengths (in characters) again; the byte
         // checks above are stricter, so these conversions cannot fail in practice.
-        let refused = |field: &'static str, value: &str, max: usize| ValidationError::TooLong {
+        let too_long = |field: &'static str, value: &str, max: usize| ValidationError::TooLong {
             field,
             len: value.len(),
             max,
@@ -85,9 +98,9 @@ impl Client {
         let body = nox_auth_v2::supplier_oauth::types::PostLoginRedirectRequest {
             state: state
                 .try_into()
-                .map_err(|_| refused("state", state, MAX_STATE_LEN))?,
+                .map_err(|_| too_long("state", state, MAX_STATE_LEN))?,
             supplier_user_id: supplier_user_id.try_into().map_err(|_| {
-                refused(
+                too_long(
                     "supplier_user_id",
                     supplier_user_id,
                     MAX_SUPPLIER_USER_ID_LEN,
@@ -95,10 +108,43 @@ impl Client {
             })?,
         };
         let call = self.v2_supplier_oauth.post_login_redirect().body(body);
-        let answer = send(&self.scrubber, OP, call.send()).await?;
-        Ok(LoginShared {
-            supplier_user_id: answer.supplier_user_id,
-            nox_user_id: answer.nox_user_id,
-        })
+        match call.send().await {
+            Ok(answer) => {
+                let answer = answer.into_inner();
+                Ok(LoginShared {
+                    supplier_user_id: answer.supplier_user_id,
+                    nox_user_id: answer.nox_user_id,
+                })
+            }
+            // No NOX page shows the answer (decision 39): a 2xx means NOX acted, whatever
+            // its body. Only the success side has a typed body (every 2xx, by the rule
+            // "any 2xx is a success"; the errors have none, by the rule "error answers of
+            // unknown shape"), so a body that is not the JSON we guessed (empty, text,
+            // another type) is a 2xx's.
+            Err(progenitor_client::Error::InvalidResponsePayload(..)) => Ok(LoginShared::unread()),
+            Err(progenitor_client::Error::UnexpectedResponse(resp))
+                if resp.status().is_success() =>
+            {
+                Ok(LoginShared::unread())
+            }
+            Err(e) => Err(match refused(&self.scrubber, OP, e).await {
+                // A refusal NOX documents (400: a missing field, or a state unknown, used
+                // or expired) keeps NOX's message, as for every other operation.
+                Error::UnexpectedStatus {
+                    operation,
+                    status,
+                    body_excerpt,
+                    ..
+                } if status.is_client_error() && !matches!(status.as_u16(), 401 | 403) => {
+                    Error::Api {
+                        operation,
+                        status,
+                        message: body_excerpt,
+                        code: None,
+                    }
+                }
+                e => e,
+            }),
+        }
     }
 }

@@ -93,3 +93,102 @@ async fn a_502_is_not_retried_and_a_refusal_keeps_noxs_message() {
         }
     }
 }
+
+/// NOX documents no answer: any 2xx is a success whatever its body (telling a user "failed"
+/// after NOX linked them is worse), and no error answer, whatever its body, is one.
+#[tokio::test]
+async fn any_2xx_is_a_success_and_no_error_answer_is() {
+    let answers: Vec<(ResponseTemplate, Option<&str>)> = vec![
+        (ResponseTemplate::new(204), None),
+        (ResponseTemplate::new(200), None),
+        (
+            ResponseTemplate::new(200).set_body_raw("OK", "text/plain"),
+            None,
+        ),
+        (
+            ResponseTemplate::new(200).set_body_json(json!({"nox_user_id": 123})),
+            None,
+        ),
+        (ResponseTemplate::new(200).set_body_json(json!(["a"])), None),
+        (
+            ResponseTemplate::new(201).set_body_json(json!({"nox_user_id": "nox-1"})),
+            Some("nox-1"),
+        ),
+        (
+            ResponseTemplate::new(200).set_body_json(json!({"nox_user_id": "nox-2"})),
+            Some("nox-2"),
+        ),
+    ];
+    for (answer, nox_user) in answers {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/post-login-redirect"))
+            .respond_with(answer)
+            .mount(&server)
+            .await;
+        let shared = client(&server.uri())
+            .post_login_redirect("s-1", "user-42")
+            .await
+            .unwrap_or_else(|e| panic!("a 2xx must succeed: {e}"));
+        assert_eq!(shared.nox_user_id.as_deref(), nox_user);
+    }
+
+    let refusals: Vec<(ResponseTemplate, u16, &str)> = vec![
+        (
+            ResponseTemplate::new(400).set_body_json(json!({"error": "state has expired"})),
+            400,
+            "state has expired",
+        ),
+        (
+            ResponseTemplate::new(400).set_body_raw("<h1>Bad request</h1>", "text/html"),
+            400,
+            "<h1>Bad request</h1>",
+        ),
+        (
+            ResponseTemplate::new(422).set_body_json(json!({"detail": "state: field required"})),
+            422,
+            "field required",
+        ),
+    ];
+    for (answer, status, message) in refusals {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/post-login-redirect"))
+            .respond_with(answer)
+            .mount(&server)
+            .await;
+        match client(&server.uri())
+            .post_login_redirect("s-1", "user-42")
+            .await
+        {
+            Err(Error::Api {
+                status: s,
+                message: m,
+                ..
+            }) => {
+                assert_eq!(s.as_u16(), status);
+                assert!(m.contains(message), "{m}");
+            }
+            other => panic!("{status}: expected Error::Api, got {other:?}"),
+        }
+    }
+    for (status, body) in [
+        (401, json!({"error": "bad key"})),
+        (500, json!({"error": "boom"})),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(status).set_body_json(body))
+            .mount(&server)
+            .await;
+        let err = client(&server.uri())
+            .post_login_redirect("s-1", "user-42")
+            .await
+            .unwrap_err();
+        match (status, &err) {
+            (401, Error::Unauthorized { .. }) | (500, Error::UnexpectedStatus { .. }) => {}
+            _ => panic!("{status}: {err:?}"),
+        }
+        assert_no_key(&err);
+    }
+}

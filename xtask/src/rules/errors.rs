@@ -40,21 +40,11 @@ pub(super) fn drop_unknown_error_shapes(doc: &mut Value) {
         let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
             continue;
         };
-        let mut typed = false;
-        let mut untyped = Vec::new();
-        for (code, response) in responses.iter() {
-            if !is_error_code(code) {
-                continue;
-            }
-            if has_json_body(response, &components) {
-                typed = true;
-            } else {
-                untyped.push(code.clone());
-            }
-        }
-        if !typed {
-            continue;
-        }
+        let untyped: Vec<String> = responses
+            .iter()
+            .filter(|(code, response)| is_error_code(code) && !has_json_body(response, &components))
+            .map(|(code, _)| code.clone())
+            .collect();
         for code in untyped {
             responses.shift_remove(&code);
         }
