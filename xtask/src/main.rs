@@ -230,6 +230,24 @@ fn main() -> ExitCode {
     }
 }
 
+/// Runs `f`; a panic (of the generator, on a document it does not expect) is bad input with
+/// its message, not a crash: `spec update` writes nothing before its last step, so the tree is
+/// as it was.
+fn unpanicked<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    std::panic::set_hook(hook);
+    result.unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .unwrap_or_default();
+        Err(format!("the generator failed on this document: {message}"))
+    })
+}
+
 fn run_spec_action(action: SpecAction) -> ExitCode {
     match action {
         SpecAction::Diff {
@@ -239,7 +257,8 @@ fn run_spec_action(action: SpecAction) -> ExitCode {
             root,
         } => {
             let root = root.unwrap_or_else(default_root);
-            match xtask::diff::run(&root, &old, &new) {
+            let run = unpanicked(|| xtask::diff::run(&root, &old, &new).map_err(|e| e.to_string()));
+            match run {
                 Ok(report) => {
                     let text = if json {
                         report.json() + "\n"
@@ -251,7 +270,7 @@ fn run_spec_action(action: SpecAction) -> ExitCode {
                     ExitCode::from(report.exit_status())
                 }
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    eprintln!("error: {}", xtask::diff::report::escape(&e));
                     ExitCode::from(xtask::diff::report::EXIT_BAD_INPUT)
                 }
             }
@@ -263,7 +282,7 @@ fn run_spec_action(action: SpecAction) -> ExitCode {
             root,
         } => {
             let root = root.unwrap_or_else(default_root);
-            match xtask::update::run(&root, &name, &newfile, dry_run) {
+            match unpanicked(|| xtask::update::run(&root, &name, &newfile, dry_run)) {
                 Ok(update) => {
                     let _ =
                         std::io::Write::write_all(&mut std::io::stdout(), update.text().as_bytes());

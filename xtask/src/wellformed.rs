@@ -16,6 +16,9 @@ use serde_json::Value;
 use crate::CodegenError;
 use crate::openapi::METHODS;
 
+/// Marks a `$ref` whose value is not text (what follows is the value, as JSON).
+const NOT_TEXT: &str = "\u{0}";
+
 /// How many problems one message names.
 const MAX_PROBLEMS: usize = 5;
 
@@ -25,13 +28,23 @@ pub(crate) fn check(path: &Path, doc: &Value) -> Result<(), CodegenError> {
     if problems.is_empty() {
         let refs = references(doc);
         for (at, r) in &refs {
-            if !r.starts_with('#') {
+            if let Some(value) = r.strip_prefix(NOT_TEXT) {
+                problems.push(format!("`$ref` at {at} is {value}, not a reference"));
+            } else if !r.starts_with('#') {
                 problems.push(format!(
                     "`$ref` `{r}` at {at} points into another file: spec diff and spec update read one self-contained file (bundle it first, e.g. `redocly bundle`)"
                 ));
             } else if doc.pointer(&r[1..]).is_none() {
                 problems.push(format!(
                     "`$ref` `{r}` at {at} points at nothing in the file"
+                ));
+            } else if r[1..].trim_matches('/').is_empty() {
+                problems.push(format!(
+                    "`$ref` `{r}` at {at} points at the whole document, not a schema"
+                ));
+            } else if !doc.pointer(&r[1..]).is_some_and(Value::is_object) {
+                problems.push(format!(
+                    "`$ref` `{r}` at {at} points at a value, not a schema (or another object)"
                 ));
             }
         }
@@ -103,8 +116,11 @@ fn references(doc: &Value) -> Vec<(String, String)> {
     fn walk(v: &Value, at: &str, out: &mut Vec<(String, String)>) {
         match v {
             Value::Object(m) => {
-                if let Some(Value::String(r)) = m.get("$ref") {
-                    out.push((if at.is_empty() { "/" } else { at }.to_owned(), r.clone()));
+                let place = if at.is_empty() { "/" } else { at }.to_owned();
+                match m.get("$ref") {
+                    Some(Value::String(r)) => out.push((place, r.clone())),
+                    Some(other) => out.push((place, format!("{NOT_TEXT}{other}"))),
+                    None => {}
                 }
                 for (k, child) in m {
                     let here = format!("{at}/{}", token(k));

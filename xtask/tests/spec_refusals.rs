@@ -84,6 +84,28 @@ fn bad_documents(dir: &Path) -> Vec<(PathBuf, &'static str)> {
         }),
         "names `BearerAuth`, which components.securitySchemes does not define",
     ));
+    for (name, r, problem) in [
+        (
+            "ref-root.json",
+            json!("#"),
+            "`$ref` `#` at /components/schemas/CreateSupplierLinkSessionRequest/properties/x points at the whole document",
+        ),
+        (
+            "ref-value.json",
+            json!("#/components/schemas/Brand/enum/0"),
+            "`$ref` `#/components/schemas/Brand/enum/0` at /components/schemas/CreateSupplierLinkSessionRequest/properties/x points at a value",
+        ),
+        (
+            "ref-number.json",
+            json!(5),
+            "`$ref` at /components/schemas/CreateSupplierLinkSessionRequest/properties/x is 5, not a reference",
+        ),
+    ] {
+        let file = revision(dir, name, |doc| {
+            request_props(doc).insert("x".into(), json!({ "$ref": r }));
+        });
+        out.push((file, problem));
+    }
     let bare = dir.join("bare.json");
     std::fs::write(&bare, r#"{"openapi":"3.0.3"}"#).unwrap();
     out.push((
