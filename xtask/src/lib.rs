@@ -25,6 +25,7 @@
 pub mod codegen;
 pub mod diff;
 mod error;
+pub mod input;
 #[path = "../../crates/nox-contract/src/kind.rs"]
 pub mod kind;
 mod openapi;

@@ -55,7 +55,7 @@ impl PatchOp {
 
 /// Reads a patch file; every operation must have a `why` and be a JSON Patch operation.
 pub fn read(path: &Path) -> Result<Vec<PatchOp>, CodegenError> {
-    let text = std::fs::read_to_string(path).map_err(|e| CodegenError::io(path, e))?;
+    let text = crate::input::read_text(path)?;
     parse(path, &text)
 }
 

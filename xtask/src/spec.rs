@@ -37,7 +37,7 @@ pub fn patch_path(spec: &Path) -> PathBuf {
 /// Reads, patches and validates one spec, and applies the spelling rule
 /// ([`crate::rules::effective`]).
 pub fn load(path: &Path) -> Result<LoadedSpec, CodegenError> {
-    let text = std::fs::read_to_string(path).map_err(|e| CodegenError::io(path, e))?;
+    let text = crate::input::read_text(path)?;
     let mut json = parse_document(path, &text)?;
     let patch = patch_path(path);
     let patch = if patch.exists() {
@@ -64,7 +64,7 @@ pub fn load(path: &Path) -> Result<LoadedSpec, CodegenError> {
 
 /// Reads a document (JSON or YAML, by extension) as it is: no patch, no rule, no check.
 pub fn read_document(path: &Path) -> Result<Value, CodegenError> {
-    let text = std::fs::read_to_string(path).map_err(|e| CodegenError::io(path, e))?;
+    let text = crate::input::read_text(path)?;
     parse_document(path, &text)
 }
 

@@ -231,3 +231,39 @@ fn a_schema_shared_many_times_over_is_compared_once_not_once_per_path() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("info.version"), "{out}");
 }
+
+#[test]
+fn a_folder_a_fifo_a_device_or_a_huge_file_is_refused_before_it_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.json");
+    let file = std::fs::File::create(&big).unwrap();
+    file.set_len(17 * 1024 * 1024).unwrap();
+    let fifo = dir.path().join("fifo.json");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let folder = dir.path().to_str().unwrap().to_owned();
+    let root = temp_workspace();
+    let root_arg = root.path().to_str().unwrap();
+    for (bad, problem) in [
+        (big.to_str().unwrap(), "larger than 16 MiB"),
+        (fifo.to_str().unwrap(), "not a regular file"),
+        ("/dev/zero", "not a regular file"),
+        (folder.as_str(), "not a regular file"),
+    ] {
+        for args in [
+            vec!["spec", "diff", "openapi-supplier-auth-v2", bad],
+            vec![
+                "spec",
+                "update",
+                "openapi-supplier-auth-v2",
+                bad,
+                "--root",
+                root_arg,
+            ],
+        ] {
+            let (code, out, err) = xtask(&args);
+            assert_eq!(code, 2, "{args:?}: {out}{err}");
+            assert!(err.contains(problem), "{args:?}: {err}");
+        }
+    }
+}

@@ -95,8 +95,7 @@ pub fn run(root: &Path, name: &str, new_file: &Path, dry_run: bool) -> Result<Up
             spec_rel.display()
         ));
     }
-    let new_text =
-        std::fs::read_to_string(new_file).map_err(|e| format!("{}: {e}", new_file.display()))?;
+    let new_text = crate::input::read_text(new_file).map_err(|e| e.to_string())?;
     let new_doc = spec::parse_document(new_file, &new_text).map_err(|e| e.to_string())?;
     let patch_path = spec::patch_path(&spec_path);
     let ops = if patch_path.exists() {
