@@ -380,6 +380,7 @@ fn write_atomically(path: &Path, contents: &str) -> Result<(), CodegenError> {
     std::fs::create_dir_all(dir).map_err(|e| CodegenError::io(dir, e))?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| CodegenError::io(dir, e))?;
     std::io::Write::write_all(&mut tmp, contents.as_bytes())
+        .and_then(|()| crate::input::keep_mode(tmp.as_file(), path))
         .map_err(|e| CodegenError::io(path, e))?;
     tmp.persist(path)
         .map_err(|e| CodegenError::io(path, e.error))?;

@@ -1,5 +1,5 @@
 //! Reading the files the xtask is given (specs, patch files, NOX's new file): regular files
-//! of a bounded size, checked before they are read.
+//! of a bounded size, checked before they are read. And the mode of a file it writes.
 
 use std::path::Path;
 
@@ -37,4 +37,22 @@ pub fn read_text(path: &Path) -> Result<String, CodegenError> {
         return Err(too_big());
     }
     Ok(text)
+}
+
+/// Gives `file` (a temporary file about to replace `path`) the mode of the file at `path`, or
+/// 0644 when there is none: a temporary file is
+/// 0600, which persisting it would leave on a checked-in file.
+pub fn keep_mode(file: &std::fs::File, path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = match std::fs::metadata(path) {
+            Ok(meta) => meta.permissions().mode() & 0o7777,
+            Err(_) => 0o644,
+        };
+        file.set_permissions(std::fs::Permissions::from_mode(mode))?;
+    }
+    #[cfg(not(unix))]
+    let _ = (file, path);
+    Ok(())
 }

@@ -174,3 +174,38 @@ fn redundant_patch_operations_are_not_applied_and_leave_the_patch_file() {
     );
     assert_eq!(tree(root.path()), before, "the tree changed");
 }
+
+#[test]
+fn written_files_keep_their_mode_and_new_ones_are_0644() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let root = temp_workspace();
+    // codegen writes every generated file new (removed first): 0644.
+    for rel in xtask::codegen::render_all(root.path()).unwrap().keys() {
+        let _ = std::fs::remove_file(root.path().join(rel));
+    }
+    let written = xtask::codegen::write(root.path()).unwrap();
+    assert!(!written.is_empty());
+    for rel in &written {
+        assert_eq!(mode(&root.path().join(rel)), 0o644, "{}", rel.display());
+    }
+    // spec update keeps a file's mode (0640 here) and gives the new ones 0644.
+    let spec = root.path().join(V2_SUPPLIER);
+    std::fs::set_permissions(&spec, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let news = tempfile::tempdir().unwrap();
+    let new = revision(news.path(), "new.json", |doc| {
+        let props = response_schema(doc)["properties"].as_object_mut().unwrap();
+        props.insert("extra".into(), json!({"type": "string"}));
+    });
+    let u = update::run(root.path(), V2_SUPPLIER, &new, false).unwrap();
+    assert_eq!(u.exit_status(), 0, "{}", u.text());
+    assert!(u.files.len() > 1, "{:?}", u.files);
+    for rel in &u.files {
+        let expected = if root.path().join(rel) == spec {
+            0o640
+        } else {
+            0o644
+        };
+        assert_eq!(mode(&root.path().join(rel)), expected, "{}", rel.display());
+    }
+}

@@ -107,6 +107,7 @@ fn stage(
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| CodegenError::io(dir, e))?;
     tmp.write_all(contents.as_bytes())
         .and_then(|()| tmp.flush())
+        .and_then(|()| crate::input::keep_mode(tmp.as_file(), path))
         .map_err(|e| CodegenError::io(tmp.path(), e))?;
     Ok(tmp)
 }
@@ -119,6 +120,7 @@ fn put_back(path: &Path, old: Option<&[u8]>) -> std::io::Result<()> {
             let dir = path.parent().unwrap_or(Path::new("."));
             let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
             tmp.write_all(bytes)?;
+            crate::input::keep_mode(tmp.as_file(), path)?;
             tmp.persist(path).map(|_| ()).map_err(|e| e.error)
         }
     }
