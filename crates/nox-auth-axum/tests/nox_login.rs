@@ -13,7 +13,7 @@ use std::time::Duration;
 use common::browser;
 use nox_auth::Listing;
 use nox_auth_axum::nox_login;
-use nox_login_world::{Consent, SAME_ORIGIN, TERMS, field, location, outcome, world};
+use nox_login_world::{Consent, SAME_ORIGIN, TERMS, back, field, location, outcome, pairs, world};
 use reqwest::StatusCode;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -108,47 +108,61 @@ async fn a_foreign_return_url_is_refused_without_a_redirect() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_replayed_state_is_refused_by_us_and_by_nox() {
+async fn a_replayed_state_gets_the_same_answer_and_nox_refuses_it_in_another_browser() {
     let w = world().await;
     let b = browser();
     let (auth, consent) = w.start(&b, "alice").await;
     let resp = w.post(&b, &consent, "accept", SAME_ORIGIN).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    // The same form again: single use, refused here, NOX not asked again.
+    let first = location(&resp).unwrap();
+    // The same form again: the same redirect, NOX not asked again.
     let again = w.post(&b, &consent, "accept", SAME_ORIGIN).await;
-    assert_eq!(again.status(), StatusCode::GONE);
-    assert_eq!(location(&again), None);
-    assert!(again.text().await.unwrap().contains("already used"));
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&again).as_deref(), Some(first.as_str()));
+    // NOX's login URL opened again in this browser: back to NOX the same way.
+    let reopened = b.get(&auth.authorize_url).send().await.unwrap();
+    assert_eq!(reopened.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&reopened).as_deref(), Some(first.as_str()));
     assert_eq!(w.nox_calls(), 1);
 
-    // NOX's login URL opened again (a new pending login here for the same state): NOX
-    // refuses the used state, and the user gets an error page, not a redirect.
-    let page = b.get(&auth.authorize_url).send().await.unwrap();
+    // In another browser (no trace of it here): NOX refuses the used state, and the
+    // user goes back to NOX with `error=access_denied`, not to an error page.
+    let b2 = browser();
+    b2.get(format!("{}/login?user=alice", w.base))
+        .send()
+        .await
+        .unwrap();
+    let page = b2.get(&auth.authorize_url).send().await.unwrap();
     let html = page.text().await.unwrap();
     let replay = Consent {
         state: field(&html, "state"),
         csrf: field(&html, "csrf"),
     };
-    let resp = w.post(&b, &replay, "accept", SAME_ORIGIN).await;
-    assert_eq!(resp.status(), StatusCode::GONE);
-    assert_eq!(location(&resp), None);
-    assert!(resp.text().await.unwrap().contains("NOX no longer accepts"));
+    let resp = w.post(&b2, &replay, "accept", SAME_ORIGIN).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let to = location(&resp).unwrap();
+    assert_eq!(pairs(&to), back(&auth.state, Some("access_denied")));
     assert_eq!(w.nox_calls(), 2);
     let at_nox = w.nox.authorization(&auth.state).unwrap();
     assert_eq!(at_nox.supplier_user_id.as_deref(), Some("alice"));
+    // The acceptance was handed to the app with NOX's refusal.
+    let failed = w.failed_acceptances.lock().unwrap().clone();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].supplier_user_id, "alice");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_state_is_refused_by_our_window_and_by_nox() {
     let w = world().await;
     let b = browser();
-    // Ours: 15 minutes and a second after our page received it, NOX is not asked.
+    let denied = |state: &str| back(state, Some("access_denied"));
+    // Ours: 15 minutes and a second after our page received it, NOX is not asked; the
+    // browser goes back to NOX with `error=access_denied`.
     let (auth, consent) = w.start(&b, "alice").await;
     w.ahead.store(15 * 60 + 1, Ordering::SeqCst);
     let resp = w.post(&b, &consent, "accept", SAME_ORIGIN).await;
-    assert_eq!(resp.status(), StatusCode::GONE);
-    assert_eq!(location(&resp), None);
-    assert!(resp.text().await.unwrap().contains("took too long"));
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(pairs(&location(&resp).unwrap()), denied(&auth.state));
     assert_eq!(w.nox_calls(), 0);
     assert!(
         w.nox
@@ -157,23 +171,31 @@ async fn an_expired_state_is_refused_by_our_window_and_by_nox() {
             .supplier_user_id
             .is_none()
     );
-    // The login page opened again (after the login, say) past the window: refused too.
+    // The login page opened again (after the login, say) past the window: refused too,
+    // and a reload stays refused (the window does not restart), its form too.
     w.ahead.store(0, Ordering::SeqCst);
-    let (auth, _) = w.start(&b, "alice").await;
-    w.ahead.store(15 * 60 + 1, Ordering::SeqCst);
-    let resp = b.get(&auth.authorize_url).send().await.unwrap();
-    assert_eq!(resp.status(), StatusCode::GONE);
-    assert!(resp.text().await.unwrap().contains("took too long"));
+    let (auth, consent) = w.start(&b, "alice").await;
+    w.ahead.store(15 * 60 + 5, Ordering::SeqCst);
+    for visit in 0..2 {
+        let resp = b.get(&auth.authorize_url).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "visit {visit}");
+        assert_eq!(pairs(&location(&resp).unwrap()), denied(&auth.state));
+    }
+    let resp = w.post(&b, &consent, "accept", SAME_ORIGIN).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(pairs(&location(&resp).unwrap()), denied(&auth.state));
+    assert_eq!(w.nox_calls(), 0);
     w.ahead.store(0, Ordering::SeqCst);
 
     // NOX's: NOX's clock is past its 15 minutes while ours is not (the user's page was
-    // opened late): NOX refuses, the user gets an error page, not a redirect.
+    // opened late): NOX refuses, the user goes back to NOX with `error=access_denied`.
     let (auth, consent) = w.start(&b, "alice").await;
     w.clock.advance(Duration::from_secs(15 * 60 + 1));
     let resp = w.post(&b, &consent, "accept", SAME_ORIGIN).await;
-    assert_eq!(resp.status(), StatusCode::GONE);
-    assert_eq!(location(&resp), None);
-    assert!(resp.text().await.unwrap().contains("NOX no longer accepts"));
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let to = location(&resp).unwrap();
+    assert_eq!(pairs(&to), denied(&auth.state));
+    assert_eq!(outcome(&b, &to).await, "declined");
     assert_eq!(w.nox_calls(), 1);
     assert!(
         w.nox
@@ -235,25 +257,18 @@ async fn a_user_who_declines_goes_back_to_nox_with_access_denied() {
     let resp = w.post(&b, &consent, "decline", SAME_ORIGIN).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let back = location(&resp).unwrap();
-    let pairs: Vec<(String, String)> = url::Url::parse(&back)
-        .unwrap()
-        .query_pairs()
-        .into_owned()
-        .collect();
     assert_eq!(
-        pairs,
-        [
-            ("state".to_owned(), auth.state.clone()),
-            ("error".to_owned(), "access_denied".to_owned())
-        ]
+        pairs(&back),
+        nox_login_world::back(&auth.state, Some("access_denied"))
     );
     assert_eq!(w.nox_calls(), 0, "NOX is not called for a decline");
     assert_eq!(outcome(&b, &back).await, "declined");
     let terms = b.get(format!("{}/terms", w.base)).send().await.unwrap();
     assert_eq!(terms.text().await.unwrap(), "none");
-    // Declined is final: the form cannot be accepted afterwards.
+    // Declined is final: the form accepted afterwards gets the decline's answer again.
     let resp = w.post(&b, &consent, "accept", SAME_ORIGIN).await;
-    assert_eq!(resp.status(), StatusCode::GONE);
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&resp).as_deref(), Some(back.as_str()));
     assert_eq!(w.nox_calls(), 0);
 }
 

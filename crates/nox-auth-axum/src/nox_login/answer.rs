@@ -4,7 +4,7 @@
 
 use std::time::SystemTime;
 
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use nox_auth::LoginShared;
 use serde::{Deserialize, Serialize};
@@ -138,33 +138,52 @@ pub enum BrowserStep {
 pub struct NoxLoginAnswer {
     /// NOX's `state`, unchanged.
     pub state: String,
-    /// The acceptance, to persist; `None` when the user declined (NOX was not called).
+    /// The acceptance, to persist; `None` when the user declined (NOX was not called) or
+    /// the answer is [`repeated`](NoxLoginAnswer::repeated).
     pub accepted: Option<TermsAcceptance>,
-    /// What NOX answered the server call (`None` when declined or in the browser mode).
+    /// What NOX answered the server call (`None` when declined, repeated, or in the
+    /// browser mode).
     pub shared: Option<LoginShared>,
+    /// The same form posted again (a double click, a reload, two tabs): the first
+    /// answer's [`BrowserStep`] once more; nothing recorded, NOX not called again.
+    pub repeated: bool,
     /// Where the browser goes.
     pub browser: BrowserStep,
 }
 
-/// A 303 to NOX (or, in the browser mode, the self-submitting form page), not cached.
+/// A 303 to NOX (or, in the browser mode, the self-submitting form page), not cached, not
+/// to be framed.
 impl IntoResponse for NoxLoginAnswer {
     fn into_response(self) -> Response {
-        let no_store = [(header::CACHE_CONTROL, "no-store")];
-        match self.browser {
-            BrowserStep::Redirect { url } => (no_store, Redirect::to(&url)).into_response(),
+        let mut answer = match self.browser {
+            BrowserStep::Redirect { url } => Redirect::to(&url).into_response(),
             BrowserStep::PostToNox {
                 action,
                 state,
                 supplier_user_id,
             } => (
                 StatusCode::OK,
-                no_store,
                 [(header::REFERRER_POLICY, "no-referrer")],
                 Html(form_post_page(&action, &state, &supplier_user_id)),
             )
                 .into_response(),
-        }
+        };
+        no_frames(answer.headers_mut());
+        answer
     }
+}
+
+/// Sets `Cache-Control: no-store`, `X-Frame-Options: DENY` and `Content-Security-Policy:
+/// frame-ancestors 'none'` on `headers`: the login page's answers are neither cached nor
+/// framed (a framed terms page could be clicked through by another site). Put them on
+/// your terms page too.
+pub fn no_frames(headers: &mut axum::http::HeaderMap) {
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("frame-ancestors 'none'"),
+    );
 }
 
 /// The page of the browser mode: a form to NOX that submits itself (a button where

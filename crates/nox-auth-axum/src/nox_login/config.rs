@@ -1,5 +1,5 @@
 //! [`NoxLoginConfig`]: what your login page for NOX knows in advance (your site's origin,
-//! NOX's return URL, your terms' version, the window, how NOX is told).
+//! NOX's return URLs, your terms' version, the window, how NOX is told).
 
 use std::time::Duration;
 
@@ -66,8 +66,8 @@ pub enum ShareMode {
 #[derive(Debug, Clone)]
 pub struct NoxLoginConfig {
     site_origin: String,
-    return_url: url::Url,
-    return_url_text: String,
+    /// NOX's return URLs: the text as configured, and parsed. The first is the default.
+    return_urls: Vec<(String, url::Url)>,
     terms_version: String,
     window: Duration,
     share: ShareMode,
@@ -76,7 +76,8 @@ pub struct NoxLoginConfig {
 impl NoxLoginConfig {
     /// The config for your site at `site_url` (its origin is what a consent post must
     /// come from), NOX's return URL `nox_return_url` (the only URL the browser is ever
-    /// sent back to; a request naming another is refused), and `terms_version`, the
+    /// sent back to, with those added by [`NoxLoginConfig::also_return_to`]; a request
+    /// naming another is refused), and `terms_version`, the
     /// version of the terms your page shows (recorded with each acceptance). The window is
     /// [`NOX_LOGIN_WINDOW`], NOX is told by [`ShareMode::ServerCall`].
     ///
@@ -90,11 +91,7 @@ impl NoxLoginConfig {
     ) -> Result<Self, NoxLoginError> {
         let config = |detail: String| NoxLoginError::Config { detail };
         let site = web_url(site_url).map_err(|e| config(format!("site URL: {e}")))?;
-        let return_url =
-            web_url(nox_return_url).map_err(|e| config(format!("NOX return URL: {e}")))?;
-        if nox_return_url.contains('#') {
-            return Err(config("NOX return URL: has a fragment".into()));
-        }
+        let return_url = return_url(nox_return_url)?;
         let printable = terms_version.bytes().all(|b| (0x20..0x7f).contains(&b));
         if terms_version.trim().is_empty()
             || terms_version.len() > MAX_TERMS_VERSION_LEN
@@ -106,8 +103,7 @@ impl NoxLoginConfig {
         }
         Ok(NoxLoginConfig {
             site_origin: site.origin().ascii_serialization(),
-            return_url,
-            return_url_text: nox_return_url.to_owned(),
+            return_urls: vec![(nox_return_url.to_owned(), return_url)],
             terms_version: terms_version.to_owned(),
             window: NOX_LOGIN_WINDOW,
             share: ShareMode::ServerCall,
@@ -121,6 +117,26 @@ impl NoxLoginConfig {
         self
     }
 
+    /// Another return URL NOX may name (exactly), e.g. one per NOX app or manufacturer:
+    /// a request naming it is sent back to it; one naming none of them is refused. The
+    /// first URL ([`NoxLoginConfig::new`]'s) stays the one used when a request names none.
+    /// Fails ([`NoxLoginError::Config`]) as [`NoxLoginConfig::new`] does for its URL.
+    ///
+    /// ```
+    /// # use nox_auth_axum::nox_login::NoxLoginConfig;
+    /// let config = NoxLoginConfig::new("https://shop.example", "https://app.nox.energy/r", "1")?
+    ///     .also_return_to("https://maker.example/nox/return")?;
+    /// assert_eq!(config.nox_return_urls().count(), 2);
+    /// # Ok::<(), nox_auth_axum::nox_login::NoxLoginError>(())
+    /// ```
+    pub fn also_return_to(mut self, nox_return_url: &str) -> Result<Self, NoxLoginError> {
+        let url = return_url(nox_return_url)?;
+        if !self.is_return_url(nox_return_url) {
+            self.return_urls.push((nox_return_url.to_owned(), url));
+        }
+        Ok(self)
+    }
+
     /// How NOX is told (default [`ShareMode::ServerCall`]).
     pub fn share(mut self, share: ShareMode) -> Self {
         self.share = share;
@@ -132,9 +148,16 @@ impl NoxLoginConfig {
         &self.site_origin
     }
 
-    /// NOX's return URL, exactly as configured.
+    /// NOX's return URL, exactly as configured (the first, used when a request names
+    /// none).
     pub fn nox_return_url(&self) -> &str {
-        &self.return_url_text
+        &self.return_urls[0].0
+    }
+
+    /// Every return URL NOX may name ([`NoxLoginConfig::also_return_to`]), the first
+    /// first.
+    pub fn nox_return_urls(&self) -> impl Iterator<Item = &str> {
+        self.return_urls.iter().map(|(text, _)| text.as_str())
     }
 
     /// The version of the terms your page shows.
@@ -152,11 +175,16 @@ impl NoxLoginConfig {
         &self.share
     }
 
-    /// NOX's return URL with `pairs` appended to its query (an existing query kept).
-    pub(crate) fn return_with(&self, pairs: &[(&str, &str)]) -> String {
-        let mut url = self.return_url.clone();
+    /// The configured return URL `return_url` (as configured) with `pairs` appended to
+    /// its query (an existing query kept); `None` if it is not (or no longer) configured.
+    pub(crate) fn return_with(&self, return_url: &str, pairs: &[(&str, &str)]) -> Option<String> {
+        let (_, url) = self
+            .return_urls
+            .iter()
+            .find(|(text, _)| text == return_url)?;
+        let mut url = url.clone();
         url.query_pairs_mut().extend_pairs(pairs);
-        url.into()
+        Some(url.into())
     }
 
     /// Whether a POST comes from your site's own pages, by the server and not only by
@@ -193,10 +221,22 @@ impl NoxLoginConfig {
         origin.is_empty() || origin == [self.site_origin.as_str()]
     }
 
-    /// Whether `redirect_uri` is NOX's return URL, exactly as configured.
+    /// Whether `redirect_uri` is one of NOX's return URLs, exactly as configured.
     pub(crate) fn is_return_url(&self, redirect_uri: &str) -> bool {
-        redirect_uri == self.return_url_text
+        self.return_urls
+            .iter()
+            .any(|(text, _)| text == redirect_uri)
     }
+}
+
+/// A return URL as configured: absolute http(s) with a host, no fragment.
+fn return_url(text: &str) -> Result<url::Url, NoxLoginError> {
+    let config = |detail: String| NoxLoginError::Config { detail };
+    let url = web_url(text).map_err(|e| config(format!("NOX return URL: {e}")))?;
+    if text.contains('#') {
+        return Err(config("NOX return URL: has a fragment".into()));
+    }
+    Ok(url)
 }
 
 /// An absolute http(s) URL with a host.
@@ -222,12 +262,27 @@ mod tests {
         .unwrap();
         assert_eq!(c.site_origin(), "http://127.0.0.1:3000");
         assert_eq!(
-            c.return_with(&[("state", "a b&c"), ("error", "access_denied")]),
+            c.return_with(
+                "https://nox.example/r?app=1",
+                &[("state", "a b&c"), ("error", "access_denied")]
+            )
+            .unwrap(),
             "https://nox.example/r?app=1&state=a+b%26c&error=access_denied"
         );
+        assert_eq!(c.return_with("https://nox.example/r", &[]), None);
         assert!(c.is_return_url("https://nox.example/r?app=1"));
         assert!(!c.is_return_url("https://nox.example/r?app=1&x"));
         assert!(!c.is_return_url("https://NOX.example/r?app=1"));
+        let c = c.also_return_to("https://maker.example/back").unwrap();
+        assert!(c.is_return_url("https://maker.example/back"));
+        assert!(c.is_return_url("https://nox.example/r?app=1"));
+        assert!(!c.is_return_url("https://maker.example/back/"));
+        assert_eq!(c.nox_return_url(), "https://nox.example/r?app=1");
+        assert!(
+            c.clone()
+                .also_return_to("https://maker.example/b#x")
+                .is_err()
+        );
     }
 
     #[test]

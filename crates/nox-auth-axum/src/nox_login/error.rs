@@ -4,12 +4,20 @@
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::answer::{TermsAcceptance, no_frames};
 
 /// Why a login NOX started could not go on. As [`crate::LinkError`] does, it converts into
-/// an HTTP answer with a status and a sentence safe to show (never a redirect: a refused
-/// request must not send the browser anywhere), the details (`Display`) logged through
-/// `tracing`.
+/// an HTTP answer, the details (`Display`) logged through `tracing`:
+///
+/// - a login NOX did start (a known `state`, its return URL one of the configured ones)
+///   that cannot finish here (our window passed, NOX refused or failed) sends the browser
+///   back to NOX's return URL with the `state` and an OAuth `error=` (RFC 6749 section
+///   4.1.2.1): [`NoxLoginError::back_to_nox`], a 303;
+/// - anything else (a request that is not NOX's, a cross-site post, a foreign form, an
+///   unknown `state`, the store) is a status and a sentence safe to show, never a
+///   redirect: a refused request must not send the browser anywhere.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum NoxLoginError {
@@ -49,12 +57,32 @@ pub enum NoxLoginError {
         "no NOX login with this state is pending in this session (already used, or never received here)"
     )]
     NoPendingLogin,
+    /// This login was already answered in this session (its terms page reloaded, NOX's
+    /// login URL opened again): the browser goes where the answer sent it
+    /// ([`NoxLoginError::back_to_nox`]; `None` in the browser mode: a 410 page).
+    #[error("this NOX login was already answered in this session")]
+    Answered {
+        /// Where the answer sent the browser.
+        back_to_nox: Option<String>,
+    },
     /// The login took longer than the window ([`NOX_LOGIN_WINDOW`](crate::nox_login::NOX_LOGIN_WINDOW)
-    /// by default) since the login page first received it: NOX would refuse it too.
+    /// by default) since the login page first received it: NOX would refuse it too. The
+    /// browser goes back to NOX with `error=access_denied` (RFC 6749 has no code for an
+    /// expired login: it was not granted, and nothing failed).
     #[error("the NOX login expired: received {age:?} ago")]
     Expired {
         /// How long ago the login page received it.
         age: Duration,
+        /// NOX's return URL with the `state` and `error=access_denied`.
+        back_to_nox: Option<String>,
+    },
+    /// The `supplier_user_id` your login gave is not one NOX takes (empty, or over
+    /// [`nox_auth::MAX_SUPPLIER_USER_ID_LEN`] bytes): your bug, not the user's. Nothing
+    /// was consumed, recorded or sent.
+    #[error("the supplier user id is not usable: {detail}")]
+    InvalidUserId {
+        /// What is wrong.
+        detail: String,
     },
     /// The form accepted another version of the terms than the current one (the terms
     /// changed while the page was open). The pending login stays: show the terms again.
@@ -67,15 +95,62 @@ pub enum NoxLoginError {
     },
     /// NOX refused `POST /post-login-redirect` (a `state` it no longer knows: used, or
     /// older than its 15 minutes), or could not be reached. The pending login is consumed.
-    #[error("NOX refused the login: {0}")]
-    Nox(#[from] nox_auth::Error),
+    /// The user did accept your terms: [`NoxLoginError::acceptance`] (persist it as on
+    /// success). The browser goes back to NOX with `error=access_denied` when NOX refused
+    /// the login (a 400), `temporarily_unavailable` when NOX was not reachable, timed out
+    /// or answered 503, `server_error` otherwise.
+    #[error("NOX refused the login: {source}")]
+    Nox {
+        /// What NOX answered.
+        #[source]
+        source: nox_auth::Error,
+        /// The acceptance recorded before NOX was called.
+        accepted: Option<Box<TermsAcceptance>>,
+        /// NOX's return URL with the `state` and the `error`.
+        back_to_nox: Option<String>,
+    },
     /// The session store failed.
     #[error("the session store failed: {0}")]
     Store(#[from] tower_sessions::session::Error),
 }
 
+/// The OAuth `error` (RFC 6749 section 4.1.2.1) for NOX's failure `e`.
+pub(super) fn oauth_error(e: &nox_auth::Error) -> &'static str {
+    use nox_auth::Error as N;
+    match e {
+        N::Api { status, .. } if *status == StatusCode::BAD_REQUEST => "access_denied",
+        N::Transport { .. } => "temporarily_unavailable",
+        N::UnexpectedStatus { status, .. } if *status == StatusCode::SERVICE_UNAVAILABLE => {
+            "temporarily_unavailable"
+        }
+        _ => "server_error",
+    }
+}
+
 impl NoxLoginError {
-    /// The HTTP status: 400 (a request that is not NOX's), 403 (a cross-site post, a
+    /// Where the browser goes instead of an error page: NOX's return URL with the `state`
+    /// and an OAuth `error`, for a login NOX did start ([`NoxLoginError::Expired`],
+    /// [`NoxLoginError::Nox`]); `None` for the rest.
+    pub fn back_to_nox(&self) -> Option<&str> {
+        match self {
+            NoxLoginError::Expired { back_to_nox, .. }
+            | NoxLoginError::Answered { back_to_nox }
+            | NoxLoginError::Nox { back_to_nox, .. } => back_to_nox.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The user's acceptance when NOX failed after it was recorded
+    /// ([`NoxLoginError::Nox`]): persist it as on success.
+    pub fn acceptance(&self) -> Option<&TermsAcceptance> {
+        match self {
+            NoxLoginError::Nox { accepted, .. } => accepted.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of the error page (an error that goes [back to
+    /// NOX](NoxLoginError::back_to_nox) answers a 303 instead): 400 (a request that is not NOX's), 403 (a cross-site post, a
     /// foreign form), 409 (the terms changed), 410 (already used, expired, or refused by
     /// NOX as such), 500 (the configuration, the session store), 502 (NOX failed), 503
     /// (NOX not reachable).
@@ -91,7 +166,7 @@ impl NoxLoginError {
     fn answer(&self) -> (StatusCode, &'static str) {
         use NoxLoginError as E;
         match self {
-            E::Config { .. } | E::Store(_) => (
+            E::Config { .. } | E::Store(_) | E::InvalidUserId { .. } => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Something went wrong on our side. Please try again.",
             ),
@@ -115,6 +190,10 @@ impl NoxLoginError {
                 StatusCode::GONE,
                 "This sign-in was already used or was not started in this browser. Start again from the NOX app.",
             ),
+            E::Answered { .. } => (
+                StatusCode::GONE,
+                "This sign-in was already answered. Start again from the NOX app.",
+            ),
             E::Expired { .. } => (
                 StatusCode::GONE,
                 "This sign-in took too long and has expired. Start again from the NOX app.",
@@ -123,19 +202,25 @@ impl NoxLoginError {
                 StatusCode::CONFLICT,
                 "Our terms changed while you were reading them. Please read them again.",
             ),
-            E::Nox(e) if e.is_retryable() => (
+            E::Nox { source, .. } if oauth_error(source) == "temporarily_unavailable" => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "NOX is not reachable right now. Start again from the NOX app in a moment.",
             ),
-            E::Nox(nox_auth::Error::Api { status, .. }) if *status == StatusCode::BAD_REQUEST => (
-                StatusCode::GONE,
-                "NOX no longer accepts this sign-in (it was already used or has expired). Start again from the NOX app.",
-            ),
-            E::Nox(nox_auth::Error::Validation(_)) => (
+            E::Nox {
+                source:
+                    nox_auth::Error::Api {
+                        status, message, ..
+                    },
+                ..
+            } if *status == StatusCode::BAD_REQUEST => (StatusCode::GONE, refused_by_nox(message)),
+            E::Nox {
+                source: nox_auth::Error::Validation(_),
+                ..
+            } => (
                 StatusCode::BAD_REQUEST,
                 "This sign-in could not be sent to NOX. Start again from the NOX app.",
             ),
-            E::Nox(_) => (
+            E::Nox { .. } => (
                 StatusCode::BAD_GATEWAY,
                 "NOX could not complete the sign-in. Please try again later.",
             ),
@@ -143,8 +228,22 @@ impl NoxLoginError {
     }
 }
 
-/// [`NoxLoginError::status`] with [`NoxLoginError::public_message`] as plain text (never a
-/// redirect), the details logged as a `tracing` event (`error` for a 5xx, `warn` else).
+/// The sentence for NOX's 400 with `message`: what NOX said only when it says it (a used
+/// or an expired `state`), else a neutral one.
+fn refused_by_nox(message: &str) -> &'static str {
+    let message = message.to_ascii_lowercase();
+    if message.contains("expired") {
+        "NOX no longer accepts this sign-in: it has expired. Start again from the NOX app."
+    } else if message.contains("already used") || message.contains("was used") {
+        "NOX no longer accepts this sign-in: it was already used. Start again from the NOX app."
+    } else {
+        "NOX did not accept this sign-in. Start again from the NOX app."
+    }
+}
+
+/// [`NoxLoginError::status`] with [`NoxLoginError::public_message`] as plain text, or a
+/// 303 [back to NOX](NoxLoginError::back_to_nox); the details logged as a `tracing` event
+/// (`error` for a 5xx, `warn` else). Not cached, not to be framed.
 impl IntoResponse for NoxLoginError {
     fn into_response(self) -> Response {
         let (status, text) = self.answer();
@@ -153,6 +252,27 @@ impl IntoResponse for NoxLoginError {
         } else {
             tracing::warn!(status = status.as_u16(), error = %self, "NOX login refused");
         }
-        (status, text).into_response()
+        let mut answer = match self.back_to_nox() {
+            Some(url) => Redirect::to(url).into_response(),
+            None => (status, text).into_response(),
+        };
+        no_frames(answer.headers_mut());
+        answer
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_what_nox_says_is_told() {
+        assert!(refused_by_nox("state has expired: 15 minutes").contains("expired"));
+        assert!(refused_by_nox("state was already used").contains("already used"));
+        let other = refused_by_nox("supplier_user_id is not valid");
+        assert!(
+            !other.contains("expired") && !other.contains("used"),
+            "{other}"
+        );
     }
 }

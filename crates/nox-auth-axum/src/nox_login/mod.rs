@@ -11,13 +11,17 @@
 //!
 //! Two handlers, around two functions:
 //!
-//! 1. `GET` (the URL you give NOX as your login page): [`receive_nox_login`] checks NOX's
-//!    request and keeps it pending in the session; then, if your user is not logged in,
-//!    send them to your login and back to the same URL (the second call finds the same
-//!    pending login); then show your terms with a form holding
-//!    [`PendingNoxLogin::hidden_fields`] and two buttons `decision=accept|decline`.
+//! 1. `GET` (the URL you give NOX as your login page): [`check_nox_request`] refuses a
+//!    request that is not NOX's; then, if your user is not logged in, send them to your
+//!    login and back to the same URL (it carries NOX's request); then
+//!    [`receive_nox_login`] keeps the login pending in the session (**after** your login
+//!    check: it writes to the session, and an anonymous visitor should not make rows in
+//!    your store); then show your terms with a form holding
+//!    [`PendingNoxLogin::hidden_fields`] and two buttons `decision=accept|decline` (a
+//!    "Cancel and go back to NOX" is a decline), with [`no_frames`]' headers.
 //! 2. `POST` (the form): [`answer_nox_login`] with *your* logged-in user's id; its answer
-//!    is the redirect back to NOX, and the [`TermsAcceptance`] to store.
+//!    is the redirect back to NOX, and the [`TermsAcceptance`] to store (on NOX's
+//!    failure, [`NoxLoginError::acceptance`]).
 //!
 //! ```no_run
 //! use axum::extract::{Form, State};
@@ -30,23 +34,29 @@
 //! # fn logged_in_user(_: &Session) -> Option<String> { None }
 //! // GET /nox/authorize?state=…&redirect_uri=…
 //! async fn authorize(State(config): State<NoxLoginConfig>, session: Session, uri: Uri) -> Response {
-//!     let login = match nox_login::receive_nox_login(&config, &session, uri.query()).await {
-//!         Ok(login) => login,
-//!         Err(e) => return e.into_response(), // 400/410, never a redirect
-//!     };
+//!     if let Err(e) = nox_login::check_nox_request(&config, uri.query()) {
+//!         return e.into_response(); // 400, never a redirect
+//!     }
 //!     if logged_in_user(&session).is_none() {
 //!         // Your login, then back to this same URL (your login must only go to local paths).
 //!         let here: String = url::form_urlencoded::byte_serialize(uri.to_string().as_bytes()).collect();
 //!         return Redirect::to(&format!("/login?next={here}")).into_response();
 //!     }
-//!     Html(format!(
+//!     let login = match nox_login::receive_nox_login(&config, &session, uri.query()).await {
+//!         Ok(login) => login,
+//!         // 400 pages; past the window or already answered: back to NOX (a 303)
+//!         Err(e) => return e.into_response(),
+//!     };
+//!     let mut page = Html(format!(
 //!         "<p>Our terms (version {})…</p><form method=\"post\" action=\"/nox/consent\">{}\
 //!          <button name=\"decision\" value=\"accept\">Accept</button>\
 //!          <button name=\"decision\" value=\"decline\">Decline</button></form>",
 //!         login.terms_version,
 //!         login.hidden_fields()
 //!     ))
-//!     .into_response()
+//!     .into_response();
+//!     nox_login::no_frames(page.headers_mut());
+//!     page
 //! }
 //!
 //! // POST /nox/consent
@@ -62,6 +72,7 @@
 //!     match nox_login::answer_nox_login(&nox, &config, &session, &headers, &user, &form).await {
 //!         // Store `answer.accepted` (the terms version and time), then back to NOX.
 //!         Ok(answer) => answer.into_response(),
+//!         // Store `e.acceptance()` if any; back to NOX with `error=` or an error page.
 //!         Err(e) => e.into_response(),
 //!     }
 //! }
@@ -69,31 +80,51 @@
 //!
 //! # What is checked
 //!
-//! - **No open redirect**: the browser is only ever sent to NOX's return URL as
-//!   configured ([`NoxLoginConfig::new`]); a request naming another `redirect_uri`, even
-//!   one differing in a slash or the case of its host, is refused with a 400 page
+//! - **No open redirect**: the browser is only ever sent to one of NOX's return URLs as
+//!   configured ([`NoxLoginConfig::new`], [`NoxLoginConfig::also_return_to`]), the one
+//!   the request named; a request naming another `redirect_uri`, even one differing in a
+//!   slash or the case of its host, is refused with a 400 page
 //!   ([`NoxLoginError::ForeignReturnUrl`]), never redirected. A request without
-//!   `redirect_uri` goes back to the configured URL (NOX's guide says the supplier
+//!   `redirect_uri` goes back to the first configured URL (NOX's guide says the supplier
 //!   configures it).
 //! - **`state` unchanged**: 1 to [`nox_auth::MAX_STATE_LEN`] bytes of printable ASCII
 //!   (OAuth's VSCHAR), passed back to NOX exactly (form-encoded in the return URL's query,
 //!   an existing query kept). Other OAuth parameters (`client_id`, `response_type`,
 //!   `scope`) are ignored; a parameter given twice is refused.
 //! - **The window**: a login is accepted for [`NOX_LOGIN_WINDOW`] (15 minutes, NOX's
-//!   authentication session) from when your page first received it; later,
-//!   [`NoxLoginError::Expired`], and NOX is not asked.
+//!   authentication session) from when your page first received it, up to but not at
+//!   15:00 (NOX refuses at 15:00 too); later, [`NoxLoginError::Expired`], and NOX is not
+//!   asked. A reload stays expired: the window does not restart.
 //! - **Your login**: the functions take your user's id from you (your extractor), never
-//!   from the request; the id goes to NOX only from your server.
+//!   from the request; the id goes to NOX only from your server. An id NOX would refuse
+//!   (blank, over [`nox_auth::MAX_SUPPLIER_USER_ID_LEN`] bytes) is refused before
+//!   anything is consumed ([`NoxLoginError::InvalidUserId`]).
 //! - **Cross-site posts**: the consent POST must come from your own origin
 //!   (`Sec-Fetch-Site` / `Origin`, [`NoxLoginConfig::is_same_origin`]) *and* carry the
 //!   pending login's CSRF token (32 random bytes, compared in constant time); a refused
-//!   post leaves the pending login in place and sends nothing to NOX.
-//! - **Single use**: the pending login is removed (and the removal saved) before NOX is
-//!   called: the same form posted again is [`NoxLoginError::NoPendingLogin`] (410); NOX
-//!   refusing a used or expired `state` is [`NoxLoginError::Nox`] (410 for NOX's 400), an
-//!   error page, not a redirect.
+//!   post leaves the pending login in place and sends nothing to NOX. No answer may be
+//!   framed by another site ([`no_frames`]).
+//! - **Single use, once**: taking the pending login is atomic per session within your
+//!   process (a lock keyed by the session id, held from reading the session to saving
+//!   it, across NOX's call): ten posts of one form call NOX once. The login is marked
+//!   answered, and saved, before NOX is called; the same form posted again (a double
+//!   click, a second tab) gets the first answer's redirect ([`NoxLoginAnswer::repeated`]),
+//!   and a decline cannot be turned into an accept. Across several backend instances
+//!   the lock does not reach: your session store's own guarantees apply, and NOX's
+//!   single-use `state` is what holds.
+//! - **Back to NOX on failure**: once NOX's request was valid (a known `state`, a
+//!   configured return URL), the user is not left on your site: past the window, or NOX
+//!   refusing or failing, the browser goes back to the return URL with the `state` and
+//!   an OAuth `error` (RFC 6749 section 4.1.2.1): `access_denied` for a decline, a login
+//!   past the window or one NOX refused (RFC 6749 has no code for "expired"; nothing
+//!   failed, the login was not granted), `temporarily_unavailable` when NOX was not
+//!   reachable, timed out or answered 503, `server_error` for NOX's other failures.
+//!   Error pages are only for requests that are not NOX's (a foreign return URL, a bad
+//!   `state`, a cross-site post, a foreign form, a `state` unknown in this session).
 //! - **Several tabs**: up to [`MAX_PENDING_NOX_LOGINS`] logins pending per session, the
-//!   oldest dropped beyond.
+//!   oldest dropped beyond; answered and expired ones are remembered (up to
+//!   [`MAX_NOX_LOGIN_MARKERS`], until twice the window) so that their reload gets the
+//!   same answer.
 //! - **The key stays on your server** ([`ShareMode::ServerCall`], the default). The
 //!   other reading of NOX's guide, the browser sent to NOX with a form post, is
 //!   [`ShareMode::BrowserFormPost`]; it carries no key, so it is only for a NOX that says
@@ -111,117 +142,42 @@
 mod answer;
 mod config;
 mod error;
+mod kept;
+mod request;
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use axum::http::HeaderMap;
 use nox_auth::Client;
-use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
-pub use answer::{BrowserStep, ConsentForm, NoxLoginAnswer, PendingNoxLogin, TermsAcceptance};
+pub use answer::{
+    BrowserStep, ConsentForm, NoxLoginAnswer, PendingNoxLogin, TermsAcceptance, no_frames,
+};
 pub use config::{NOX_LOGIN_WINDOW, NoxLoginConfig, ShareMode};
 pub use error::NoxLoginError;
+pub use kept::{MAX_NOX_LOGIN_MARKERS, MAX_PENDING_NOX_LOGINS, PENDING_NOX_LOGIN_KEY};
 
 use nox_auth::nox_auth_runtime::secret::constant_time_eq;
 
 use crate::pending::random_hex;
-
-/// The key under which the logins NOX started are kept pending in the session.
-pub const PENDING_NOX_LOGIN_KEY: &str = "nox_auth.pending_nox_login";
+use error::oauth_error;
+use kept::{Kept, Step, Stored, unix_ms};
+pub use request::check_nox_request;
+use request::{check_user_id, checked_request};
 
 /// The key under which the last [`TermsAcceptance`] is kept in the session.
 pub const TERMS_ACCEPTED_KEY: &str = "nox_auth.nox_terms_accepted";
 
-/// How many logins NOX started one session keeps pending (NOX opened in several tabs);
-/// a new one beyond drops the oldest, whose form is then refused.
-pub const MAX_PENDING_NOX_LOGINS: usize = 4;
-
-/// One pending login as the session keeps it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Stored {
-    state: String,
-    csrf: String,
-    /// When first received (Unix milliseconds, our clock).
-    received_at_ms: u64,
-}
-
-fn unix_ms(t: SystemTime) -> u64 {
-    t.duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
-impl Stored {
-    fn age(&self, now: SystemTime) -> Duration {
-        Duration::from_millis(unix_ms(now).saturating_sub(self.received_at_ms))
-    }
-
-    fn public(&self, config: &NoxLoginConfig) -> PendingNoxLogin {
-        let received_at = SystemTime::UNIX_EPOCH + Duration::from_millis(self.received_at_ms);
-        PendingNoxLogin {
-            state: self.state.clone(),
-            received_at,
-            expires_at: received_at + config.login_window(),
-            terms_version: config.terms_version().to_owned(),
-            csrf: self.csrf.clone(),
-        }
-    }
-}
-
-async fn load(session: &Session) -> Result<Vec<Stored>, NoxLoginError> {
-    // A value that no longer reads (another shape) counts as none.
-    Ok(session
-        .get::<Vec<Stored>>(PENDING_NOX_LOGIN_KEY)
-        .await
-        .unwrap_or_default()
-        .unwrap_or_default())
-}
-
-async fn store(session: &Session, all: &[Stored]) -> Result<(), NoxLoginError> {
-    if all.is_empty() {
-        session.remove_value(PENDING_NOX_LOGIN_KEY).await?;
-    } else {
-        session.insert(PENDING_NOX_LOGIN_KEY, all).await?;
-    }
-    Ok(())
-}
-
-/// NOX's `state` and `redirect_uri` from the login page's query (each at most once; the
-/// rest ignored).
-fn parse_request(query: Option<&str>) -> Result<(String, Option<String>), NoxLoginError> {
-    let invalid = |detail: &str| NoxLoginError::InvalidRequest {
-        detail: detail.to_owned(),
-    };
-    let (mut state, mut redirect_uri) = (None, None);
-    for (key, value) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
-        let slot = match &*key {
-            "state" => &mut state,
-            "redirect_uri" => &mut redirect_uri,
-            _ => continue,
-        };
-        if slot.replace(value.into_owned()).is_some() {
-            return Err(invalid(&format!("`{key}` is given twice")));
-        }
-    }
-    let state = state.ok_or_else(|| invalid("no `state`"))?;
-    if state.is_empty() || state.len() > nox_auth::MAX_STATE_LEN {
-        return Err(invalid(&format!(
-            "`state` is {} bytes (1 to {} allowed)",
-            state.len(),
-            nox_auth::MAX_STATE_LEN
-        )));
-    }
-    if !state.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-        return Err(invalid("`state` has a character outside printable ASCII"));
-    }
-    Ok((state, redirect_uri))
-}
-
 /// Receives NOX's request to your login page (`query`: the request's query string, e.g.
 /// `uri.query()`) and keeps the login pending in `session` (a second call with the same
-/// `state`, after your login, finds it again). Refuses a return URL other than the
-/// configured one and an unusable `state` (400, never a redirect), and a login older than
-/// the window (410). See the [module docs](self) for the handler around it.
+/// `state` finds it again). **Call it after your login check**: it writes to the session
+/// (a row in your session store), which an anonymous visitor should not cause; use
+/// [`check_nox_request`] before the check. Refuses a return URL other than the configured
+/// ones and an unusable `state` (400, never a redirect); a login past the window
+/// ([`NoxLoginError::Expired`]) or already answered ([`NoxLoginError::Answered`]) sends
+/// the browser back to NOX ([`NoxLoginError::back_to_nox`]). See the [module docs](self)
+/// for the handler around it.
 pub async fn receive_nox_login(
     config: &NoxLoginConfig,
     session: &Session,
@@ -237,45 +193,54 @@ pub async fn receive_nox_login_at(
     query: Option<&str>,
     now: SystemTime,
 ) -> Result<PendingNoxLogin, NoxLoginError> {
-    let (state, redirect_uri) = parse_request(query)?;
-    if let Some(given) = redirect_uri
-        && !config.is_return_url(&given)
-    {
-        return Err(NoxLoginError::ForeignReturnUrl {
-            given: nox_auth::nox_auth_runtime::text::excerpt(&given, 200),
-        });
-    }
-    let mut all = load(session).await?;
-    if let Some(i) = all.iter().position(|p| p.state == state) {
-        let age = all[i].age(now);
-        if age > config.login_window() {
-            all.remove(i);
-            store(session, &all).await?;
-            return Err(NoxLoginError::Expired { age });
+    let (state, return_url) = checked_request(config, query)?;
+    let window = config.login_window();
+    let mut kept = Kept::take(session).await?;
+    if let Some(known) = kept.find(&state) {
+        let back = |error: &str| {
+            config.return_with(&known.return_url, &[("state", &state), ("error", error)])
+        };
+        if let Some(step) = &known.answered {
+            let back_to_nox = match step {
+                Step::Redirect { url } => Some(url.clone()),
+                Step::PostToNox { .. } => None,
+            };
+            return Err(NoxLoginError::Answered { back_to_nox });
         }
-        return Ok(all[i].public(config));
+        let age = known.age(now);
+        if age >= window {
+            // Kept as it is: a reload stays expired (the window does not restart).
+            return Err(NoxLoginError::Expired {
+                age,
+                back_to_nox: back("access_denied"),
+            });
+        }
+        return Ok(known.public(config));
     }
     let new = Stored {
         state,
         csrf: random_hex("the NOX login's CSRF token")?,
         received_at_ms: unix_ms(now),
+        return_url,
+        answered: None,
     };
-    all.retain(|p| p.age(now) <= config.login_window());
-    all.push(new.clone());
-    let excess = all.len().saturating_sub(MAX_PENDING_NOX_LOGINS);
-    all.drain(..excess);
-    store(session, &all).await?;
-    Ok(new.public(config))
+    let login = new.public(config);
+    kept.all.push(new);
+    kept.save(session, now, window).await?;
+    Ok(login)
 }
 
 /// Answers the consent form for your logged-in user `supplier_user_id` (from your
 /// login, never from the request): checks the post is from your origin and carries the
-/// pending login's CSRF token, consumes the pending login (single use), checks the
-/// window, then on `accept` records the [`TermsAcceptance`] in the session and tells NOX
-/// (`Client::post_login_redirect`, or the browser's form post in
-/// [`ShareMode::BrowserFormPost`]); on `decline` tells NOX nothing. The answer sends the
-/// browser back to NOX's return URL with the `state` (and `error=access_denied` when
-/// declined). See the [module docs](self) for the handler around it.
+/// pending login's CSRF token, checks the window, then, in one step under the session's
+/// lock, consumes the pending login (single use), on `accept` records the
+/// [`TermsAcceptance`] in the session and tells NOX (`Client::post_login_redirect`, or
+/// the browser's form post in [`ShareMode::BrowserFormPost`]); on `decline` tells NOX
+/// nothing. The answer sends the browser back to NOX's return URL with the `state` (and
+/// `error=access_denied` when declined). The same form posted again gets the same answer
+/// ([`NoxLoginAnswer::repeated`]). A failure once the login is known sends the browser
+/// back to NOX with an `error` ([`NoxLoginError::back_to_nox`]). See the
+/// [module docs](self) for the handler around it.
 pub async fn answer_nox_login(
     client: &Client,
     config: &NoxLoginConfig,
@@ -322,13 +287,40 @@ pub async fn answer_nox_login_at(
             });
         }
     };
-    let mut all = load(session).await?;
-    let i = all
-        .iter()
-        .position(|p| p.state == form.state)
+    if accept {
+        check_user_id(supplier_user_id)?;
+    }
+    let window = config.login_window();
+    // Held to the end: a second post of this session waits, then finds the answer.
+    let mut kept = Kept::take(session).await?;
+    let known = kept
+        .find(&form.state)
         .ok_or(NoxLoginError::NoPendingLogin)?;
-    if !constant_time_eq(all[i].csrf.as_bytes(), form.csrf.as_bytes()) {
+    if !constant_time_eq(known.csrf.as_bytes(), form.csrf.as_bytes()) {
         return Err(NoxLoginError::CsrfMismatch);
+    }
+    let state = known.state.clone();
+    if let Some(step) = &known.answered {
+        return Ok(NoxLoginAnswer {
+            browser: step.browser(&state),
+            state,
+            accepted: None,
+            shared: None,
+            repeated: true,
+        });
+    }
+    let return_url = known.return_url.clone();
+    let back = |error: Option<&str>| {
+        let mut pairs = vec![("state", state.as_str())];
+        pairs.extend(error.map(|e| ("error", e)));
+        config.return_with(&return_url, &pairs)
+    };
+    let age = known.age(now);
+    if age >= window {
+        return Err(NoxLoginError::Expired {
+            age,
+            back_to_nox: back(Some("access_denied")),
+        });
     }
     if accept && form.terms_version != config.terms_version() {
         return Err(NoxLoginError::TermsChanged {
@@ -336,22 +328,24 @@ pub async fn answer_nox_login_at(
             current: config.terms_version().to_owned(),
         });
     }
-    // Single use: removed, and the removal saved, before anything else.
-    let pending = all.remove(i);
-    store(session, &all).await?;
-    session.save().await?;
-    let age = pending.age(now);
-    if age > config.login_window() {
-        return Err(NoxLoginError::Expired { age });
-    }
-    let state = pending.state;
+    // The return URL is no longer configured (the config changed since): nothing to do.
+    let (Some(linked), Some(denied)) = (back(None), back(Some("access_denied"))) else {
+        return Err(NoxLoginError::NoPendingLogin);
+    };
     if !accept {
-        let url = config.return_with(&[("state", &state), ("error", "access_denied")]);
+        kept.answer(
+            &state,
+            Step::Redirect {
+                url: denied.clone(),
+            },
+        );
+        kept.save(session, now, window).await?;
         return Ok(NoxLoginAnswer {
             state,
             accepted: None,
             shared: None,
-            browser: BrowserStep::Redirect { url },
+            repeated: false,
+            browser: BrowserStep::Redirect { url: denied },
         });
     }
     let acceptance = TermsAcceptance {
@@ -362,58 +356,44 @@ pub async fn answer_nox_login_at(
     };
     // Kept even if NOX refuses next: the user did accept these terms.
     session.insert(TERMS_ACCEPTED_KEY, &acceptance).await?;
-    let (shared, browser) = match config.share_mode() {
-        ShareMode::BrowserFormPost { action } => (
-            None,
-            BrowserStep::PostToNox {
-                action: action.clone(),
-                state: state.clone(),
-                supplier_user_id: supplier_user_id.to_owned(),
-            },
-        ),
-        ShareMode::ServerCall => {
-            let shared = client.post_login_redirect(&state, supplier_user_id).await?;
-            let url = config.return_with(&[("state", &state)]);
-            (Some(shared), BrowserStep::Redirect { url })
-        }
+    let step = match config.share_mode() {
+        ShareMode::BrowserFormPost { action } => Step::PostToNox {
+            action: action.clone(),
+            supplier_user_id: supplier_user_id.to_owned(),
+        },
+        ShareMode::ServerCall => Step::Redirect { url: linked },
+    };
+    // Single use: answered, and saved, before NOX is called.
+    kept.answer(&state, step.clone());
+    kept.save(session, now, window).await?;
+    let shared = match config.share_mode() {
+        ShareMode::BrowserFormPost { .. } => None,
+        ShareMode::ServerCall => match client.post_login_redirect(&state, supplier_user_id).await {
+            Ok(shared) => Some(shared),
+            Err(source) => {
+                let back_to_nox = back(Some(oauth_error(&source)));
+                if let Some(url) = &back_to_nox {
+                    kept.answer(&state, Step::Redirect { url: url.clone() });
+                    kept.save(session, now, window).await?;
+                }
+                return Err(NoxLoginError::Nox {
+                    source,
+                    accepted: Some(Box::new(acceptance)),
+                    back_to_nox,
+                });
+            }
+        },
     };
     Ok(NoxLoginAnswer {
+        browser: step.browser(&state),
         state,
         accepted: Some(acceptance),
         shared,
-        browser,
+        repeated: false,
     })
 }
 
 /// The last [`TermsAcceptance`] recorded in `session` by [`answer_nox_login`], if any.
 pub async fn accepted_terms(session: &Session) -> Result<Option<TermsAcceptance>, NoxLoginError> {
     Ok(session.get(TERMS_ACCEPTED_KEY).await?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nox_requests_are_read_strictly() {
-        let ok = parse_request(Some(
-            "client_id=x&state=a%20b~%21&response_type=code&scope=s&redirect_uri=https%3A%2F%2Fn%2Fr",
-        ))
-        .unwrap();
-        assert_eq!(ok, ("a b~!".to_owned(), Some("https://n/r".to_owned())));
-        assert_eq!(parse_request(Some("state=s")).unwrap().1, None);
-        for bad in [
-            None,
-            Some("redirect_uri=x"),
-            Some("state="),
-            Some("state=a&state=b"),
-            Some("state=a&redirect_uri=x&redirect_uri=y"),
-            Some("state=%0a"),
-            Some("state=%C3%A9"),
-        ] {
-            assert!(parse_request(bad).is_err(), "{bad:?}");
-        }
-        let long = format!("state={}", "a".repeat(nox_auth::MAX_STATE_LEN + 1));
-        assert!(parse_request(Some(&long)).is_err());
-    }
 }

@@ -1,6 +1,7 @@
 //! The world of the `nox_login` tests: nox-mock as NOX, and a supplier's backend on
 //! 127.0.0.1 whose login page for NOX is `nox_auth_axum::nox_login`, with a clock that can
 //! be moved ahead.
+#![allow(dead_code)]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,6 +15,7 @@ use axum::routing::get;
 use nox_auth_axum::nox_login::{self, ConsentForm, NoxLoginConfig};
 use nox_mock::{ManualClock, MockConfig, MockServer};
 use reqwest::StatusCode;
+use tower_sessions::session::{Id, Record};
 use tower_sessions::{MemoryStore, Session, SessionManagerLayer};
 
 use crate::common::{login, user};
@@ -26,6 +28,8 @@ struct Supplier {
     config: NoxLoginConfig,
     /// Seconds added to our clock (to test our window without waiting).
     ahead: Arc<AtomicU64>,
+    /// The acceptances handed over with NOX's failure.
+    failed_acceptances: Arc<std::sync::Mutex<Vec<nox_login::TermsAcceptance>>>,
 }
 
 impl Supplier {
@@ -35,20 +39,25 @@ impl Supplier {
 }
 
 async fn authorize(State(s): State<Supplier>, session: Session, uri: Uri) -> Response {
+    if let Err(e) = nox_login::check_nox_request(&s.config, uri.query()) {
+        return e.into_response();
+    }
+    if user(&session).await.is_none() {
+        return (StatusCode::UNAUTHORIZED, "log in first").into_response();
+    }
     let received = nox_login::receive_nox_login_at(&s.config, &session, uri.query(), s.now());
     let login = match received.await {
         Ok(login) => login,
         Err(e) => return e.into_response(),
     };
-    if user(&session).await.is_none() {
-        return (StatusCode::UNAUTHORIZED, "log in first").into_response();
-    }
-    Html(format!(
+    let mut page = Html(format!(
         "<p>terms {}</p><form method=\"post\" action=\"/nox/consent\">{}</form>",
         login.terms_version,
         login.hidden_fields()
     ))
-    .into_response()
+    .into_response();
+    nox_login::no_frames(page.headers_mut());
+    page
 }
 
 async fn consent(
@@ -71,7 +80,13 @@ async fn consent(
     );
     match answered.await {
         Ok(answer) => answer.into_response(),
-        Err(e) => e.into_response(),
+        Err(e) => {
+            if let Some(accepted) = e.acceptance() {
+                // What a real site would persist: kept for the test to see.
+                s.failed_acceptances.lock().unwrap().push(accepted.clone());
+            }
+            e.into_response()
+        }
     }
 }
 
@@ -82,6 +97,47 @@ async fn terms(session: Session) -> String {
     }
 }
 
+/// A memory store whose reads take a while, as a database's do: requests of one
+/// session that overlap all read before any of them writes.
+#[derive(Debug, Clone, Default)]
+struct SlowStore(MemoryStore);
+
+type Boxed<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+type StoreResult<T> = tower_sessions::session_store::Result<T>;
+
+impl tower_sessions::SessionStore for SlowStore {
+    fn save<'a, 'b, 'c>(&'a self, record: &'b Record) -> Boxed<'c, StoreResult<()>>
+    where
+        'a: 'c,
+        'b: 'c,
+        Self: 'c,
+    {
+        self.0.save(record)
+    }
+
+    fn load<'a, 'b, 'c>(&'a self, id: &'b Id) -> Boxed<'c, StoreResult<Option<Record>>>
+    where
+        'a: 'c,
+        'b: 'c,
+        Self: 'c,
+    {
+        Box::pin(async move {
+            let record = self.0.load(id).await;
+            tokio::time::sleep(Duration::from_millis(40)).await;
+            record
+        })
+    }
+
+    fn delete<'a, 'b, 'c>(&'a self, id: &'b Id) -> Boxed<'c, StoreResult<()>>
+    where
+        'a: 'c,
+        'b: 'c,
+        Self: 'c,
+    {
+        self.0.delete(id)
+    }
+}
+
 /// NOX (the mock, on its own clock) and the supplier's backend, whose login page the
 /// mock's app sends users to.
 pub struct World {
@@ -89,6 +145,7 @@ pub struct World {
     pub clock: ManualClock,
     pub base: String,
     pub ahead: Arc<AtomicU64>,
+    pub failed_acceptances: Arc<std::sync::Mutex<Vec<nox_login::TermsAcceptance>>>,
 }
 
 pub async fn world() -> World {
@@ -103,17 +160,22 @@ pub async fn world() -> World {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let ahead = Arc::new(AtomicU64::new(0));
+    let failed_acceptances = Arc::default();
     let supplier = Supplier {
         nox: nox.client().unwrap(),
-        config: NoxLoginConfig::new(&base, &nox.nox_return_url(), TERMS).unwrap(),
+        config: NoxLoginConfig::new(&base, &nox.nox_return_url(), TERMS)
+            .unwrap()
+            .also_return_to(&format!("{}/app/return?by=maker", nox.base_url()))
+            .unwrap(),
         ahead: ahead.clone(),
+        failed_acceptances: Arc::clone(&failed_acceptances),
     };
     let router = Router::new()
         .route("/login", get(login))
         .route("/nox/authorize", get(authorize))
         .route("/nox/consent", axum::routing::post(consent))
         .route("/terms", get(terms))
-        .layer(SessionManagerLayer::new(MemoryStore::default()).with_secure(false))
+        .layer(SessionManagerLayer::new(SlowStore::default()).with_secure(false))
         .with_state(supplier);
     tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
@@ -125,6 +187,7 @@ pub async fn world() -> World {
         clock,
         base,
         ahead,
+        failed_acceptances,
     }
 }
 
@@ -217,6 +280,22 @@ pub fn location(resp: &reqwest::Response) -> Option<String> {
     resp.headers()
         .get("location")
         .map(|v| v.to_str().unwrap().to_owned())
+}
+
+/// The query pairs of `url`.
+pub fn pairs(url: &str) -> Vec<(String, String)> {
+    url::Url::parse(url)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect()
+}
+
+/// The pairs NOX's return URL gets for `state` and `error`.
+pub fn back(state: &str, error: Option<&str>) -> Vec<(String, String)> {
+    let mut all = vec![("state".to_owned(), state.to_owned())];
+    all.extend(error.map(|e| ("error".to_owned(), e.to_owned())));
+    all
 }
 
 /// The outcome NOX's return page shows.
