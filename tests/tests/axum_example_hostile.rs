@@ -290,6 +290,7 @@ async fn the_login_page_for_nox_and_the_login_send_nowhere_else() {
         let db = format!("sqlite://{}?mode=rwc", dir.join("sessions.db").display());
         (dir, db)
     };
+    let db_url = db.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (client, public, back) = (nox.client().unwrap(), base.clone(), nox.nox_return_url());
@@ -325,19 +326,32 @@ async fn the_login_page_for_nox_and_the_login_send_nowhere_else() {
             .contains("does not come from NOX")
     );
 
-    // NOX's own request, logged out: this site's login, which comes back here after.
-    let page = b
-        .get(authorize(&nox.nox_return_url()))
-        .send()
+    // NOX's own request, logged out: this site's login, which comes back here after;
+    // nothing written to the session store (no cookie, no row), however many visits.
+    for _ in 0..20 {
+        let page = b
+            .get(authorize(&nox.nox_return_url()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        assert!(page.headers().get("set-cookie").is_none());
+        assert_eq!(page.headers()["x-frame-options"], "DENY");
+        assert!(
+            page.text().await.unwrap().contains(
+                "name=\"next\" value=\"/nox/authorize?state=nox-state-1&amp;redirect_uri="
+            )
+        );
+    }
+    let pool = tower_sessions_sqlx_store::sqlx::SqlitePool::connect(&db_url)
         .await
         .unwrap();
-    assert_eq!(page.status(), StatusCode::OK);
-    assert!(
-        page.text()
+    let rows: (i64,) =
+        tower_sessions_sqlx_store::sqlx::query_as("select count(*) from tower_sessions")
+            .fetch_one(&pool)
             .await
-            .unwrap()
-            .contains("name=\"next\" value=\"/nox/authorize?state=nox-state-1&amp;redirect_uri=")
-    );
+            .unwrap();
+    assert_eq!(rows.0, 0, "an anonymous visit writes no session row");
     // The login's `next` is a path of this site, or `/`: never another site.
     for (next, to) in [
         ("/nox/authorize?state=s", "/nox/authorize?state=s"),
@@ -355,24 +369,59 @@ async fn the_login_page_for_nox_and_the_login_send_nowhere_else() {
         assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{next}");
         assert_eq!(resp.headers()["location"], to, "{next}");
     }
-    // A consent posted from another site: refused, NOX not called.
+    // Logged in, NOX's real request: the terms (not framed), with a way back to NOX.
+    nox.set_supplier_login_url(&format!("{base}/nox/authorize"))
+        .unwrap();
+    let auth = nox.authorize(None, None).unwrap();
+    login(&b, &base, "alice").await;
+    let page = b.get(&auth.authorize_url).send().await.unwrap();
+    assert_eq!(
+        page.headers()["content-security-policy"],
+        "frame-ancestors 'none'"
+    );
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Cancel and go back to NOX"));
+    let field = |name: &str| {
+        let at = html.find(&format!("name=\"{name}\" value=\"")).unwrap() + name.len() + 15;
+        html[at..at + html[at..].find('"').unwrap()].to_owned()
+    };
+    let form = [
+        ("state", auth.state.clone()),
+        ("csrf", field("csrf")),
+        (
+            "terms_version",
+            axum_backend::nox_pages::TERMS_VERSION.to_owned(),
+        ),
+        ("decision", "accept".to_owned()),
+    ];
+    // Posted from another site with the *real* token: refused by the origin check alone.
     let resp = b
         .post(format!("{base}/nox/consent"))
         .header("origin", "https://evil.example")
-        .form(&[
-            ("state", "nox-state-1"),
-            ("csrf", "x"),
-            ("decision", "accept"),
-        ])
+        .form(&form)
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     assert!(resp.headers().get("location").is_none());
-    let called = nox
-        .requests()
-        .iter()
-        .any(|r| r.path.ends_with("/post-login-redirect"));
-    assert!(!called);
+    let calls = || {
+        nox.requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/post-login-redirect"))
+            .count()
+    };
+    assert_eq!(calls(), 0);
+    // The same form from this site: linked (the refusal consumed nothing).
+    let resp = b
+        .post(format!("{base}/nox/consent"))
+        .header("sec-fetch-site", "same-origin")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(calls(), 1);
+    let at_nox = nox.authorization(&auth.state).unwrap();
+    assert_eq!(at_nox.supplier_user_id.as_deref(), Some("alice"));
     let _ = std::fs::remove_dir_all(dir);
 }

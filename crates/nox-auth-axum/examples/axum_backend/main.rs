@@ -186,7 +186,13 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
          <body><h1>{title}</h1>{body}</body></html>",
         title = esc(title)
     );
-    (status, Html(html)).into_response()
+    // No page of this site may be framed by another (a framed form can be clicked
+    // through).
+    let no_frames = [
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::CONTENT_SECURITY_POLICY, "frame-ancestors 'none'"),
+    ];
+    (status, no_frames, Html(html)).into_response()
 }
 
 async fn home(State(site): State<Site>, headers: HeaderMap) -> Response {

@@ -3,7 +3,7 @@
 //! `nox_auth_axum::nox_login`.
 
 use axum::extract::{Form, State};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use nox_auth_axum::nox_login::{self, ConsentForm, NoxLoginError};
 
@@ -17,10 +17,21 @@ const TERMS: &str = "<ul id=\"terms\"><li>Example Energy may see your heat pump'
      and shift when it runs to cheaper, greener hours.</li>\
      <li>You can stop this at any time in NOX's app or here.</li></ul>";
 
-/// A refusal as a page: the status and the sentence, never a redirect (the details went
-/// to the log).
+/// A refusal: for a login NOX did start, back to NOX with `error=` (the library's 303);
+/// else a page with the status and the sentence, never a redirect (the details went to
+/// the log).
 fn refused(e: NoxLoginError) -> Response {
     eprintln!("axum_backend: a login from NOX was refused: {e}");
+    if let Some(accepted) = e.acceptance() {
+        // NOX failed after the user accepted: a real site stores this too.
+        println!(
+            "axum_backend: {} accepted terms {} for NOX (NOX then failed)",
+            accepted.supplier_user_id, accepted.terms_version
+        );
+    }
+    if e.back_to_nox().is_some() {
+        return e.into_response();
+    }
     page(
         e.status(),
         "Connecting NOX failed",
@@ -28,8 +39,9 @@ fn refused(e: NoxLoginError) -> Response {
     )
 }
 
-/// `GET /nox/authorize?state=…&redirect_uri=…`: NOX's request is checked and kept; then
-/// this site's login (and back here), then the terms with Accept and Decline.
+/// `GET /nox/authorize?state=…&redirect_uri=…`: NOX's request is checked; then this
+/// site's login (and back here); only then is it kept in the session (an anonymous visit
+/// writes no session row), and the terms shown with Accept, Decline and Cancel.
 pub(super) async fn authorize(
     State(site): State<Site>,
     headers: HeaderMap,
@@ -43,10 +55,9 @@ pub(super) async fn authorize(
             "<p id=\"reason\">This site has no login page for NOX configured.</p>",
         );
     };
-    let login = match nox_login::receive_nox_login(config, &session, uri.query()).await {
-        Ok(login) => login,
-        Err(e) => return refused(e),
-    };
+    if let Err(e) = nox_login::check_nox_request(config, uri.query()) {
+        return refused(e);
+    }
     let Some(user) = logged_in(&headers) else {
         // This site's login first, then back to this same URL.
         let here = uri
@@ -61,6 +72,11 @@ pub(super) async fn authorize(
             ),
         );
     };
+    // After the login check: it writes to the session.
+    let login = match nox_login::receive_nox_login(config, &session, uri.query()).await {
+        Ok(login) => login,
+        Err(e) => return refused(e),
+    };
     // The buttons are disabled after the submit (a double click would post twice, the
     // second refused as used); at once, the pressed button's `decision` would not be sent.
     let body = format!(
@@ -70,16 +86,15 @@ pub(super) async fn authorize(
          {TERMS}\
          <form method=\"post\" action=\"/nox/consent\" onsubmit=\"setTimeout(()=>this.querySelectorAll('button').forEach(b=>b.disabled=true))\">{fields}\
          <button id=\"accept\" name=\"decision\" value=\"accept\">Accept and connect</button> \
-         <button id=\"decline\" name=\"decision\" value=\"decline\">Decline</button></form>",
+         <button id=\"decline\" name=\"decision\" value=\"decline\">Decline</button> \
+         <button id=\"cancel\" name=\"decision\" value=\"decline\">Cancel and go back to NOX</button></form>",
         user = esc(&user),
         version = esc(&login.terms_version),
         fields = login.hidden_fields(),
     );
     let mut answer = page(StatusCode::OK, "Connect NOX to Example Energy", &body);
-    // The page holds the CSRF token: not to be cached.
-    answer
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, "no-store".parse().unwrap());
+    // The page holds the CSRF token: not to be cached (nor framed, as every page here).
+    nox_login::no_frames(answer.headers_mut());
     answer
 }
 
