@@ -74,16 +74,47 @@ pub(crate) struct SelectForm {
     supplier: Option<String>,
 }
 
+/// Whether a post comes from the mock's own page: `Sec-Fetch-Site` (when sent) says
+/// `same-origin` (or `none`, typed by the user), an `Origin` (when sent) is the mock's (an
+/// opaque `null` is not), and the body is a form (`text/plain`, which another site's form
+/// can send too, is not what this page sends).
+fn from_own_page(headers: &HeaderMap, base_url: &str) -> bool {
+    let text = |name: header::HeaderName| -> Vec<&str> {
+        headers
+            .get_all(name)
+            .iter()
+            .map(|v| v.to_str().unwrap_or("\u{0}"))
+            .collect()
+    };
+    let fetch_site = text(header::HeaderName::from_static("sec-fetch-site"));
+    if !fetch_site
+        .iter()
+        .all(|s| matches!(*s, "same-origin" | "none"))
+    {
+        return false;
+    }
+    let origin = text(header::ORIGIN);
+    if !origin.iter().all(|o| o.trim_end_matches('/') == base_url) {
+        return false;
+    }
+    let content_type = text(header::CONTENT_TYPE);
+    content_type.len() == 1
+        && content_type[0].split(';').next().is_some_and(|t| {
+            t.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
+}
+
 /// `POST /app/select`: starts an authentication and sends the browser to the supplier's
-/// login page (303). Only from the mock's own page: a cross-site post (an `Origin` of
-/// another site) is refused.
+/// login page (303). Only from the mock's own page: a post with `Sec-Fetch-Site`
+/// `cross-site` or `same-site`, an `Origin` of another site or `null`, or a body that is
+/// not a form is refused (403).
 pub(crate) async fn select(
     State(app): State<App>,
     headers: HeaderMap,
     _form: Result<Form<SelectForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-    if origin.is_some_and(|o| o != "null" && o.trim_end_matches('/') != app.base_url) {
+    if !from_own_page(&headers, &app.base_url) {
         return failed(
             StatusCode::FORBIDDEN,
             "This choice did not come from NOX's page.",

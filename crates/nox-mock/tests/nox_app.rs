@@ -242,14 +242,43 @@ async fn the_app_page_sends_the_browser_to_the_supplier_and_shows_the_outcome() 
     );
 
     // A cross-site page cannot start authentications in the user's name.
-    let forged = http()
+    let form = "supplier=Mock+Energy";
+    let urlencoded = "application/x-www-form-urlencoded";
+    for headers in [
+        &[
+            ("origin", "https://evil.example"),
+            ("content-type", urlencoded),
+        ][..],
+        &[("origin", "null"), ("content-type", urlencoded)][..],
+        &[
+            ("sec-fetch-site", "cross-site"),
+            ("content-type", urlencoded),
+        ][..],
+        &[
+            ("sec-fetch-site", "same-site"),
+            ("content-type", urlencoded),
+        ][..],
+        &[("content-type", "text/plain")][..],
+        &[("origin", base), ("content-type", "text/plain")][..],
+    ] {
+        let mut req = http().post(format!("{base}/app/select")).body(form);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let forged = req.send().await.unwrap();
+        assert_eq!(forged.status(), StatusCode::FORBIDDEN, "{headers:?}");
+        assert!(forged.headers().get("location").is_none());
+    }
+    // The mock's own page, as a browser posts it: a redirect.
+    let own = http()
         .post(format!("{base}/app/select"))
-        .header("origin", "https://evil.example")
+        .header("sec-fetch-site", "same-origin")
+        .header("origin", base)
         .form(&[("supplier", "Mock Energy")])
         .send()
         .await
         .unwrap();
-    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(own.status(), StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]
