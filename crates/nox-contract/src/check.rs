@@ -170,6 +170,14 @@ pub async fn check(options: CheckOptions) -> Result<Report, CheckSetupError> {
             format!("{method} {path}?{}", query.join("&"))
         };
         let result = match req.send().await {
+            // A question unanswered stays a question: the run does not fail for it.
+            Err(e) if matches!(call.expect, Expect::Question) => CheckResult {
+                name: call.name.into(),
+                call: call_text,
+                status: None,
+                error: None,
+                findings: vec![reconstructed::no_answer(&call, &path, &transport_cause(&e))],
+            },
             Err(e) => CheckResult {
                 name: call.name.into(),
                 call: call_text,
@@ -188,6 +196,21 @@ pub async fn check(options: CheckOptions) -> Result<Report, CheckSetupError> {
                 // it shows, and a key cut in half would no longer be found afterwards.
                 let body = match read_limited(resp).await {
                     Ok(body) => scrubber.scrub_bytes(&body).into_owned(),
+                    // A question unanswered stays a question.
+                    Err(e) if matches!(call.expect, Expect::Question) => {
+                        let cause = format!("the answer broke off: {}", transport_cause(&e));
+                        checks.push(scrub_all(
+                            CheckResult {
+                                name: call.name.into(),
+                                call: call_text,
+                                status: Some(status),
+                                error: None,
+                                findings: vec![reconstructed::no_answer(&call, &path, &cause)],
+                            },
+                            &scrubber,
+                        ));
+                        continue;
+                    }
                     // No whole answer (it broke off, or trickled past the timeout): no
                     // answer to judge, as for a connection that failed (exit 1).
                     Err(e) => {

@@ -41,10 +41,12 @@ pub(crate) fn calls(user: &str) -> Vec<Call> {
             json!({}),
             KeyHeader::Right,
         ),
+        // A whole body (of a state NOX never issued): a body check made before the key
+        // check does not hide the answer.
         ask(
             "question: does it want the API key (a server call) or not (a browser form post)?",
             None,
-            json!({}),
+            json!({"state": format!("{user}-unknown-state-no-key"), "supplier_user_id": user}),
             KeyHeader::Omit,
         ),
         ask(
@@ -56,17 +58,25 @@ pub(crate) fn calls(user: &str) -> Vec<Call> {
     ]
 }
 
-/// What an answer says about the guesses: the endpoint's existence (404/405 or not), the
-/// key (401/403), and which of our two field names its refusal mentions.
+/// What an answer says about the guesses: the endpoint's existence (404; 405: the path is
+/// there under another method), the key (401/403), which of our two field names its
+/// refusal mentions, and, loudly, a state NOX never issued accepted.
 pub(crate) fn answer(call: &Call, path: &str, status: u16, body: &[u8]) -> Finding {
     let text = String::from_utf8_lossy(body);
     let named: Vec<&str> = ["state", "supplier_user_id"]
         .into_iter()
         .filter(|f| text.contains(f))
         .collect();
+    let unknown_state = call.body.get("state").is_some();
     let meaning = match status {
-        404 | 405 => format!("{status}: no such operation at {path}"),
+        404 => format!("{status}: no such operation at {path}"),
+        405 => format!(
+            "{status}: the path exists at {path} under another method (a browser endpoint, a GET?)"
+        ),
         401 | 403 => format!("{status}: exists and wants a key"),
+        200..=299 if unknown_state => format!(
+            "{status}: NOX accepted a state it never issued: does it check state at all? did it create a mapping?"
+        ),
         200..=299 => format!("{status}: accepted"),
         _ if named.is_empty() => format!("{status}: names neither state nor supplier_user_id"),
         _ => format!("{status}: names {}", named.join(", ")),
@@ -77,6 +87,19 @@ pub(crate) fn answer(call: &Call, path: &str, status: u16, body: &[u8]) -> Findi
         path: format!("POST {path}"),
         observed: observed(&format!("{meaning}; body {}", text.trim())),
         expected: "unknown: decisions 33-40 are guesses (specs/README.md)".into(),
+        breaking: false,
+    }
+}
+
+/// A question call that got no answer (`cause`: the connection failed, the answer broke
+/// off): the question stays open, the run does not fail for it.
+pub(crate) fn no_answer(call: &Call, path: &str, cause: &str) -> Finding {
+    Finding {
+        kind: FindingKind::Question,
+        operation: call.op.name().to_owned(),
+        path: format!("POST {path}"),
+        observed: observed(&format!("no answer: {cause}")),
+        expected: "an answer: the question stays open".into(),
         breaking: false,
     }
 }

@@ -410,7 +410,7 @@ async fn answers_to_the_reconstructed_operation_are_questions_only() {
         .await;
     Mock::given(method("POST"))
         .and(path("/v2/post-login-redirect"))
-        .respond_with(ResponseTemplate::new(500).set_body_raw("<h1>oops</h1>", "text/html"))
+        .respond_with(ResponseTemplate::new(405))
         .mount(&server)
         .await;
     let report = run(&server.uri()).await;
@@ -427,6 +427,12 @@ async fn answers_to_the_reconstructed_operation_are_questions_only() {
             assert!(!f.breaking, "{f}");
         }
     }
+    let last = |i: usize| asked[i].findings.last().unwrap().observed.clone();
+    // 405: the path exists under another method, not "no such operation".
+    assert!(last(1).contains("under another method"), "{}", last(1));
+    // A 2xx to a state NOX never issued (with the key or without) is loud; not without one.
+    let loud = |i: usize| last(i).contains("NOX accepted a state it never issued");
+    assert!(loud(2) && loud(3) && !loud(0), "{asked:#?}");
     // The type the guess got wrong is reported, as a question.
     assert!(
         asked[0]
