@@ -116,8 +116,8 @@
 //! NOX's guide (section 2) has a second way in: the user turns NOX on in NOX's or a
 //! manufacturer's app, picks you as their supplier, and NOX sends their browser to your
 //! OAuth login page with a `state` and its return URL. [`nox_login::receive_nox_login`]
-//! checks and keeps that request (the return URL must be NOX's configured one, exactly;
-//! 15 minutes at most), your login and terms page run in between, and
+//! checks and keeps that request, after your login check (the return URL must be one of
+//! NOX's configured ones, exactly; 15 minutes at most), your terms page runs in between, and
 //! [`nox_login::answer_nox_login`] takes the consent form (same origin, CSRF token, single
 //! use), tells NOX your user's id from your server (`POST /post-login-redirect`, the key
 //! never in the browser) and sends the browser back to NOX with the same `state`. What is
