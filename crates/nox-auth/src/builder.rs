@@ -364,9 +364,12 @@ impl ClientBuilder {
                 http.clone(),
                 runtime.clone(),
             ),
-            // `/post-login-redirect` is at the root, as NOX's guide writes it (decision 33).
+            // `/post-login-redirect` is at the root, as NOX's guide writes it (decision 33);
+            // its answer, whose shape nobody knows, is read up to MAX_SHARE_ANSWER_BYTES.
             v2_supplier_oauth: nox_auth_v2::supplier_oauth::Client::new_with_client(
-                &v1, http, runtime,
+                &v1,
+                http,
+                runtime.with_max_body(crate::supplier_oauth::MAX_SHARE_ANSWER_BYTES),
             ),
             package,
             base_url,

@@ -54,7 +54,9 @@ pub use session::{DeviceConnection, ManufacturerLinkSession, SupplierLinkSession
 pub use supplier::SupplierLinkRequest;
 #[cfg(feature = "v1")]
 pub use supplier::V1LinkRequest;
-pub use supplier_oauth::{LoginShared, MAX_STATE_LEN, MAX_SUPPLIER_USER_ID_LEN};
+pub use supplier_oauth::{
+    LoginShared, MAX_SHARE_ANSWER_BYTES, MAX_STATE_LEN, MAX_SUPPLIER_USER_ID_LEN,
+};
 pub use trust::NOX_LINK_HOSTS;
 pub use validate::{REFUSED_REDIRECT_SCHEMES, validate_redirect_url};
 

@@ -20,6 +20,10 @@ pub const MAX_STATE_LEN: usize = 512;
 /// The longest supplier user id sent, in bytes (the mock's and the link sessions' bound).
 pub const MAX_SUPPLIER_USER_ID_LEN: usize = 256;
 
+/// The most of an answer to [`Client::post_login_redirect`] that is read: NOX documents
+/// none, and what we take from it (two ids) is small.
+pub const MAX_SHARE_ANSWER_BYTES: usize = 64 * 1024;
+
 /// What NOX answered to [`Client::post_login_redirect`]. NOX shows no answer in its docs,
 /// so every field is optional.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,27 +126,31 @@ impl Client {
             // unknown shape"), so a body that is not the JSON we guessed (empty, text,
             // another type) is a 2xx's.
             Err(progenitor_client::Error::InvalidResponsePayload(..)) => Ok(LoginShared::unread()),
+            // The status was a 2xx (error answers are not read here, they arrive raw as
+            // unexpected ones), and then its body broke off, ran past the time left or past
+            // MAX_SHARE_ANSWER_BYTES: NOX acted all the same.
+            Err(progenitor_client::Error::ResponseBodyError(_)) => Ok(LoginShared::unread()),
             Err(progenitor_client::Error::UnexpectedResponse(resp))
                 if resp.status().is_success() =>
             {
                 Ok(LoginShared::unread())
             }
             Err(e) => Err(match refused(&self.scrubber, OP, e).await {
-                // A refusal NOX documents (400: a missing field, or a state unknown, used
-                // or expired) keeps NOX's message, as for every other operation.
+                // A refusal of the request (400 as documented: a missing field, or a state
+                // unknown, used or expired; or its kin 409, 410, 422) keeps NOX's message, as
+                // for every other operation. 401/403 stay `Unauthorized`, 429 and the rest
+                // `UnexpectedStatus` (with `Retry-After`).
                 Error::UnexpectedStatus {
                     operation,
                     status,
                     body_excerpt,
                     ..
-                } if status.is_client_error() && !matches!(status.as_u16(), 401 | 403) => {
-                    Error::Api {
-                        operation,
-                        status,
-                        message: body_excerpt,
-                        code: None,
-                    }
-                }
+                } if matches!(status.as_u16(), 400 | 409 | 410 | 422) => Error::Api {
+                    operation,
+                    status,
+                    message: body_excerpt,
+                    code: None,
+                },
                 e => e,
             }),
         }

@@ -192,3 +192,82 @@ async fn any_2xx_is_a_success_and_no_error_answer_is() {
         assert_no_key(&err);
     }
 }
+
+/// A 2xx whose body breaks off, or is larger than anything worth reading, is still a
+/// success: NOX acted (the status says so), and the body is only read up to
+/// `MAX_SHARE_ANSWER_BYTES`.
+#[tokio::test]
+async fn a_2xx_whose_body_breaks_off_or_is_huge_is_still_a_success() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let mut buf = vec![0u8; 4096];
+            let _ = socket.read(&mut buf).await;
+            let _ = socket
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"nox_us")
+                .await;
+            // Closed with 92 bytes still owed.
+        }
+    });
+    let shared = client(&format!("http://{addr}"))
+        .post_login_redirect("s-1", "user-42")
+        .await
+        .expect("a 2xx whose body broke off is a success");
+    assert_eq!(shared.nox_user_id, None);
+
+    let server = MockServer::start().await;
+    let huge = format!(
+        "{{\"nox_user_id\": \"{}\"}}",
+        "x".repeat(nox_auth::MAX_SHARE_ANSWER_BYTES)
+    );
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(huge, "application/json"))
+        .mount(&server)
+        .await;
+    let shared = client(&server.uri())
+        .post_login_redirect("s-1", "user-42")
+        .await
+        .expect("a 2xx too large to read is a success");
+    assert_eq!(shared.nox_user_id, None, "not read past the bound");
+}
+
+/// A 429 stays what it is: retryable, with NOX's `Retry-After` (not turned into a refusal).
+#[tokio::test]
+async fn a_429_keeps_its_retry_after() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "7")
+                .set_body_json(json!({"error": "slow down"})),
+        )
+        .mount(&server)
+        .await;
+    let no_retries = nox_auth::Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .retry(nox_auth::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = no_retries
+        .post_login_redirect("s-1", "user-42")
+        .await
+        .unwrap_err();
+    match &err {
+        Error::UnexpectedStatus {
+            status,
+            retry_after,
+            ..
+        } => {
+            assert_eq!(status.as_u16(), 429);
+            assert_eq!(*retry_after, Some(std::time::Duration::from_secs(7)));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(err.is_retryable());
+}
