@@ -90,7 +90,7 @@
 //! | `faults` | [`Fault`]: the next N calls of an operation answer a status, late, or malformed |
 //! | `store`, `session`, `callback` | sessions and NOX users in memory; the redirect with `?data=` |
 //! | `clock`, `request_log` | the injectable [`Clock`]; the log of answered requests |
-//! | `serve` | the accept loop: header, idle and stalled-write timeouts, graceful stop |
+//! | [`serve`] | the accept loop: header, idle and stalled-write timeouts, optional caps on connections and head size, graceful stop (public: `nox-contract`'s proxy runs on it too) |
 //!
 //! ## The control API is its owner's
 //!
@@ -180,7 +180,7 @@ mod page;
 mod page_token;
 mod request_log;
 mod router;
-mod serve;
+pub mod serve;
 mod server;
 mod session;
 mod store;

@@ -1,10 +1,16 @@
 //! The accept loop: HTTP/1 connections with a deadline for each request's headers (which
 //! also ends idle keep-alive connections), a client that stops reading its answer
-//! dropped after the same time, and a graceful stop.
+//! dropped after the same time, optionally a cap on connections and on the size of a
+//! request head, and a graceful stop.
+//!
+//! Public because it is the accept loop of `nox mock proxy` too (`nox_contract::Proxy`):
+//! one loop for both servers of this workspace, instead of `axum::serve`, which has no
+//! header or idle timeout.
 
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -14,31 +20,72 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::oneshot;
+use tokio::sync::{Semaphore, oneshot};
 use tokio::time::Sleep;
 
 /// How long a stop waits for requests in flight.
 const DRAIN: Duration = Duration::from_secs(5);
 
-/// Serves `router` on `listener` until `stop` fires.
+/// How [`run`] bounds its connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Bounds {
+    /// How long a connection may take to send a request head, sit idle between keep-alive
+    /// requests, or leave its answer unread.
+    pub header_timeout: Duration,
+    /// At most this many connections at once; further ones wait in the listen backlog
+    /// (not accepted) until one closes. `None`: no cap (the file limit).
+    pub max_connections: Option<usize>,
+    /// The largest request head read, in bytes (hyper's read buffer, at least 8,192); a
+    /// larger head is answered 431. `None`: hyper's default (about 400 KiB).
+    pub max_head_bytes: Option<usize>,
+}
+
+impl Bounds {
+    /// `header_timeout`, no cap on connections, hyper's head size: the mock's bounds.
+    pub fn new(header_timeout: Duration) -> Self {
+        Bounds {
+            header_timeout,
+            max_connections: None,
+            max_head_bytes: None,
+        }
+    }
+}
+
+/// Serves `router` on `listener` until `stop` fires (or its sender is dropped).
 ///
-/// A connection that has not sent a complete request head within `header_timeout` of
-/// starting to wait for one (right after connecting, or after its previous answer on a
-/// keep-alive connection) is closed: half-open connections and idle ones cannot pile up
-/// until the file limit is reached. A client that reads nothing of its answer for as
-/// long is dropped too ([`Stalling`]): an answer it does not read is not held forever.
-pub(crate) async fn run(
+/// A connection that has not sent a complete request head within
+/// [`Bounds::header_timeout`] of starting to wait for one (right after connecting, or
+/// after its previous answer on a keep-alive connection) is closed: half-open connections
+/// and idle ones cannot pile up until the file limit is reached. A client that reads
+/// nothing of its answer for as long is dropped too: an answer it does not read is not
+/// held forever. At a stop, requests in flight get 5 seconds to finish.
+pub async fn run(
     listener: TcpListener,
     router: Router,
-    header_timeout: Duration,
+    bounds: Bounds,
     mut stop: oneshot::Receiver<()>,
 ) {
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
-        .header_read_timeout(header_timeout)
+        .header_read_timeout(bounds.header_timeout)
         .keep_alive(true);
+    if let Some(bytes) = bounds.max_head_bytes {
+        http.max_buf_size(bytes.max(8192));
+    }
+    let open = bounds
+        .max_connections
+        .map(|n| Arc::new(Semaphore::new(n.clamp(1, Semaphore::MAX_PERMITS))));
     let graceful = GracefulShutdown::new();
     loop {
+        // At the cap, wait for a connection to close before accepting the next.
+        let permit = match &open {
+            Some(open) => tokio::select! {
+                _ = &mut stop => break,
+                permit = open.clone().acquire_owned() => permit.ok(),
+            },
+            None => None,
+        };
         let stream = tokio::select! {
             _ = &mut stop => break,
             accepted = listener.accept() => match accepted {
@@ -55,13 +102,14 @@ pub(crate) async fn run(
         let service = TowerToHyperService::new(router.clone());
         let stream = Stalling {
             io: stream,
-            limit: header_timeout,
+            limit: bounds.header_timeout,
             stalled: None,
         };
         let connection = http.serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             let _ = connection.await;
+            drop(permit);
         });
     }
     drop(listener);

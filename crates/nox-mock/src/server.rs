@@ -117,7 +117,8 @@ impl MockServer {
         }
         let (tx, rx) = oneshot::channel::<()>();
         let router = router(app.clone());
-        let task = tokio::spawn(serve::run(listener, router, config.header_timeout, rx));
+        let bounds = serve::Bounds::new(config.header_timeout);
+        let task = tokio::spawn(serve::run(listener, router, bounds, rx));
         Ok(MockServer {
             app,
             addr,
