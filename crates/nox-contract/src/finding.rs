@@ -15,6 +15,11 @@ pub use kind::FindingKind;
 /// How long an observed value may be in a finding before it is cut.
 pub const OBSERVED_LIMIT: usize = 80;
 
+/// The most findings the validator reports for one request or answer: it stops there, so
+/// that a body of half a million wrong values costs a hundred findings, not half a million
+/// (a hundred says enough about how far a body is from its spec).
+pub const MAX_FINDINGS: usize = 100;
+
 /// One difference between what was seen and what the spec says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]

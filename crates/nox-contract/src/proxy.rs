@@ -3,57 +3,61 @@
 //! [`FINDINGS_PATH`].
 //!
 //! The client's `x-api-key` is forwarded to the upstream (that is what a proxy is for) and
-//! taken out of every finding (whole, cut, split or encoded). Bounded against a hostile
-//! client or upstream: [`MAX_CONCURRENT`] requests at a time (503 beyond), [`MAX_BODY`]
-//! per body, [`BODY_TIMEOUT`] to send a request body, [`UPSTREAM_TIMEOUT`] per upstream
-//! call; paths with dot segments (`..`, `%2e%2e`) are refused (they would leave the
-//! upstream's prefix), hop-by-hop headers and those named in `Connection:` are not
-//! forwarded, and the findings are served to loopback `Host`s only.
+//! taken out of every finding (whole, cut, split or encoded). Paths with dot segments
+//! (`..`, `%2e%2e`) are refused (they would leave the upstream's prefix), hop-by-hop
+//! headers and those named in `Connection:` are not forwarded, and the findings are served
+//! to loopback `Host`s only.
+//!
+//! Bounded against a hostile client or upstream, on the mock's accept loop
+//! ([`nox_mock::serve`]). In time: [`HEADER_TIMEOUT`] to send a request head, to sit idle
+//! between keep-alive requests or to leave an answer unread (then closed);
+//! [`BODY_TIMEOUT`] for a request body, and [`MIN_BODY_RATE`](crate::MIN_BODY_RATE) after
+//! [`BODY_GRACE`](crate::BODY_GRACE) (408, closed); [`UPSTREAM_TIMEOUT`] per upstream call
+//! (504). In bytes: [`MAX_CONNECTIONS`] at once (more wait to be accepted), heads of
+//! [`MAX_HEAD_BYTES`] (431), [`MAX_CONCURRENT`] requests at a time (503 beyond; a slot is
+//! held until the answer is sent), [`MAX_BODY`] a body, bodies over
+//! [`LARGE_BODY`](crate::LARGE_BODY) [`MAX_LARGE_BODIES`](crate::MAX_LARGE_BODIES) at a time,
+//! one body validated at a time (walked as text, not parsed into a tree),
+//! [`MAX_FINDINGS`](crate::MAX_FINDINGS) findings a body, and the findings kept in a ring
+//! ([`KEPT_FINDINGS`](crate::KEPT_FINDINGS), [`KEPT_FINDINGS_BYTES`](crate::KEPT_FINDINGS_BYTES)).
 
-use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderName, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
-use tokio::sync::oneshot;
+use tokio::sync::{Semaphore, oneshot};
 
 use nox_auth::nox_auth_runtime::text::Scrubber;
 
-use crate::finding::Finding;
+use crate::proxy_body::{Blocks, MAX_LARGE_BODIES, Read, read};
+use crate::proxy_findings::{Findings, OnFinding, Seen};
+use crate::proxy_http::{content_type, copy_headers, has_dot_segment};
 use crate::validate::Validator;
 
 /// Where the proxy serves its findings (`GET`); every other path is forwarded.
 pub const FINDINGS_PATH: &str = "/_proxy/findings";
 /// The largest request or answer body the proxy forwards (bigger ones get a 502 or 413).
 pub const MAX_BODY: usize = 1024 * 1024;
-/// How many findings the proxy keeps (the oldest go first).
-pub const KEPT_FINDINGS: usize = 1_000;
-/// How many requests the proxy forwards at a time; more get 503 at once. With
-/// [`MAX_BODY`] for a request and its answer, this bounds the bodies held to 32 MiB.
+/// How many requests the proxy forwards at a time; more get 503 at once. A request holds
+/// its slot until its answer is sent. Of their bodies, only
+/// [`MAX_LARGE_BODIES`](crate::MAX_LARGE_BODIES) may be large at once.
 pub const MAX_CONCURRENT: usize = 16;
 /// The time a client has to send a request body (408 after).
-pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 /// The time an upstream call may take in all, answer read included (504 after).
-pub const UPSTREAM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
-
-/// A finding, and whether it is about the request or the answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[non_exhaustive]
-pub struct Seen {
-    /// `request` or `response`.
-    pub direction: &'static str,
-    /// The finding.
-    #[serde(flatten)]
-    pub finding: Finding,
-}
-
-/// Called with each finding as it is made (e.g. to log one line).
-pub type OnFinding = Arc<dyn Fn(&Seen) + Send + Sync>;
+pub const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(30);
+/// The default [`ProxyConfig::header_timeout`]: 5 seconds (as the mock's).
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+/// How many connections the proxy holds at once; further ones wait to be accepted until
+/// one closes. Each costs up to [`MAX_HEAD_BYTES`] while its head arrives.
+pub const MAX_CONNECTIONS: usize = 256;
+/// The largest request head the proxy reads (request line and headers): 16 KiB (431 past
+/// it).
+pub const MAX_HEAD_BYTES: usize = 16 * 1024;
 
 /// How to start a [`Proxy`].
 #[derive(Clone)]
@@ -65,6 +69,10 @@ pub struct ProxyConfig {
     pub addr: SocketAddr,
     /// Called with each finding.
     pub on_finding: Option<OnFinding>,
+    /// How long a connection may take to send a request head, sit idle between
+    /// keep-alive requests, or leave its answer unread, before it is closed; default
+    /// [`HEADER_TIMEOUT`].
+    pub header_timeout: Duration,
 }
 
 impl ProxyConfig {
@@ -74,6 +82,7 @@ impl ProxyConfig {
             upstream,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             on_finding: None,
+            header_timeout: HEADER_TIMEOUT,
         }
     }
 }
@@ -81,36 +90,41 @@ impl ProxyConfig {
 struct Shared {
     upstream: url::Url,
     http: reqwest::Client,
-    slots: tokio::sync::Semaphore,
+    slots: Arc<Semaphore>,
+    /// The turns of large bodies ([`MAX_LARGE_BODIES`](crate::MAX_LARGE_BODIES)).
+    turns: Arc<Semaphore>,
+
+    /// One body validated at a time, in this buffer when it came in several blocks.
+    validating: tokio::sync::Mutex<Vec<u8>>,
     validator: Validator,
-    findings: Mutex<VecDeque<Seen>>,
-    on_finding: Option<OnFinding>,
+    findings: Findings,
 }
 
 impl Shared {
-    /// Keeps `findings` (and reports each), every text scrubbed of the request's key.
-    fn record(&self, direction: &'static str, findings: Vec<Finding>, scrubber: &Scrubber) {
-        for mut finding in findings {
-            for s in [
-                &mut finding.operation,
-                &mut finding.path,
-                &mut finding.observed,
-                &mut finding.expected,
-            ] {
-                if let std::borrow::Cow::Owned(clean) = scrubber.scrub(s) {
-                    *s = clean;
-                }
+    /// Waits for a turn for the large answer `body` (up to the upstream timeout). Waiting
+    /// holds no turn: no two large bodies wait for each other.
+    async fn wait_turn(&self, body: &mut Blocks) -> bool {
+        let turn = self.turns.clone().acquire_owned();
+        match tokio::time::timeout(UPSTREAM_TIMEOUT, turn).await {
+            Ok(Ok(turn)) => {
+                body.take_turn(turn);
+                true
             }
-            let seen = Seen { direction, finding };
-            if let Some(f) = &self.on_finding {
-                f(&seen);
-            }
-            let mut kept = self.findings.lock().unwrap_or_else(|e| e.into_inner());
-            if kept.len() >= KEPT_FINDINGS {
-                kept.pop_front();
-            }
-            kept.push_back(seen);
+            _ => false,
         }
+    }
+
+    /// Validates `body` with `check`, one body at a time, and keeps what it finds.
+    async fn validate(
+        &self,
+        direction: &'static str,
+        scrubber: &Scrubber,
+        body: &Blocks,
+        check: impl FnOnce(&Validator, &[u8]) -> Vec<crate::finding::Finding>,
+    ) {
+        let mut scratch = self.validating.lock().await;
+        let found = check(&self.validator, body.contiguous(&mut scratch));
+        self.findings.record(direction, found, scrubber);
     }
 }
 
@@ -144,34 +158,48 @@ impl Proxy {
     /// # Ok(()) }
     /// ```
     pub async fn start(config: ProxyConfig) -> std::io::Result<Proxy> {
-        let listener = tokio::net::TcpListener::bind(config.addr).await?;
+        // A backlog of 1,024: connections past [`MAX_CONNECTIONS`] wait there to be
+        // accepted (with the usual 128, a flood overflows it and the kernel drops them).
+        let socket = match config.addr {
+            SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+            SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+        };
+        socket.set_reuseaddr(true)?;
+        socket.bind(config.addr)?;
+        let listener = socket.listen(1024)?;
         let addr = listener.local_addr()?;
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(std::time::Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(10))
             .timeout(UPSTREAM_TIMEOUT)
             .build()
             .map_err(std::io::Error::other)?;
         let shared = Arc::new(Shared {
             upstream: config.upstream,
             http,
-            slots: tokio::sync::Semaphore::new(MAX_CONCURRENT),
+            slots: Arc::new(Semaphore::new(MAX_CONCURRENT)),
+            turns: Arc::new(Semaphore::new(MAX_LARGE_BODIES)),
+
+            validating: tokio::sync::Mutex::new(Vec::new()),
             validator: Validator::embedded(),
-            findings: Mutex::new(VecDeque::new()),
-            on_finding: config.on_finding,
+            findings: Findings::new(config.on_finding),
         });
         let router = Router::new()
-            .route(FINDINGS_PATH, axum::routing::get(findings))
+            .route(
+                FINDINGS_PATH,
+                axum::routing::get(
+                    |State(shared): State<Arc<Shared>>, headers: HeaderMap| async move {
+                        shared.findings.serve(&headers)
+                    },
+                ),
+            )
             .fallback(forward)
             .with_state(shared.clone());
         let (tx, rx) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, router)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-        });
+        let mut bounds = nox_mock::serve::Bounds::new(config.header_timeout);
+        bounds.max_connections = Some(MAX_CONNECTIONS);
+        bounds.max_head_bytes = Some(MAX_HEAD_BYTES);
+        tokio::spawn(nox_mock::serve::run(listener, router, bounds, rx));
         Ok(Proxy {
             shared,
             addr,
@@ -184,15 +212,10 @@ impl Proxy {
         format!("http://{}", self.addr)
     }
 
-    /// What it found so far, oldest first.
+    /// What it found so far, oldest first: at most [`KEPT_FINDINGS`](crate::KEPT_FINDINGS)
+    /// and [`KEPT_FINDINGS_BYTES`](crate::KEPT_FINDINGS_BYTES) of text.
     pub fn findings(&self) -> Vec<Seen> {
-        self.shared
-            .findings
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .cloned()
-            .collect()
+        self.shared.findings.all()
     }
 }
 
@@ -204,146 +227,99 @@ impl Drop for Proxy {
     }
 }
 
-/// The findings, to a loopback `Host` only (a page on another site that rebinds its name
-/// to 127.0.0.1 gets 421).
-async fn findings(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or_default();
-    if !loopback_host(host) {
-        return (
-            StatusCode::MISDIRECTED_REQUEST,
-            "nox proxy: the findings are served to 127.0.0.1, [::1] or localhost only",
-        )
-            .into_response();
-    }
-    let kept = shared.findings.lock().unwrap_or_else(|e| e.into_inner());
-    axum::Json(kept.iter().cloned().collect::<Vec<_>>()).into_response()
-}
-
-/// `127.0.0.1[:port]`, `[::1][:port]` or `localhost[:port]`.
-fn loopback_host(host: &str) -> bool {
-    let name = match host.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
-    };
-    matches!(
-        name.to_ascii_lowercase().as_str(),
-        "127.0.0.1" | "::1" | "localhost"
-    )
-}
-
-/// Whether a path has a `.` or `..` segment, as written or percent-encoded.
-fn has_dot_segment(path: &str) -> bool {
-    path.split('/').any(|segment| {
-        let decoded = percent_decode(segment);
-        decoded == "." || decoded == ".."
-    })
-}
-
-fn percent_decode(s: &str) -> String {
-    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
-}
-
-/// Headers that belong to one hop, not to the message (RFC 9110 §7.6.1).
-fn hop_by_hop(name: &HeaderName) -> bool {
-    matches!(
-        name.as_str(),
-        "connection"
-            | "keep-alive"
-            | "proxy-connection"
-            | "transfer-encoding"
-            | "te"
-            | "trailer"
-            | "upgrade"
-            | "host"
-            | "content-length"
-    )
-}
-
-/// The headers to pass on: not the hop-by-hop ones, nor those `Connection:` names.
-fn copy_headers(from: &HeaderMap) -> HeaderMap {
-    let named: Vec<String> = from
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|n| n.trim().to_ascii_lowercase())
-        .collect();
-    let mut out = HeaderMap::new();
-    for (name, value) in from {
-        if !hop_by_hop(name) && !named.iter().any(|n| n == name.as_str()) {
-            out.append(name.clone(), value.clone());
-        }
+/// A short plain-text answer; `close` asks the connection to close after it (the rest of
+/// a request body is then never read).
+fn refuse(status: StatusCode, message: &'static str, close: bool) -> Response {
+    let mut out = (status, message).into_response();
+    if close {
+        out.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     out
 }
 
-fn content_type(h: &HeaderMap) -> Option<&str> {
-    h.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok())
+fn no_turn() -> Response {
+    refuse(
+        StatusCode::GATEWAY_TIMEOUT,
+        "nox proxy: no turn for a large answer in time",
+        false,
+    )
 }
 
 async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Response {
-    let Ok(_slot) = shared.slots.try_acquire() else {
-        return (
+    let Ok(slot) = shared.slots.clone().try_acquire_owned() else {
+        return refuse(
             StatusCode::SERVICE_UNAVAILABLE,
             "nox proxy: too many requests at once",
-        )
-            .into_response();
+            true,
+        );
     };
     let (parts, body) = request.into_parts();
     if has_dot_segment(parts.uri.path()) {
-        return (
+        return refuse(
             StatusCode::BAD_REQUEST,
             "nox proxy: a path with `.` or `..` segments is not forwarded",
-        )
-            .into_response();
+            true,
+        );
     }
-    let body = match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY)).await
-    {
-        Ok(Ok(body)) => body,
-        Ok(Err(_)) => {
-            return (
+    let expected = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse().ok());
+    let body = match read(body, expected, MAX_BODY, BODY_TIMEOUT, &shared.turns).await {
+        Read::Done(body) => body,
+        Read::TooLarge => {
+            return refuse(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "nox proxy: request body over 1 MiB",
-            )
-                .into_response();
+                true,
+            );
         }
-        Err(_) => {
-            return (
+        Read::Busy => {
+            return refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "nox proxy: too many large bodies at once",
+                true,
+            );
+        }
+        Read::TooSlow => {
+            return refuse(
                 StatusCode::REQUEST_TIMEOUT,
-                "nox proxy: the request body did not arrive in time",
-            )
-                .into_response();
+                "nox proxy: the request body did not arrive in time (at least 1 KiB a second after 2 s, all of it within 30 s)",
+                true,
+            );
+        }
+        Read::Broken => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                "nox proxy: the request body could not be read",
+                true,
+            );
         }
     };
     // The findings never show the key the client sent (it is forwarded, not reported).
     let scrubber = Scrubber::new(parts.headers.get("x-api-key").and_then(|v| v.to_str().ok()));
     let path = parts.uri.path().to_owned();
     let method = parts.method.as_str().to_owned();
-    shared.record(
-        "request",
-        shared
-            .validator
-            .check_request(&method, &path, content_type(&parts.headers), &body),
-        &scrubber,
-    );
+    let request_type = content_type(&parts.headers);
+    shared
+        .validate("request", &scrubber, &body, |v, body| {
+            v.check_request(&method, &path, request_type, body)
+        })
+        .await;
     let mut target = shared.upstream.clone();
     let prefix = target.path().trim_end_matches('/').to_owned();
     target.set_path(&format!("{prefix}{path}"));
     target.set_query(parts.uri.query());
+    // The body goes with the request: not held here while the answer is awaited.
     let upstream = shared
         .http
         .request(parts.method.clone(), target)
         .headers(copy_headers(&parts.headers))
-        .body(Bytes::clone(&body))
+        .body(reqwest::Body::wrap(body.into_held(None)))
         .send()
         .await;
-    let resp = match upstream {
+    let mut resp = match upstream {
         Ok(r) => r,
         Err(e) => {
             let status = if e.is_timeout() {
@@ -363,39 +339,64 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
     };
     let status = resp.status();
     let headers = copy_headers(resp.headers());
-    let mut bytes = Vec::new();
-    let mut resp = resp;
+    let announced = resp.content_length().map(|n| n as usize);
+    let mut bytes = Blocks::default();
+    // An answer announced large waits for its turn before any of it is read (what is not
+    // read stays with the upstream, not here).
+    if bytes.needs_turn(announced.unwrap_or(0).min(MAX_BODY + 1))
+        && !shared.wait_turn(&mut bytes).await
+    {
+        return no_turn();
+    }
     loop {
         match resp.chunk().await {
             Ok(Some(chunk)) => {
-                bytes.extend_from_slice(&chunk);
-                if bytes.len() > MAX_BODY {
-                    return (StatusCode::BAD_GATEWAY, "nox proxy: answer over 1 MiB")
-                        .into_response();
+                if bytes.len() + chunk.len() > MAX_BODY {
+                    return refuse(
+                        StatusCode::BAD_GATEWAY,
+                        "nox proxy: answer over 1 MiB",
+                        false,
+                    );
                 }
+                if bytes.needs_turn(chunk.len()) && !shared.wait_turn(&mut bytes).await {
+                    return no_turn();
+                }
+                let rest = announced.map(|n| n.saturating_sub(bytes.len()).min(MAX_BODY));
+                bytes.push(&chunk, rest);
             }
             Ok(None) => break,
             Err(e) => {
+                let status = if e.is_timeout() {
+                    StatusCode::GATEWAY_TIMEOUT
+                } else {
+                    StatusCode::BAD_GATEWAY
+                };
+                let error = e.without_url().to_string();
                 return (
-                    StatusCode::BAD_GATEWAY,
-                    format!("nox proxy: the answer broke off: {e}"),
+                    status,
+                    format!(
+                        "nox proxy: the answer broke off: {}",
+                        nox_auth::nox_auth_runtime::text::excerpt(&error, 300)
+                    ),
                 )
                     .into_response();
             }
         }
     }
-    shared.record(
-        "response",
-        shared.validator.check_response(
-            &method,
-            &path,
-            status.as_u16(),
-            content_type(&headers),
-            &scrubber.scrub_bytes(&bytes),
-        ),
-        &scrubber,
-    );
-    let mut out = Response::new(axum::body::Body::from(bytes));
+    drop(resp);
+    let answer_type = content_type(&headers);
+    shared
+        .validate("response", &scrubber, &bytes, |v, body| {
+            v.check_response(
+                &method,
+                &path,
+                status.as_u16(),
+                answer_type,
+                &scrubber.scrub_bytes(body),
+            )
+        })
+        .await;
+    let mut out = Response::new(axum::body::Body::new(bytes.into_held(Some(slot))));
     *out.status_mut() = status;
     *out.headers_mut() = headers;
     out

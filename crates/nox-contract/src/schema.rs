@@ -1,5 +1,6 @@
-//! The schema walker: a JSON value against an OpenAPI 3.0 schema of the effective specs,
-//! objects closed, `$ref` and `allOf` followed; each difference an [`Issue`].
+//! A schema of the effective specs read for what it expects (`$ref` and `allOf` followed),
+//! and a scalar checked against it; each difference an [`Issue`]. Objects and arrays are
+//! walked over their JSON text by [`crate::walk`].
 
 use serde_json::{Map, Value};
 
@@ -53,7 +54,7 @@ fn flatten<'a>(doc: &'a Value, schema: &'a Value) -> Map<String, Value> {
 /// A difference: its kind, JSON path, what was seen, what the schema says.
 pub(crate) type Issue = (FindingKind, String, String, String);
 
-fn type_name(v: &Value) -> &'static str {
+pub(crate) fn type_name(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "boolean",
@@ -65,26 +66,71 @@ fn type_name(v: &Value) -> &'static str {
     }
 }
 
-/// Checks `value` against an OpenAPI 3.0 schema, objects closed.
-pub(crate) fn check_value(
+/// What a schema expects of a value: the schema with its `allOf` folded in, read for its
+/// type, its enum and whether `null` is allowed.
+pub(crate) struct Expected {
+    pub(crate) schema: Map<String, Value>,
+}
+
+impl Expected {
+    pub(crate) fn new(doc: &Value, schema: &Value) -> Self {
+        Expected {
+            schema: flatten(doc, schema),
+        }
+    }
+
+    pub(crate) fn enum_values(&self) -> Option<&Vec<Value>> {
+        self.schema.get("enum").and_then(Value::as_array)
+    }
+
+    fn nullable(&self) -> bool {
+        self.schema.get("nullable") == Some(&Value::Bool(true))
+            || self
+                .enum_values()
+                .is_some_and(|e| e.iter().any(Value::is_null))
+    }
+
+    /// The type a value must have. A nullable enum is written without `type` (`enum:
+    /// [..., null]`, specs/README.md decision 22): its type is that of its values.
+    pub(crate) fn type_name(&self) -> Option<&str> {
+        self.schema.get("type").and_then(Value::as_str).or_else(|| {
+            self.enum_values()
+                .and_then(|e| e.iter().find(|v| !v.is_null()).map(type_name))
+        })
+    }
+
+    /// `one of "a", "b"…`: what an enum lists (its first eight values).
+    pub(crate) fn listed(values: &[Value]) -> String {
+        let known: Vec<String> = values
+            .iter()
+            .filter(|v| !v.is_null())
+            .take(8)
+            .map(|v| v.to_string())
+            .collect();
+        let more = if values.len() > 8 { ", …" } else { "" };
+        format!("one of {}{more}", known.join(", "))
+    }
+}
+
+/// Whether a value of type `seen` is what `expected` asks for (an integer is a number).
+pub(crate) fn fits(seen: &str, expected: &str) -> bool {
+    seen == expected || (expected == "number" && seen == "integer")
+}
+
+/// Checks a scalar `value` (or `null`) against an OpenAPI 3.0 schema: its type and enum.
+/// Objects and arrays are walked over their JSON text ([`crate::walk`]).
+pub(crate) fn check_scalar(
     doc: &Value,
     schema: &Value,
     value: &Value,
     path: &str,
     out: &mut Vec<Issue>,
 ) {
-    let s = flatten(doc, schema);
-    let enum_values = s.get("enum").and_then(Value::as_array);
-    let nullable = s.get("nullable") == Some(&Value::Bool(true))
-        || enum_values.is_some_and(|e| e.iter().any(Value::is_null));
-    // A nullable enum is written without `type` (`enum: [..., null]`, specs/README.md
-    // decision 22): its type is that of its values.
-    let expected_type = s
-        .get("type")
-        .and_then(Value::as_str)
-        .or_else(|| enum_values.and_then(|e| e.iter().find(|v| !v.is_null()).map(type_name)));
+    let x = Expected::new(doc, schema);
+    let enum_values = x.enum_values();
+    let expected_type = x.type_name();
     if value.is_null() {
-        if !nullable && (expected_type.is_some() || enum_values.is_some()) {
+        if !x.nullable() && (expected_type.is_some() || enum_values.is_some()) {
             out.push((
                 FindingKind::TypeDiffers,
                 path.to_owned(),
@@ -96,8 +142,7 @@ pub(crate) fn check_value(
     }
     if let Some(expected) = expected_type {
         let seen = type_name(value);
-        let fits = seen == expected || (expected == "number" && seen == "integer");
-        if !fits {
+        if !fits(seen, expected) {
             out.push((
                 FindingKind::TypeDiffers,
                 path.to_owned(),
@@ -110,61 +155,11 @@ pub(crate) fn check_value(
     if let Some(values) = enum_values
         && !values.contains(value)
     {
-        let known: Vec<String> = values
-            .iter()
-            .filter(|v| !v.is_null())
-            .take(8)
-            .map(|v| v.to_string())
-            .collect();
-        let more = if values.len() > 8 { ", …" } else { "" };
         out.push((
             FindingKind::NewEnumValue,
             path.to_owned(),
             value_text(value),
-            format!("one of {}{more}", known.join(", ")),
+            Expected::listed(values),
         ));
-    }
-    match value {
-        Value::Object(fields) => {
-            let props = s.get("properties").and_then(Value::as_object);
-            if let Some(Value::Array(required)) = s.get("required") {
-                for name in required.iter().filter_map(Value::as_str) {
-                    if !fields.contains_key(name) {
-                        out.push((
-                            FindingKind::MissingRequiredField,
-                            format!("{path}.{name}"),
-                            "(absent)".into(),
-                            "a required field".into(),
-                        ));
-                    }
-                }
-            }
-            for (name, v) in fields {
-                let child = format!("{path}.{name}");
-                match props.and_then(|p| p.get(name)) {
-                    Some(sub) => check_value(doc, sub, v, &child, out),
-                    // Objects are closed unless the schema says otherwise.
-                    None if props.is_some()
-                        && s.get("additionalProperties") != Some(&Value::Bool(true)) =>
-                    {
-                        out.push((
-                            FindingKind::NewField,
-                            child,
-                            value_text(v),
-                            "no such field".into(),
-                        ));
-                    }
-                    None => {}
-                }
-            }
-        }
-        Value::Array(items) => {
-            if let Some(item_schema) = s.get("items") {
-                for (i, v) in items.iter().enumerate() {
-                    check_value(doc, item_schema, v, &format!("{path}[{i}]"), out);
-                }
-            }
-        }
-        _ => {}
     }
 }

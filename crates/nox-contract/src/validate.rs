@@ -3,10 +3,12 @@
 //! value and whether it breaks the generated client.
 
 use serde_json::Value;
+use serde_json::value::RawValue;
 
-use crate::finding::{Finding, FindingKind, observed};
-use crate::schema::{check_value, resolve};
+use crate::finding::{Finding, FindingKind, MAX_FINDINGS, observed};
+use crate::schema::resolve;
 use crate::specs::{EMBEDDED, EmbeddedSpec};
+use crate::walk::check_json;
 
 /// An operation of one of the specs.
 #[derive(Debug, Clone, Copy)]
@@ -87,7 +89,7 @@ impl Validator {
     }
 
     /// Checks an answer to `method path`: status documented, content type, and the body
-    /// against the schema of that status (objects closed).
+    /// against the schema of that status (objects closed). At most [`MAX_FINDINGS`].
     pub fn check_response(
         &self,
         method: &str,
@@ -143,7 +145,8 @@ impl Validator {
                 .next()
                 .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
         });
-        let value: Option<Value> = serde_json::from_slice(body).ok();
+        // Read as JSON text, not parsed into a tree: see `walk`.
+        let value: Option<&RawValue> = serde_json::from_slice(body).ok();
         if !ct_ok || value.is_none() {
             out.push(Finding {
                 kind: if is_error {
@@ -165,7 +168,7 @@ impl Validator {
         }
         let value = value.expect("checked above");
         let mut issues = Vec::new();
-        check_value(op.doc, schema, &value, "$", &mut issues);
+        check_json(op.doc, schema, value.get(), "$", &mut issues, MAX_FINDINGS);
         for (kind, path, seen, expected) in issues {
             let (kind, breaking) = if is_error {
                 // The generated client decodes error bodies whose fields are all optional;
@@ -193,12 +196,13 @@ impl Validator {
                 breaking,
             });
         }
+        out.truncate(MAX_FINDINGS);
         out
     }
 
     /// Checks a request to `method path`: a known operation and, when it takes a JSON
     /// body, the body against its schema (objects closed). Every finding of a request is
-    /// `breaking`: NOX may refuse it (a new field excepted).
+    /// `breaking`: NOX may refuse it (a new field excepted). At most [`MAX_FINDINGS`].
     pub fn check_request(
         &self,
         method: &str,
@@ -222,7 +226,7 @@ impl Validator {
                 .to_ascii_lowercase()
                 .starts_with("application/json")
         });
-        let value: Option<Value> = serde_json::from_slice(body).ok();
+        let value: Option<&RawValue> = serde_json::from_slice(body).ok();
         let (true, Some(value)) = (ct_ok, value) else {
             return vec![Finding {
                 kind: FindingKind::ContentType,
@@ -238,7 +242,7 @@ impl Validator {
             }];
         };
         let mut issues = Vec::new();
-        check_value(op.doc, schema, &value, "$", &mut issues);
+        check_json(op.doc, schema, value.get(), "$", &mut issues, MAX_FINDINGS);
         issues
             .into_iter()
             .map(|(kind, path, seen, expected)| Finding {

@@ -1,25 +1,35 @@
 //! The proxy against a hostile client and upstream, on 127.0.0.1: dot segments that would
 //! leave the upstream prefix, headers named in `Connection:`, a silent upstream, too many
-//! requests at once, a rebinding `Host` for the findings, and the client's key echoed back.
+//! requests at once, a rebinding `Host` for the findings, the client's key echoed back,
+//! connections that hold their request head or sit idle, and findings without end. Its
+//! memory under abuse: `proxy_memory.rs`.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use nox_contract::{MAX_CONCURRENT, Proxy, ProxyConfig};
+use nox_contract::{
+    FINDING_TEXT_LIMIT, KEPT_FINDINGS, KEPT_FINDINGS_BYTES, MAX_CONCURRENT, MAX_FINDINGS, Proxy,
+    ProxyConfig,
+};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 /// An upstream that records what reached it, under the prefix `/api`.
 async fn upstream(respond: ResponseTemplate) -> (MockServer, Proxy) {
+    upstream_with(respond, nox_contract::HEADER_TIMEOUT).await
+}
+
+/// The same, the proxy closing connections that hold their head `header_timeout`.
+async fn upstream_with(respond: ResponseTemplate, header_timeout: Duration) -> (MockServer, Proxy) {
     let server = MockServer::start().await;
     Mock::given(any())
         .respond_with(respond)
         .mount(&server)
         .await;
-    let proxy = Proxy::start(ProxyConfig::new(
-        format!("{}/api", server.uri()).parse().unwrap(),
-    ))
-    .await
-    .unwrap();
+    let mut config = ProxyConfig::new(format!("{}/api", server.uri()).parse().unwrap());
+    config.header_timeout = header_timeout;
+    let proxy = Proxy::start(config).await.unwrap();
     (server, proxy)
 }
 
@@ -48,7 +58,6 @@ async fn dot_segments_and_connection_named_headers_are_not_forwarded() {
 
 /// `GET path` written by hand (no client-side normalisation); the raw answer.
 async fn raw_get(proxy: &Proxy, path: &str) -> String {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     let addr = proxy.base_url().trim_start_matches("http://").to_owned();
     let mut sock = tokio::net::TcpStream::connect(&addr).await.unwrap();
     sock.write_all(
@@ -120,5 +129,122 @@ async fn the_clients_key_echoed_by_the_upstream_is_not_in_the_findings() {
     for w in key.as_bytes().windows(8) {
         let piece = std::str::from_utf8(w).unwrap();
         assert!(!text.contains(piece), "`{piece}` in {text}");
+    }
+}
+
+/// Connects and holds: trickles a request head a byte every 100 ms (`trickle`), or sends
+/// nothing; how long until the proxy closed it (`None`: open after `bound`).
+async fn hold(addr: String, trickle: bool, bound: Duration) -> Option<Duration> {
+    let mut s = TcpStream::connect(&addr).await.ok()?;
+    let start = Instant::now();
+    let head = format!(
+        "GET /v2/x HTTP/1.1\r\nhost: {addr}\r\nx-filler: {}\r\n\r\n",
+        "y".repeat(200)
+    );
+    let mut pending = if trickle { head.as_bytes() } else { b"" };
+    let mut buf = [0u8; 256];
+    loop {
+        tokio::select! {
+            read = s.read(&mut buf) => match read {
+                Ok(0) | Err(_) => return Some(start.elapsed()),
+                Ok(_) => {}
+            },
+            _ = tokio::time::sleep(Duration::from_millis(100)), if !pending.is_empty() => {
+                if s.write_all(&pending[..1]).await.is_err() {
+                    return Some(start.elapsed());
+                }
+                pending = &pending[1..];
+            },
+            _ = tokio::time::sleep(bound.saturating_sub(start.elapsed())) => return None,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn heads_that_do_not_arrive_and_idle_connections_are_closed() {
+    // Generous: the header timeout (1 s here) and then some.
+    const BOUND: Duration = Duration::from_secs(10);
+    let (_server, proxy) = upstream_with(ResponseTemplate::new(200), Duration::from_secs(1)).await;
+    let addr = proxy.base_url().trim_start_matches("http://").to_owned();
+    let held: Vec<_> = (0..200)
+        .map(|i| tokio::spawn(hold(addr.clone(), i % 2 == 0, BOUND)))
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // A request meanwhile, on a connection kept alive afterwards.
+    let mut idle = TcpStream::connect(&addr).await.unwrap();
+    let asked = Instant::now();
+    idle.write_all(format!("GET /v2/ok HTTP/1.1\r\nhost: {addr}\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut answer = [0u8; 1024];
+    let n = idle.read(&mut answer).await.unwrap();
+    let served = asked.elapsed();
+    assert!(
+        answer[..n].starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&answer[..n])
+    );
+    let mut slowest = Duration::ZERO;
+    for h in held {
+        slowest = slowest.max(h.await.unwrap().expect("closed by the proxy"));
+    }
+    // The kept-alive connection, idle since its answer, is closed too.
+    let idle_closed = tokio::time::timeout(BOUND, idle.read(&mut answer)).await;
+    assert!(matches!(idle_closed, Ok(Ok(0) | Err(_))), "{idle_closed:?}");
+    let idle_after = asked.elapsed();
+    eprintln!(
+        "proxy: 100 connections trickling a head and 100 sending nothing closed within {slowest:.2?} \
+         (header timeout 1 s); a request meanwhile answered in {served:.2?}, its idle connection closed \
+         {idle_after:.2?} after it was asked"
+    );
+    assert!(slowest < BOUND && idle_after < BOUND);
+}
+
+#[tokio::test]
+async fn findings_are_cut_and_kept_within_their_bounds() {
+    // An answer whose every field is unknown, with names of 2,000 characters, each of
+    // which is a bidirectional override (escaped in 8: `\u{202e}`).
+    let fields: serde_json::Map<String, serde_json::Value> = (0..150)
+        .map(|i| {
+            (
+                format!("{i:03}{}", "\u{202e}".repeat(2_000)),
+                serde_json::json!(i),
+            )
+        })
+        .collect();
+    let (_server, proxy) = upstream(ResponseTemplate::new(201).set_body_json(fields)).await;
+    let http = reqwest::Client::new();
+    for round in 0..20 {
+        http.post(format!("{}/v2/supplier/link-sessions", proxy.base_url()))
+            .json(&serde_json::json!({"user_id": "u", "asset_type": "hp", "redirect_url": "https://e.com/cb"}))
+            .send()
+            .await
+            .unwrap();
+        if round == 0 {
+            // 150 unknown fields: the validator stops at MAX_FINDINGS.
+            assert_eq!(proxy.findings().len(), MAX_FINDINGS);
+        }
+    }
+    let findings = proxy.findings();
+    let texts = |f: &nox_contract::Seen| {
+        let f = &f.finding;
+        [&f.operation, &f.path, &f.observed, &f.expected].map(|t| t.len())
+    };
+    let bytes: usize = findings
+        .iter()
+        .map(|f| texts(f).iter().sum::<usize>())
+        .sum();
+    eprintln!(
+        "proxy: 20 answers of 150 unknown fields named with 2,000 bidi overrides: {} findings kept, {bytes} bytes of text",
+        findings.len()
+    );
+    // The ring stays within its bytes (before its count).
+    assert!(bytes <= KEPT_FINDINGS_BYTES, "{bytes}");
+    assert!(findings.len() < KEPT_FINDINGS);
+    for f in &findings {
+        // Cut at FINDING_TEXT_LIMIT characters, then escaped (8 characters for each override).
+        let path = &f.finding.path;
+        assert!(path.len() <= 8 * FINDING_TEXT_LIMIT + 3, "{path}");
+        assert!(!path.contains('\u{202e}'), "escaped");
     }
 }

@@ -1,0 +1,58 @@
+//! What the proxy passes on of a message, and what it refuses: paths that would leave the
+//! upstream's prefix (dot segments, as written or percent-encoded), hop-by-hop headers and
+//! those `Connection:` names (RFC 9110 §7.6.1).
+
+use axum::http::{HeaderMap, HeaderName, header};
+
+/// Whether a path has a `.` or `..` segment, as written or percent-encoded.
+pub(crate) fn has_dot_segment(path: &str) -> bool {
+    path.split('/').any(|segment| {
+        let decoded = percent_decode(segment);
+        decoded == "." || decoded == ".."
+    })
+}
+
+fn percent_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+/// Headers that belong to one hop, not to the message (RFC 9110 §7.6.1).
+fn hop_by_hop(name: &HeaderName) -> bool {
+    matches!(
+        name.as_str(),
+        "connection"
+            | "keep-alive"
+            | "proxy-connection"
+            | "transfer-encoding"
+            | "te"
+            | "trailer"
+            | "upgrade"
+            | "host"
+            | "content-length"
+    )
+}
+
+/// The headers to pass on: not the hop-by-hop ones, nor those `Connection:` names.
+pub(crate) fn copy_headers(from: &HeaderMap) -> HeaderMap {
+    let named: Vec<String> = from
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|n| n.trim().to_ascii_lowercase())
+        .collect();
+    let mut out = HeaderMap::new();
+    for (name, value) in from {
+        if !hop_by_hop(name) && !named.iter().any(|n| n == name.as_str()) {
+            out.append(name.clone(), value.clone());
+        }
+    }
+    out
+}
+
+pub(crate) fn content_type(h: &HeaderMap) -> Option<&str> {
+    h.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok())
+}
