@@ -346,3 +346,42 @@ async fn the_browser_form_post_mode_hands_the_browser_a_form_and_calls_nox_from_
         .any(|r| r.path.ends_with("/post-login-redirect"));
     assert!(!called, "the server did not call NOX");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_answer_is_given_only_to_the_user_who_answered() {
+    let w = world().await;
+    let b = browser();
+    let (auth, consent) = w.start(&b, "bob").await;
+    let resp = w.post(&b, &consent, "accept", SAME_ORIGIN).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let first = location(&resp).unwrap();
+    assert_eq!(pairs(&first), back(&auth.state, None));
+    // Another account logs in to the same browser and posts bob's form again, with
+    // whatever decision and terms: refused with a page, no redirect.
+    b.get(format!("{}/login?user=mallory", w.base))
+        .send()
+        .await
+        .unwrap();
+    for (decision, terms) in [("accept", TERMS), ("decline", "bogus")] {
+        let resp = w
+            .post_terms(&b, &consent, decision, terms, SAME_ORIGIN)
+            .await;
+        assert_eq!(resp.status(), StatusCode::GONE, "{decision}");
+        assert_eq!(location(&resp), None, "{decision}: no redirect");
+        let text = resp.text().await.unwrap();
+        assert!(
+            !text.contains(&auth.state) && !text.contains("bob"),
+            "{text}"
+        );
+    }
+    // bob again, with another decision: the first answer (his), NOX not asked again.
+    b.get(format!("{}/login?user=bob", w.base))
+        .send()
+        .await
+        .unwrap();
+    let resp = w
+        .post_terms(&b, &consent, "decline", "bogus", SAME_ORIGIN)
+        .await;
+    assert_eq!(location(&resp).as_deref(), Some(first.as_str()));
+    assert_eq!(w.nox_calls(), 1);
+}

@@ -59,10 +59,27 @@ pub enum NoxLoginError {
     NoPendingLogin,
     /// This login was already answered in this session (its terms page reloaded, NOX's
     /// login URL opened again): the browser goes where the answer sent it
-    /// ([`NoxLoginError::back_to_nox`]; `None` in the browser mode: a 410 page).
+    /// ([`NoxLoginError::back_to_nox`]; `None` in the browser mode, or when that return
+    /// URL is no longer configured: a 410 page).
     #[error("this NOX login was already answered in this session")]
     Answered {
         /// Where the answer sent the browser.
+        back_to_nox: Option<String>,
+    },
+    /// This login was answered in this session for another user than the one posting now
+    /// (another account logged in to the same browser since): refused with a 410 page, no
+    /// redirect, nothing of the first answer told (in the browser mode it names the first
+    /// user's id).
+    #[error("this NOX login was answered in this session for another user")]
+    AnsweredForAnotherUser,
+    /// This login's answer is not known: NOX was being called for it when the call was
+    /// interrupted (the request cancelled by a client that went away or a timeout, the
+    /// server stopped, or the answer could not be saved), so whether NOX linked the user
+    /// is not known here. The browser goes back to NOX with `error=server_error` (NOX's
+    /// single-use `state` tells what NOX did; the user starts again from NOX's app).
+    #[error("this NOX login's answer is not known: NOX's call was interrupted")]
+    Interrupted {
+        /// NOX's return URL with the `state` and `error=server_error`.
         back_to_nox: Option<String>,
     },
     /// The login took longer than the window ([`NOX_LOGIN_WINDOW`](crate::nox_login::NOX_LOGIN_WINDOW)
@@ -130,11 +147,13 @@ pub(super) fn oauth_error(e: &nox_auth::Error) -> &'static str {
 impl NoxLoginError {
     /// Where the browser goes instead of an error page: NOX's return URL with the `state`
     /// and an OAuth `error`, for a login NOX did start ([`NoxLoginError::Expired`],
-    /// [`NoxLoginError::Nox`]); `None` for the rest.
+    /// [`NoxLoginError::Nox`], [`NoxLoginError::Interrupted`], and the first answer's
+    /// redirect for [`NoxLoginError::Answered`]); `None` for the rest.
     pub fn back_to_nox(&self) -> Option<&str> {
         match self {
             NoxLoginError::Expired { back_to_nox, .. }
             | NoxLoginError::Answered { back_to_nox }
+            | NoxLoginError::Interrupted { back_to_nox }
             | NoxLoginError::Nox { back_to_nox, .. } => back_to_nox.as_deref(),
             _ => None,
         }
@@ -150,10 +169,11 @@ impl NoxLoginError {
     }
 
     /// The HTTP status of the error page (an error that goes [back to
-    /// NOX](NoxLoginError::back_to_nox) answers a 303 instead): 400 (a request that is not NOX's), 403 (a cross-site post, a
-    /// foreign form), 409 (the terms changed), 410 (already used, expired, or refused by
-    /// NOX as such), 500 (the configuration, the session store), 502 (NOX failed), 503
-    /// (NOX not reachable).
+    /// NOX](NoxLoginError::back_to_nox) answers a 303 instead): 400 (a request that is
+    /// not NOX's), 403 (a cross-site post, a foreign form), 409 (the terms changed), 410
+    /// (already used or answered, for this user or another, expired, or refused by NOX
+    /// as such), 500 (the configuration, the session store), 502 (NOX failed, or its
+    /// answer is not known), 503 (NOX not reachable).
     pub fn status(&self) -> StatusCode {
         self.answer().0
     }
@@ -190,9 +210,13 @@ impl NoxLoginError {
                 StatusCode::GONE,
                 "This sign-in was already used or was not started in this browser. Start again from the NOX app.",
             ),
-            E::Answered { .. } => (
+            E::Answered { .. } | E::AnsweredForAnotherUser => (
                 StatusCode::GONE,
                 "This sign-in was already answered. Start again from the NOX app.",
+            ),
+            E::Interrupted { .. } => (
+                StatusCode::BAD_GATEWAY,
+                "We could not tell whether NOX completed this sign-in. Start again from the NOX app.",
             ),
             E::Expired { .. } => (
                 StatusCode::GONE,

@@ -45,20 +45,30 @@ pub(super) enum Step {
         action: String,
         supplier_user_id: String,
     },
+    /// NOX is being called (saved before the call, replaced once NOX answered): found
+    /// later, the call was interrupted (the request cancelled, the server stopped, the
+    /// last save failed) and its outcome is not known.
+    InProgress,
 }
 
 impl Step {
-    pub(super) fn browser(&self, state: &str) -> BrowserStep {
+    /// The browser step for `login` answered with this step, once more: `None` when
+    /// its return URL is no longer configured (`config` changed since), or the outcome
+    /// is not known ([`Step::InProgress`]).
+    pub(super) fn browser(&self, login: &Stored, config: &NoxLoginConfig) -> Option<BrowserStep> {
         match self {
-            Step::Redirect { url } => BrowserStep::Redirect { url: url.clone() },
+            Step::Redirect { url } if config.is_return_url(&login.return_url) => {
+                Some(BrowserStep::Redirect { url: url.clone() })
+            }
+            Step::Redirect { .. } | Step::InProgress => None,
             Step::PostToNox {
                 action,
                 supplier_user_id,
-            } => BrowserStep::PostToNox {
+            } => Some(BrowserStep::PostToNox {
                 action: action.clone(),
-                state: state.to_owned(),
+                state: login.state.clone(),
                 supplier_user_id: supplier_user_id.clone(),
-            },
+            }),
         }
     }
 }
@@ -75,6 +85,9 @@ pub(super) struct Stored {
     /// Set once answered: where the browser went.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) answered: Option<Step>,
+    /// Who answered (the user id the app gave): only they get the answer again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) answered_by: Option<String>,
 }
 
 pub(super) fn unix_ms(t: SystemTime) -> u64 {
@@ -159,10 +172,11 @@ impl Kept {
         self.all.iter().find(|p| p.state == state)
     }
 
-    /// Records `state`'s answer.
-    pub(super) fn answer(&mut self, state: &str, step: Step) {
+    /// Records `state`'s answer, given by `user`.
+    pub(super) fn answer(&mut self, state: &str, user: &str, step: Step) {
         if let Some(p) = self.all.iter_mut().find(|p| p.state == state) {
             p.answered = Some(step);
+            p.answered_by = Some(user.to_owned());
         }
     }
 

@@ -107,11 +107,23 @@
 //! - **Single use, once**: taking the pending login is atomic per session within your
 //!   process (a lock keyed by the session id, held from reading the session to saving
 //!   it, across NOX's call): ten posts of one form call NOX once. The login is marked
-//!   answered, and saved, before NOX is called; the same form posted again (a double
-//!   click, a second tab) gets the first answer's redirect ([`NoxLoginAnswer::repeated`]),
-//!   and a decline cannot be turned into an accept. Across several backend instances
+//!   "in progress", and saved, before NOX is called, and marked with its answer only
+//!   once NOX answered. The same form posted again (a double click, a second tab) by
+//!   the *same user* gets the first answer ([`NoxLoginAnswer::repeated`]), whatever its
+//!   decision and terms version: a decline cannot be turned into an accept. Posted by
+//!   another user of the same browser (another account logged in since), it is refused
+//!   ([`NoxLoginError::AnsweredForAnotherUser`], a 410 page): the first answer is
+//!   neither repeated nor disclosed. A first answer whose return URL is no longer
+//!   configured is not repeated either (a 410 page). Across several backend instances
 //!   the lock does not reach: your session store's own guarantees apply, and NOX's
 //!   single-use `state` is what holds.
+//! - **An interrupted call**: if NOX's call does not finish (the request cancelled by a
+//!   client that went away or a timeout layer, the server stopped), the login stays
+//!   "in progress": a reload or a repeated post sends the browser back to NOX with
+//!   `error=server_error` ([`NoxLoginError::Interrupted`]), never as if linked; whether
+//!   NOX did link the user is NOX's to say (its `state` is single use). If only the
+//!   save after NOX's answer fails, NOX's outcome and the acceptance are still returned
+//!   (the store's error logged), and a reload says the same "not known".
 //! - **Back to NOX on failure**: once NOX's request was valid (a known `state`, a
 //!   configured return URL), the user is not left on your site: past the window, or NOX
 //!   refusing or failing, the browser goes back to the return URL with the `state` and
@@ -160,75 +172,13 @@ pub use kept::{MAX_NOX_LOGIN_MARKERS, MAX_PENDING_NOX_LOGINS, PENDING_NOX_LOGIN_
 
 use nox_auth::nox_auth_runtime::secret::constant_time_eq;
 
-use crate::pending::random_hex;
 use error::oauth_error;
-use kept::{Kept, Step, Stored, unix_ms};
-pub use request::check_nox_request;
-use request::{check_user_id, checked_request};
+use kept::{Kept, Step};
+use request::check_user_id;
+pub use request::{check_nox_request, receive_nox_login, receive_nox_login_at};
 
 /// The key under which the last [`TermsAcceptance`] is kept in the session.
 pub const TERMS_ACCEPTED_KEY: &str = "nox_auth.nox_terms_accepted";
-
-/// Receives NOX's request to your login page (`query`: the request's query string, e.g.
-/// `uri.query()`) and keeps the login pending in `session` (a second call with the same
-/// `state` finds it again). **Call it after your login check**: it writes to the session
-/// (a row in your session store), which an anonymous visitor should not cause; use
-/// [`check_nox_request`] before the check. Refuses a return URL other than the configured
-/// ones and an unusable `state` (400, never a redirect); a login past the window
-/// ([`NoxLoginError::Expired`]) or already answered ([`NoxLoginError::Answered`]) sends
-/// the browser back to NOX ([`NoxLoginError::back_to_nox`]). See the [module docs](self)
-/// for the handler around it.
-pub async fn receive_nox_login(
-    config: &NoxLoginConfig,
-    session: &Session,
-    query: Option<&str>,
-) -> Result<PendingNoxLogin, NoxLoginError> {
-    receive_nox_login_at(config, session, query, SystemTime::now()).await
-}
-
-/// [`receive_nox_login`] at `now` (your clock; for tests).
-pub async fn receive_nox_login_at(
-    config: &NoxLoginConfig,
-    session: &Session,
-    query: Option<&str>,
-    now: SystemTime,
-) -> Result<PendingNoxLogin, NoxLoginError> {
-    let (state, return_url) = checked_request(config, query)?;
-    let window = config.login_window();
-    let mut kept = Kept::take(session).await?;
-    if let Some(known) = kept.find(&state) {
-        let back = |error: &str| {
-            config.return_with(&known.return_url, &[("state", &state), ("error", error)])
-        };
-        if let Some(step) = &known.answered {
-            let back_to_nox = match step {
-                Step::Redirect { url } => Some(url.clone()),
-                Step::PostToNox { .. } => None,
-            };
-            return Err(NoxLoginError::Answered { back_to_nox });
-        }
-        let age = known.age(now);
-        if age >= window {
-            // Kept as it is: a reload stays expired (the window does not restart).
-            return Err(NoxLoginError::Expired {
-                age,
-                back_to_nox: back("access_denied"),
-            });
-        }
-        return Ok(known.public(config));
-    }
-    let new = Stored {
-        state,
-        csrf: random_hex("the NOX login's CSRF token")?,
-        received_at_ms: unix_ms(now),
-        return_url,
-        answered: None,
-    };
-    let login = new.public(config);
-    kept.all.push(new);
-    kept.save(session, now, window).await?;
-    Ok(login)
-}
 
 /// Answers the consent form for your logged-in user `supplier_user_id` (from your
 /// login, never from the request): checks the post is from your origin and carries the
@@ -237,10 +187,13 @@ pub async fn receive_nox_login_at(
 /// [`TermsAcceptance`] in the session and tells NOX (`Client::post_login_redirect`, or
 /// the browser's form post in [`ShareMode::BrowserFormPost`]); on `decline` tells NOX
 /// nothing. The answer sends the browser back to NOX's return URL with the `state` (and
-/// `error=access_denied` when declined). The same form posted again gets the same answer
-/// ([`NoxLoginAnswer::repeated`]). A failure once the login is known sends the browser
-/// back to NOX with an `error` ([`NoxLoginError::back_to_nox`]). See the
-/// [module docs](self) for the handler around it.
+/// `error=access_denied` when declined). The same form posted again by the same
+/// `supplier_user_id` gets the first answer ([`NoxLoginAnswer::repeated`]), even with
+/// another decision or terms version; by another user it is refused
+/// ([`NoxLoginError::AnsweredForAnotherUser`]). A failure once the login is known sends
+/// the browser back to NOX with an `error` ([`NoxLoginError::back_to_nox`]); a call to
+/// NOX that was interrupted leaves the login "in progress", answered later with
+/// [`NoxLoginError::Interrupted`]. See the [module docs](self) for the handler around it.
 pub async fn answer_nox_login(
     client: &Client,
     config: &NoxLoginConfig,
@@ -300,21 +253,33 @@ pub async fn answer_nox_login_at(
         return Err(NoxLoginError::CsrfMismatch);
     }
     let state = known.state.clone();
-    if let Some(step) = &known.answered {
-        return Ok(NoxLoginAnswer {
-            browser: step.browser(&state),
-            state,
-            accepted: None,
-            shared: None,
-            repeated: true,
-        });
-    }
     let return_url = known.return_url.clone();
     let back = |error: Option<&str>| {
         let mut pairs = vec![("state", state.as_str())];
         pairs.extend(error.map(|e| ("error", e)));
         config.return_with(&return_url, &pairs)
     };
+    if let Some(step) = &known.answered {
+        // Only to the user who answered, whatever this post's decision and terms.
+        if known.answered_by.as_deref() != Some(supplier_user_id) {
+            return Err(NoxLoginError::AnsweredForAnotherUser);
+        }
+        if *step == Step::InProgress {
+            return Err(NoxLoginError::Interrupted {
+                back_to_nox: back(Some("server_error")),
+            });
+        }
+        let browser = step
+            .browser(known, config)
+            .ok_or(NoxLoginError::Answered { back_to_nox: None })?;
+        return Ok(NoxLoginAnswer {
+            browser,
+            state,
+            accepted: None,
+            shared: None,
+            repeated: true,
+        });
+    }
     let age = known.age(now);
     if age >= window {
         return Err(NoxLoginError::Expired {
@@ -333,12 +298,10 @@ pub async fn answer_nox_login_at(
         return Err(NoxLoginError::NoPendingLogin);
     };
     if !accept {
-        kept.answer(
-            &state,
-            Step::Redirect {
-                url: denied.clone(),
-            },
-        );
+        let step = Step::Redirect {
+            url: denied.clone(),
+        };
+        kept.answer(&state, supplier_user_id, step);
         kept.save(session, now, window).await?;
         return Ok(NoxLoginAnswer {
             state,
@@ -356,41 +319,61 @@ pub async fn answer_nox_login_at(
     };
     // Kept even if NOX refuses next: the user did accept these terms.
     session.insert(TERMS_ACCEPTED_KEY, &acceptance).await?;
-    let step = match config.share_mode() {
-        ShareMode::BrowserFormPost { action } => Step::PostToNox {
+    if let ShareMode::BrowserFormPost { action } = config.share_mode() {
+        let step = Step::PostToNox {
             action: action.clone(),
             supplier_user_id: supplier_user_id.to_owned(),
-        },
-        ShareMode::ServerCall => Step::Redirect { url: linked },
-    };
-    // Single use: answered, and saved, before NOX is called.
-    kept.answer(&state, step.clone());
+        };
+        kept.answer(&state, supplier_user_id, step);
+        kept.save(session, now, window).await?;
+        return Ok(NoxLoginAnswer {
+            browser: BrowserStep::PostToNox {
+                action: action.clone(),
+                state: state.clone(),
+                supplier_user_id: supplier_user_id.to_owned(),
+            },
+            state,
+            accepted: Some(acceptance),
+            shared: None,
+            repeated: false,
+        });
+    }
+    // Single use: answered "in progress", and saved, before NOX is called; what NOX
+    // answered replaces it after. Interrupted in between (the request dropped), the
+    // marker stays: a reload is told the outcome is not known, never "linked".
+    kept.answer(&state, supplier_user_id, Step::InProgress);
     kept.save(session, now, window).await?;
-    let shared = match config.share_mode() {
-        ShareMode::BrowserFormPost { .. } => None,
-        ShareMode::ServerCall => match client.post_login_redirect(&state, supplier_user_id).await {
-            Ok(shared) => Some(shared),
-            Err(source) => {
-                let back_to_nox = back(Some(oauth_error(&source)));
-                if let Some(url) = &back_to_nox {
-                    kept.answer(&state, Step::Redirect { url: url.clone() });
-                    kept.save(session, now, window).await?;
-                }
-                return Err(NoxLoginError::Nox {
-                    source,
-                    accepted: Some(Box::new(acceptance)),
-                    back_to_nox,
-                });
-            }
-        },
+    let called = client.post_login_redirect(&state, supplier_user_id).await;
+    let (url, outcome) = match called {
+        Ok(shared) => (
+            Some(linked.clone()),
+            Ok(NoxLoginAnswer {
+                browser: BrowserStep::Redirect { url: linked },
+                state: state.clone(),
+                accepted: Some(acceptance),
+                shared: Some(shared),
+                repeated: false,
+            }),
+        ),
+        Err(source) => {
+            let back_to_nox = back(Some(oauth_error(&source)));
+            let error = NoxLoginError::Nox {
+                source,
+                accepted: Some(Box::new(acceptance)),
+                back_to_nox: back_to_nox.clone(),
+            };
+            (back_to_nox, Err(error))
+        }
     };
-    Ok(NoxLoginAnswer {
-        browser: step.browser(&state),
-        state,
-        accepted: Some(acceptance),
-        shared,
-        repeated: false,
-    })
+    if let Some(url) = url {
+        kept.answer(&state, supplier_user_id, Step::Redirect { url });
+        // NOX's outcome and the acceptance are the answer: a failed save does not hide
+        // them (the marker stays "in progress": a reload is told the outcome is unknown).
+        if let Err(e) = kept.save(session, now, window).await {
+            tracing::error!(error = %e, "NOX login: NOX answered, but its answer could not be saved in the session");
+        }
+    }
+    outcome
 }
 
 /// The last [`TermsAcceptance`] recorded in `session` by [`answer_nox_login`], if any.

@@ -1,8 +1,15 @@
-//! NOX's request to your login page, read strictly, and your user's id, checked before
-//! anything is consumed.
+//! NOX's request to your login page, read strictly and kept pending in the session, and
+//! your user's id, checked before anything is consumed.
 
+use std::time::SystemTime;
+
+use tower_sessions::Session;
+
+use super::answer::{BrowserStep, PendingNoxLogin};
 use super::config::NoxLoginConfig;
 use super::error::NoxLoginError;
+use super::kept::{Kept, Step, Stored, unix_ms};
+use crate::pending::random_hex;
 
 /// NOX's `state` and `redirect_uri` from the login page's query (each at most once; the
 /// rest ignored).
@@ -77,6 +84,74 @@ pub(super) fn check_user_id(supplier_user_id: &str) -> Result<(), NoxLoginError>
         });
     }
     Ok(())
+}
+
+/// Receives NOX's request to your login page (`query`: the request's query string, e.g.
+/// `uri.query()`) and keeps the login pending in `session` (a second call with the same
+/// `state` finds it again). **Call it after your login check**: it writes to the session
+/// (a row in your session store), which an anonymous visitor should not cause; use
+/// [`check_nox_request`] before the check. Refuses a return URL other than the configured
+/// ones and an unusable `state` (400, never a redirect); a login past the window
+/// ([`NoxLoginError::Expired`]) or already answered ([`NoxLoginError::Answered`]) sends
+/// the browser back to NOX ([`NoxLoginError::back_to_nox`]). See the [module docs](super)
+/// for the handler around it.
+pub async fn receive_nox_login(
+    config: &NoxLoginConfig,
+    session: &Session,
+    query: Option<&str>,
+) -> Result<PendingNoxLogin, NoxLoginError> {
+    receive_nox_login_at(config, session, query, SystemTime::now()).await
+}
+
+/// [`receive_nox_login`] at `now` (your clock; for tests).
+pub async fn receive_nox_login_at(
+    config: &NoxLoginConfig,
+    session: &Session,
+    query: Option<&str>,
+    now: SystemTime,
+) -> Result<PendingNoxLogin, NoxLoginError> {
+    let (state, return_url) = checked_request(config, query)?;
+    let window = config.login_window();
+    let mut kept = Kept::take(session).await?;
+    if let Some(known) = kept.find(&state) {
+        let back = |error: &str| {
+            config.return_with(&known.return_url, &[("state", &state), ("error", error)])
+        };
+        if let Some(step) = &known.answered {
+            if *step == Step::InProgress {
+                return Err(NoxLoginError::Interrupted {
+                    back_to_nox: back("server_error"),
+                });
+            }
+            // The browser mode's form names the user who answered: never replayed here.
+            let back_to_nox = match step.browser(known, config) {
+                Some(BrowserStep::Redirect { url }) => Some(url),
+                _ => None,
+            };
+            return Err(NoxLoginError::Answered { back_to_nox });
+        }
+        let age = known.age(now);
+        if age >= window {
+            // Kept as it is: a reload stays expired (the window does not restart).
+            return Err(NoxLoginError::Expired {
+                age,
+                back_to_nox: back("access_denied"),
+            });
+        }
+        return Ok(known.public(config));
+    }
+    let new = Stored {
+        state,
+        csrf: random_hex("the NOX login's CSRF token")?,
+        received_at_ms: unix_ms(now),
+        return_url,
+        answered: None,
+        answered_by: None,
+    };
+    let login = new.public(config);
+    kept.all.push(new);
+    kept.save(session, now, window).await?;
+    Ok(login)
 }
 
 #[cfg(test)]

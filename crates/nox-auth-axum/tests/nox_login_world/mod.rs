@@ -149,6 +149,12 @@ pub struct World {
 }
 
 pub async fn world() -> World {
+    world_calling(None).await
+}
+
+/// [`world`], the supplier's backend calling NOX at `nox_base` instead of the mock's
+/// (a NOX that never answers, say).
+pub async fn world_calling(nox_base: Option<&str>) -> World {
     let now = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .unwrap()
@@ -162,7 +168,14 @@ pub async fn world() -> World {
     let ahead = Arc::new(AtomicU64::new(0));
     let failed_acceptances = Arc::default();
     let supplier = Supplier {
-        nox: nox.client().unwrap(),
+        nox: match nox_base {
+            None => nox.client().unwrap(),
+            Some(base) => nox_auth::Client::builder()
+                .base_url(base)
+                .api_key(nox.api_key())
+                .build()
+                .unwrap(),
+        },
         config: NoxLoginConfig::new(&base, &nox.nox_return_url(), TERMS)
             .unwrap()
             .also_return_to(&format!("{}/app/return?by=maker", nox.base_url()))
@@ -246,11 +259,23 @@ impl World {
         decision: &str,
         headers: &[(&str, &str)],
     ) -> reqwest::Response {
+        self.post_terms(b, c, decision, TERMS, headers).await
+    }
+
+    /// [`World::post`] with the form naming `terms` as the terms shown.
+    pub async fn post_terms(
+        &self,
+        b: &reqwest::Client,
+        c: &Consent,
+        decision: &str,
+        terms: &str,
+        headers: &[(&str, &str)],
+    ) -> reqwest::Response {
         let body = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs([
                 ("state", c.state.as_str()),
                 ("csrf", c.csrf.as_str()),
-                ("terms_version", TERMS),
+                ("terms_version", terms),
                 ("decision", decision),
             ])
             .finish();
