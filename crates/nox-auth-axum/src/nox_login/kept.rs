@@ -156,8 +156,17 @@ impl Kept {
             Some(id) => Some(lock(id).await),
             None => None,
         };
-        if lock.is_some() && !session.is_modified() {
-            session.load().await?;
+        if lock.is_some() {
+            if session.is_modified() {
+                // The app's changes of this request would be lost by a reload (the session
+                // gives no access to its store to read one value): the snapshot is used.
+                tracing::debug!(
+                    "NOX login: the session was modified earlier in this request; its \
+                     logins are read from the request's snapshot, not reloaded under the lock"
+                );
+            } else {
+                session.load().await?;
+            }
         }
         // A value that no longer reads (another shape) counts as none.
         let all = session

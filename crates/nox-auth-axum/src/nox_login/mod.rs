@@ -194,6 +194,17 @@ pub const TERMS_ACCEPTED_KEY: &str = "nox_auth.nox_terms_accepted";
 /// the browser back to NOX with an `error` ([`NoxLoginError::back_to_nox`]); a call to
 /// NOX that was interrupted leaves the login "in progress", answered later with
 /// [`NoxLoginError::Interrupted`]. See the [module docs](self) for the handler around it.
+///
+/// **The lock, and what it needs from your handler**: the per-session lock reloads the
+/// session from the store once it holds it, so that a second post of the same session
+/// sees the first one's answer. It can only do so when the session was *not modified
+/// earlier in the same request* (an insert, a removal, `set_expiry`, by your login
+/// extractor say): a reload would drop those changes, so the request's snapshot, taken
+/// before the lock, is used instead (a `debug` event says so), and two such posts at once
+/// can both find the login pending. Modify the session after this call, not before.
+/// The session layer (tower-sessions) also saves the session once more after your
+/// handler, outside the lock: an answer to *another* login of the same session saved in
+/// that gap can be undone by it (NOX's single-use `state` is the final guard).
 pub async fn answer_nox_login(
     client: &Client,
     config: &NoxLoginConfig,
