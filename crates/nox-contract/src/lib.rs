@@ -5,7 +5,9 @@
 //!
 //! - [`Validator`]: the one validator of a request or an answer against the effective specs
 //!   (embedded, [`specs`]), objects closed; each difference a [`Finding`] with its
-//!   [`FindingKind`], JSON path, observed value and whether it breaks the generated client.
+//!   [`FindingKind`], JSON path, observed value and whether it breaks the generated client;
+//!   at most [`MAX_FINDINGS`] a body. It walks a body's JSON text instead of parsing it into
+//!   a tree, so that a body costs memory for its nesting and findings, not its values.
 //!   The mock's conformance test, the contract check and the proxy all use it.
 //! - [`check`]: `nox contract check`: harmless calls to a NOX, each answer judged.
 //! - [`Proxy`]: `nox mock proxy`: forwards an app's traffic to NOX unchanged and reports
@@ -21,6 +23,52 @@
 //! assert_eq!(findings[0].path, "$.trace_id");
 //! assert!(!findings[0].breaking);
 //! ```
+//!
+//! ## The proxy, bounded against hostile clients and upstreams
+//!
+//! [`Proxy`] runs on the mock's accept loop (`nox_mock::serve`: `axum::serve` has no header
+//! or idle timeout) and holds what a client or an upstream sends within these bounds:
+//!
+//! | what | bound | past it |
+//! |---|---|---|
+//! | a request head; an idle keep-alive connection; an answer left unread | [`HEADER_TIMEOUT`] (5 s, [`ProxyConfig::header_timeout`]) | closed |
+//! | connections | [`MAX_CONNECTIONS`] (256) at once | wait to be accepted (backlog 1,024) |
+//! | a request head's size | [`MAX_HEAD_BYTES`] (16 KiB) | 431 |
+//! | a request body | all of it within [`BODY_TIMEOUT`] (30 s), at [`MIN_BODY_RATE`] (1 KiB/s) after [`BODY_GRACE`] (2 s) | 408, closed |
+//! | requests forwarded at once | [`MAX_CONCURRENT`] (16); a slot held until its answer is sent | 503 |
+//! | a body | [`MAX_BODY`] (1 MiB), held in 64 KiB blocks | 413 / 502 |
+//! | bodies over [`LARGE_BODY`] (64 KiB) | [`MAX_LARGE_BODIES`] (4) at once | a request 503, an answer waits its turn |
+//! | the upstream | [`UPSTREAM_TIMEOUT`] (30 s) for a call, answer included | 504 |
+//! | validation | one body at a time, [`MAX_FINDINGS`] (100) findings a body | the rest of the body not looked at |
+//! | a finding's texts | [`FINDING_TEXT_LIMIT`] (256) characters each, cut after the client's key is taken out, escaped | `…` |
+//! | findings kept | [`KEPT_FINDINGS`] (1,000) and [`KEPT_FINDINGS_BYTES`] (512 KiB of text), oldest first out | |
+//! | reads of `/_proxy/findings` | a loopback `Host`; [`FINDINGS_READERS`] (4) answers at once | 421; 503 |
+//!
+//! Measured by `tests/proxy_memory.rs` (the proxy in a process of its own, debug build,
+//! RSS after a warm-up of 13 MiB; each asserts at most +32 MiB, the issue's acceptance) and
+//! `tests/proxy_bounds.rs`, 2 cores shared (2026-12-01); before issue 20's second half, on
+//! the same tests:
+//!
+//! - 3 × 120 concurrent 1 MiB requests to an upstream taking 2 s: **+8 to +9 MiB** at the
+//!   peak (before: +30 MiB; the issue's number, before the concurrency cap: +171 MiB);
+//! - 100 clients trickling a head and 100 sending nothing: all closed **1.01 s** after
+//!   connecting (header timeout 1 s), a request meanwhile answered in 1.5 ms, its idle
+//!   connection closed 1.00 s after;
+//! - 1,008 connections (500 silent, 500 trickling their head, 8 trickling a body; header
+//!   timeout 2 s): all closed by **8.2 s** (256 at a time, each 2 s after it was accepted;
+//!   before: 516 still open after 30 s), a request meanwhile answered after 5 s (queued
+//!   behind them); **+6 MiB** (before: +11 MiB);
+//! - an upstream answer of a GiB, 224 times, 32 at once: 502 at 1 MiB, **+6 MiB** (before:
+//!   +8.5 MiB);
+//! - 16 clients asking for ten 1 MiB answers each and reading none: dropped within
+//!   **8.5 s** (header timeout 2 s, four large answers at a time), **+16 MiB** (before: still
+//!   open after 20 s, +47 MiB);
+//! - 384 requests full of findings, each answered with 6,000 of them, while eight clients
+//!   read the findings all along: **+8 MiB**, a findings page at most 311 KB (before:
+//!   +88 MiB, pages of 1.1 MB; a 1 MiB body of small values parsed into a tree took 10 to
+//!   20 MB, and its findings had no cap);
+//! - 3,000 findings with paths of 2,000 bidirectional overrides: 272 kept, 524,122 bytes
+//!   of text (the byte budget before the count).
 
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
