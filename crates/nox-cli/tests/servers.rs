@@ -50,7 +50,14 @@ async fn contract_check_exit_codes_and_report() {
         .assert()
         .code(0);
     let report: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
-    assert_eq!(report["checks"].as_array().unwrap().len(), 11);
+    // 11 calls, and the 4 questions about the NOX-initiated link's /post-login-redirect.
+    let checks = report["checks"].as_array().unwrap();
+    assert_eq!(checks.len(), 15);
+    let asked = checks
+        .iter()
+        .filter(|c| c["call"].as_str().unwrap().contains("post-login-redirect"))
+        .count();
+    assert_eq!(asked, 4, "{report:#}");
 
     // A NOX whose answer lacks a required field: exit 4.
     let drifting = wiremock::MockServer::start().await;
@@ -162,7 +169,7 @@ async fn contract_check_says_whose_user_id_a_linked_device_is_listed_for() {
         .assert()
         .code(0);
     let report: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
-    assert_eq!(report["checks"].as_array().unwrap().len(), 12);
+    assert_eq!(report["checks"].as_array().unwrap().len(), 16);
     // Ids to compare with, but no device: bad input.
     let mut cmd = nox();
     env(&mut cmd);
