@@ -4,7 +4,9 @@
 //!
 //! The client's `x-api-key` is forwarded to the upstream (that is what a proxy is for) and
 //! taken out of every finding (whole, cut, split or encoded). Paths with dot segments
-//! (`..`, `%2e%2e`) are refused (they would leave the upstream's prefix), hop-by-hop
+//! (`..`, `%2e%2e`), a backslash or an encoded slash or backslash (`\`, `%5c`, `%2f`) are
+//! refused (they would leave the upstream's prefix), and the URL built for the upstream is
+//! checked to be under the prefix all the same; hop-by-hop
 //! headers and those named in `Connection:` are not forwarded, and the findings are served
 //! to loopback `Host`s only.
 //!
@@ -258,7 +260,7 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
     if has_dot_segment(parts.uri.path()) {
         return refuse(
             StatusCode::BAD_REQUEST,
-            "nox proxy: a path with `.` or `..` segments is not forwarded",
+            "nox proxy: a path with `.` or `..` segments, `\\` or an encoded `/` or `\\` is not forwarded",
             true,
         );
     }
@@ -311,6 +313,14 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
     let prefix = target.path().trim_end_matches('/').to_owned();
     target.set_path(&format!("{prefix}{path}"));
     target.set_query(parts.uri.query());
+    // However the URL parser read the path, it stays under the prefix (defence in depth).
+    if !target.path().starts_with(&format!("{prefix}/")) {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "nox proxy: the path would leave the upstream's prefix",
+            true,
+        );
+    }
     // The body goes with the request: not held here while the answer is awaited.
     let upstream = shared
         .http

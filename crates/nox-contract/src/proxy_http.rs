@@ -4,8 +4,14 @@
 
 use axum::http::{HeaderMap, HeaderName, header};
 
-/// Whether a path has a `.` or `..` segment, as written or percent-encoded.
+/// Whether a path could leave the upstream's prefix: a `.` or `..` segment, as written or
+/// percent-encoded, or a backslash or an encoded slash (`\`, `%5c`, `%2f`) that a URL
+/// parser or the upstream may take for a `/` (and then resolve a `..` after it).
 pub(crate) fn has_dot_segment(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    if path.contains('\\') || lower.contains("%5c") || lower.contains("%2f") {
+        return true;
+    }
     path.split('/').any(|segment| {
         let decoded = percent_decode(segment);
         decoded == "." || decoded == ".."

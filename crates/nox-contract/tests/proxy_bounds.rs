@@ -56,6 +56,27 @@ async fn dot_segments_and_connection_named_headers_are_not_forwarded() {
     assert!(got[0].headers.get("keep-alive").is_none());
 }
 
+#[tokio::test]
+async fn backslashes_and_encoded_slashes_do_not_leave_the_prefix() {
+    let (server, proxy) = upstream(ResponseTemplate::new(200)).await;
+    // `url` reads `\` as `/` and then resolves the `..` before it: `/..\x` was `GET /x`.
+    for path in [
+        "/..\\x",
+        "/v2/..\\..\\x",
+        "/v2\\x",
+        "/v2/%5c..%5cx",
+        "/v2/..%5Cx",
+        "/v2/..%2fx",
+        "/v2/a%2Fb",
+    ] {
+        let resp = raw_get(&proxy, path).await;
+        assert!(resp.starts_with("HTTP/1.1 400"), "{path}: {resp}");
+    }
+    let got: Vec<Request> = server.received_requests().await.unwrap();
+    let paths: Vec<&str> = got.iter().map(|r| r.url.path()).collect();
+    assert!(paths.is_empty(), "reached the upstream: {paths:?}");
+}
+
 /// `GET path` written by hand (no client-side normalisation); the raw answer.
 async fn raw_get(proxy: &Proxy, path: &str) -> String {
     let addr = proxy.base_url().trim_start_matches("http://").to_owned();
