@@ -37,6 +37,7 @@
 //! | a request body | all of it within [`BODY_TIMEOUT`] (30 s), at [`MIN_BODY_RATE`] (1 KiB/s) after [`BODY_GRACE`] (2 s) | 408, closed |
 //! | requests forwarded at once | [`MAX_CONCURRENT`] (16); a slot held until its answer is sent | 503 |
 //! | a body | [`MAX_BODY`] (1 MiB), held in 64 KiB blocks | 413 / 502 |
+//! | an upstream answer's head | [`MAX_ANSWER_HEAD_BYTES`] (16 KiB of names and values), 100 headers | 502 |
 //! | bodies over [`LARGE_BODY`] (64 KiB) | [`MAX_LARGE_BODIES`] (4) at once | a request 503, an answer waits its turn |
 //! | the upstream | [`UPSTREAM_TIMEOUT`] (30 s) for a call, answer included | 504 |
 //! | validation | one body at a time, [`MAX_FINDINGS`] (100) findings a body | the rest of the body not looked at |
@@ -46,7 +47,7 @@
 //!
 //! Measured by `tests/proxy_memory.rs` (the proxy in a process of its own, debug build,
 //! RSS after a warm-up of 13 MiB; each asserts at most +32 MiB, the issue's acceptance) and
-//! `tests/proxy_bounds.rs`, 2 cores shared (2026-12-01); before issue 20's second half, on
+//! `tests/proxy_bounds.rs`, 2 cores shared (2026-11-30); before issue 20's second half, on
 //! the same tests:
 //!
 //! - 3 × 120 concurrent 1 MiB requests to an upstream taking 2 s: **+8 to +9 MiB** at the
@@ -63,6 +64,9 @@
 //! - 16 clients asking for ten 1 MiB answers each and reading none: dropped within
 //!   **8.5 s** (header timeout 2 s, four large answers at a time), **+16 MiB** (before: still
 //!   open after 20 s, +47 MiB);
+//! - an upstream answering with a 395,000-byte header to 16 clients every 300 ms, 20
+//!   rounds, none reading: all 320 answered 502, **+12.7 MiB** (before: the head copied to
+//!   each, the review measured 17.8 → 130 MiB);
 //! - 384 requests full of findings, each answered with 6,000 of them, while eight clients
 //!   read the findings all along: **+8 MiB**, a findings page at most 311 KB (before:
 //!   +88 MiB, pages of 1.1 MB; a 1 MiB body of small values parsed into a tree took 10 to
@@ -98,4 +102,5 @@ pub use proxy_body::{BODY_GRACE, LARGE_BODY, MAX_LARGE_BODIES, MIN_BODY_RATE};
 pub use proxy_findings::{
     FINDING_TEXT_LIMIT, FINDINGS_READERS, KEPT_FINDINGS, KEPT_FINDINGS_BYTES, OnFinding, Seen,
 };
+pub use proxy_http::MAX_ANSWER_HEAD_BYTES;
 pub use validate::{SpecOperation, Validator};

@@ -16,7 +16,8 @@
 //! [`BODY_TIMEOUT`] for a request body, and [`MIN_BODY_RATE`](crate::MIN_BODY_RATE) after
 //! [`BODY_GRACE`](crate::BODY_GRACE) (408, closed); [`UPSTREAM_TIMEOUT`] per upstream call
 //! (504). In bytes: [`MAX_CONNECTIONS`] at once (more wait to be accepted), heads of
-//! [`MAX_HEAD_BYTES`] (431), [`MAX_CONCURRENT`] requests at a time (503 beyond; a slot is
+//! [`MAX_HEAD_BYTES`] (431), upstream answer heads of
+//! [`MAX_ANSWER_HEAD_BYTES`](crate::MAX_ANSWER_HEAD_BYTES) (502), [`MAX_CONCURRENT`] requests at a time (503 beyond; a slot is
 //! held until the answer is sent), [`MAX_BODY`] a body, bodies over
 //! [`LARGE_BODY`](crate::LARGE_BODY) [`MAX_LARGE_BODIES`](crate::MAX_LARGE_BODIES) at a time,
 //! one body validated at a time (walked as text, not parsed into a tree),
@@ -37,7 +38,9 @@ use nox_auth::nox_auth_runtime::text::Scrubber;
 
 use crate::proxy_body::{Blocks, MAX_LARGE_BODIES, Read, read};
 use crate::proxy_findings::{Findings, OnFinding, Seen};
-use crate::proxy_http::{content_type, copy_headers, has_dot_segment};
+use crate::proxy_http::{
+    MAX_ANSWER_HEAD_BYTES, content_type, copy_headers, has_dot_segment, head_bytes,
+};
 use crate::validate::Validator;
 
 /// Where the proxy serves its findings (`GET`); every other path is forwarded.
@@ -174,6 +177,8 @@ impl Proxy {
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(10))
             .timeout(UPSTREAM_TIMEOUT)
+            // hyper's count (reqwest has no limit in bytes: the head's sum is checked here).
+            .http1_max_headers(100)
             .build()
             .map_err(std::io::Error::other)?;
         let shared = Arc::new(Shared {
@@ -348,12 +353,20 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
         }
     };
     let status = resp.status();
+    let head = head_bytes(resp.headers());
+    if head > MAX_ANSWER_HEAD_BYTES {
+        return refuse(
+            StatusCode::BAD_GATEWAY,
+            "nox proxy: the upstream's answer head is over 16 KiB",
+            false,
+        );
+    }
     let headers = copy_headers(resp.headers());
     let announced = resp.content_length().map(|n| n as usize);
     let mut bytes = Blocks::default();
-    // An answer announced large waits for its turn before any of it is read (what is not
-    // read stays with the upstream, not here).
-    if bytes.needs_turn(announced.unwrap_or(0).min(MAX_BODY + 1))
+    // An answer announced large (its head counted) waits for its turn before any of it is
+    // read (what is not read stays with the upstream, not here).
+    if bytes.needs_turn((head + announced.unwrap_or(0)).min(MAX_BODY + 1))
         && !shared.wait_turn(&mut bytes).await
     {
         return no_turn();

@@ -4,6 +4,16 @@
 
 use axum::http::{HeaderMap, HeaderName, header};
 
+/// The largest upstream answer head the proxy passes on: 16 KiB of header names and values
+/// (502 past it). Without it an upstream's head of ~400 KB (hyper's own limit) was copied
+/// to every client, and held for each that did not read it.
+pub const MAX_ANSWER_HEAD_BYTES: usize = 16 * 1024;
+
+/// The bytes of a head: its header names and values.
+pub(crate) fn head_bytes(h: &HeaderMap) -> usize {
+    h.iter().map(|(n, v)| n.as_str().len() + v.len()).sum()
+}
+
 /// Whether a path could leave the upstream's prefix: a `.` or `..` segment, as written or
 /// percent-encoded, or a backslash or an encoded slash (`\`, `%5c`, `%2f`) that a URL
 /// parser or the upstream may take for a `/` (and then resolve a `..` after it).

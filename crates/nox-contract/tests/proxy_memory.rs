@@ -127,6 +127,49 @@ async fn concurrent_megabyte_requests_to_a_slow_upstream() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answer_heads_of_400_kb_to_clients_that_do_not_read() {
+    let huge = upstream(Upstream::HugeHeader(395_000)).await;
+    let proxy = spawn(&huge, Duration::from_secs(5));
+    let before = warm(&proxy).await;
+    let peak = Peak::watch(proxy.child.id());
+    // 16 clients every 300 ms, 20 rounds, each asking once and reading nothing (with a
+    // receive buffer of 4 KiB): a head copied to each would stay with its connection.
+    let mut held = Vec::new();
+    for _ in 0..20 {
+        for _ in 0..16 {
+            let socket = tokio::net::TcpSocket::new_v4().unwrap();
+            socket.set_recv_buffer_size(4096).unwrap();
+            let mut s = socket.connect(proxy.addr.parse().unwrap()).await.unwrap();
+            let head = format!("GET /v2/x HTTP/1.1\r\nHost: {}\r\n\r\n", proxy.addr);
+            s.write_all(head.as_bytes()).await.unwrap();
+            held.push(s);
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let peak = peak.end();
+    let mut statuses = std::collections::BTreeMap::<String, usize>::new();
+    for s in &mut held {
+        let mut buf = [0u8; 12];
+        let read = tokio::time::timeout(Duration::from_millis(50), s.read_exact(&mut buf)).await;
+        let status = match read {
+            Ok(Ok(_)) => String::from_utf8_lossy(&buf[9..12]).into_owned(),
+            _ => "none".to_owned(),
+        };
+        *statuses.entry(status).or_default() += 1;
+    }
+    eprintln!("proxy: 320 clients not reading answers with a 395,000-byte head: {statuses:?}");
+    assert_eq!(statuses.get("200"), None, "{statuses:?}");
+    report(
+        "answer heads of 395,000 bytes, never read",
+        before,
+        peak,
+        proxy.rss_kib(),
+    );
+    drop(held);
+}
+
 /// Opens a connection and holds it: trickles the head a byte every 100 ms (`trickle`),
 /// or sends a head promising `body` bytes and trickles those, or sends nothing; returns
 /// when the proxy closes it, with how long that took (`None`: open after `bound`).

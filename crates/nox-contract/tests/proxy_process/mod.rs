@@ -149,6 +149,8 @@ pub enum Upstream {
     Endless,
     /// Answers at once with this status and JSON body.
     Json(u16, Arc<Vec<u8>>),
+    /// Answers `200` and `{}` with a header this many bytes long.
+    HugeHeader(usize),
 }
 
 /// Starts an upstream on 127.0.0.1 (on the test's runtime); its base URL.
@@ -203,6 +205,16 @@ async fn answer_all(mut s: TcpStream, behaviour: Upstream) {
                 (201, body.clone())
             }
             Upstream::Json(status, body) => (*status, body.clone()),
+            Upstream::HugeHeader(n) => {
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nx-big: {}\r\ncontent-length: 2\r\n\r\n{{}}",
+                    "a".repeat(*n)
+                );
+                if s.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                continue;
+            }
             Upstream::Endless => {
                 let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1073741824\r\n\r\n";
                 if s.write_all(head.as_bytes()).await.is_err() {
