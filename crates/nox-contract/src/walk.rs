@@ -17,7 +17,7 @@ use serde::de::{Deserializer as _, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::finding::{FindingKind, observed, value_text};
+use crate::finding::{FindingKind, OBSERVED_LIMIT, observed, value_text};
 use crate::schema::{Expected, Issue, check_scalar, fits};
 
 /// How long a JSON text may be to be shown as a parsed tree shows it (compact); longer
@@ -153,14 +153,61 @@ fn check_object(
 }
 
 /// A JSON text as a finding shows it: compact when short (as a parsed value prints),
-/// cut otherwise.
+/// cut otherwise, its `\u` escapes decoded as a parsed value's are: what a finding shows
+/// is scrubbed of the client's key, and `\u0073k_live_…` must read as the key it spells.
 fn text(raw: &str) -> String {
     if raw.len() <= PARSED_TEXT
         && let Ok(value) = serde_json::from_str::<Value>(raw)
     {
         return value_text(&value);
     }
-    observed(raw.trim())
+    let raw = raw.trim();
+    // Enough of it to be cut however densely escaped (a character in 12 bytes at most).
+    let mut end = raw.len().min(12 * (OBSERVED_LIMIT + 1));
+    while !raw.is_char_boundary(end) {
+        end -= 1;
+    }
+    observed(&decode_escapes(&raw[..end]))
+}
+
+/// `s` (JSON text) with its `\uXXXX` escapes (surrogate pairs too) and `\/` decoded; the
+/// other escapes (`\"`, `\\`, `\n`…) and any broken one kept as written.
+fn decode_escapes(s: &str) -> String {
+    fn hex4(s: &str, at: usize) -> Option<u32> {
+        let h = s.get(at..at + 4)?;
+        h.bytes()
+            .all(|b| b.is_ascii_hexdigit())
+            .then(|| u32::from_str_radix(h, 16).ok())?
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('\\') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let (decoded, used) = match rest.as_bytes().get(1) {
+            Some(b'u') => match hex4(rest, 2) {
+                Some(hi @ 0xD800..=0xDBFF) => match (rest.get(6..8), hex4(rest, 8)) {
+                    (Some("\\u"), Some(lo @ 0xDC00..=0xDFFF)) => (
+                        char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)),
+                        12,
+                    ),
+                    _ => (None, 6),
+                },
+                Some(c) => (char::from_u32(c), 6),
+                None => (None, 2),
+            },
+            Some(b'/') => (Some('/'), 2),
+            Some(b) if b.is_ascii() => (None, 2),
+            _ => (None, 1),
+        };
+        match decoded {
+            Some(c) => out.push(c),
+            None => out.push_str(&rest[..used]),
+        }
+        rest = &rest[used..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Calls `f` with each field of the JSON object `raw` (name, raw value), in text order.
@@ -261,6 +308,20 @@ mod tests {
         let new = check(&long).into_iter().find(|i| i.1 == "$.new").unwrap();
         assert!(
             new.2.starts_with("[1, 1, 1") && new.2.ends_with('…'),
+            "{}",
+            new.2
+        );
+    }
+
+    #[test]
+    fn a_long_value_is_shown_with_its_escapes_decoded() {
+        let long = format!(
+            r#"{{"a": "s", "new": "\u0073k_l\u0069ve_\u0041BCD\/\"\\u0041\ud83d\ude00{}"}}"#,
+            "x".repeat(5_000)
+        );
+        let new = check(&long).into_iter().find(|i| i.1 == "$.new").unwrap();
+        assert!(
+            new.2.starts_with(r#""sk_live_ABCD/\"\\u0041😀xx"#) && new.2.ends_with('…'),
             "{}",
             new.2
         );

@@ -153,6 +153,53 @@ async fn the_clients_key_echoed_by_the_upstream_is_not_in_the_findings() {
     }
 }
 
+#[tokio::test]
+async fn the_key_json_escaped_or_upper_cased_by_the_upstream_is_not_in_the_findings() {
+    let key = "sk_live_PROXYSECRET_0987654321";
+    // `\u0073k_l\u0069ve…`: every third character escaped, in a value past 4,096 bytes
+    // (shown as written, not parsed), and the key upper-cased in another.
+    let escaped: String = key
+        .chars()
+        .enumerate()
+        .map(|(i, c)| match i % 3 {
+            0 => format!("\\u{:04x}", c as u32),
+            _ => c.to_string(),
+        })
+        .collect();
+    let body = format!(
+        r#"{{"link_token":"t","link_url":"https://e.com/ui","expires_at":"2026-01-01T00:00:00Z","echo":"{escaped}{}","shout":"{}"}}"#,
+        "x".repeat(5_000),
+        key.to_ascii_uppercase()
+    );
+    let (_server, proxy) =
+        upstream(ResponseTemplate::new(201).set_body_raw(body, "application/json")).await;
+    reqwest::Client::new()
+        .post(format!("{}/v2/supplier/link-sessions", proxy.base_url()))
+        .header("x-api-key", key)
+        .json(&serde_json::json!({"user_id": "u", "asset_type": "hp", "redirect_url": "https://e.com/cb"}))
+        .send()
+        .await
+        .unwrap();
+    let findings = proxy.findings();
+    let text = serde_json::to_string(&findings).unwrap();
+    assert!(
+        text.contains("$.echo") && text.contains("$.shout"),
+        "{text}"
+    );
+    let lower = text.to_ascii_lowercase();
+    for w in key.to_ascii_lowercase().as_bytes().windows(8) {
+        let piece = std::str::from_utf8(w).unwrap();
+        assert!(!lower.contains(piece), "`{piece}` in {text}");
+    }
+    // The escaped key is read as the key it spells, and taken out.
+    for field in ["$.echo", "$.shout"] {
+        let seen = findings.iter().find(|f| f.finding.path == field).unwrap();
+        let observed = &seen.finding.observed;
+        assert!(observed.contains("<redacted>"), "{field}: {observed}");
+        assert!(!observed.contains("\\u00"), "{field}: {observed}");
+    }
+}
+
 /// Connects and holds: trickles a request head a byte every 100 ms (`trickle`), or sends
 /// nothing; how long until the proxy closed it (`None`: open after `bound`).
 async fn hold(addr: String, trickle: bool, bound: Duration) -> Option<Duration> {

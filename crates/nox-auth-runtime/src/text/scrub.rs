@@ -1,6 +1,7 @@
 //! [`Scrubber`]: secrets (API keys) taken out of any text before it is shown, in every form
 //! a server may echo them: whole, cut (any run of 8 characters or more of the key), split in
-//! pieces, percent-encoded, or base64-encoded (at any alignment).
+//! pieces, in upper or lower case, percent-encoded, hex-encoded, or base64-encoded (at any
+//! alignment).
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -16,7 +17,8 @@ pub const REDACTED: &str = "<redacted>";
 /// A *run* of [`Scrubber::MIN_RUN`] bytes or more that occurs in a secret (or in one of its
 /// encodings) is replaced by [`REDACTED`]: the whole key, a key cut at an excerpt's limit,
 /// a key split in two around other text, each half alone. Secrets shorter than `MIN_RUN`
-/// are no real keys and are ignored (they would match ordinary words).
+/// are no real keys and are ignored (they would match ordinary words). Runs are matched
+/// without regard to ASCII case (a server that upper-cases the key still echoes it).
 ///
 /// ```
 /// use nox_auth_runtime::text::Scrubber;
@@ -25,12 +27,13 @@ pub const REDACTED: &str = "<redacted>";
 /// assert_eq!(s.scrub("echo: sk_live_0123456789abcdef!"), "echo: <redacted>!");
 /// assert_eq!(s.scrub("cut: …sk_live_0123456"), "cut: …<redacted>");
 /// assert_eq!(s.scrub("split: sk_live_01 + 23456789abcdef"), "split: <redacted> + <redacted>");
+/// assert_eq!(s.scrub("shout: SK_LIVE_0123456789ABCDEF"), "shout: <redacted>");
 /// assert!(!s.scrub("b64: c2tfbGl2ZV8wMTIzNDU2Nzg5YWJjZGVm").contains("c2tfbGl2"));
 /// assert!(!format!("{s:?}").contains("sk_live"));
 /// ```
 #[derive(Clone, Default)]
 pub struct Scrubber {
-    /// Every `MIN_RUN`-byte window of every secret and encoding.
+    /// Every `MIN_RUN`-byte window of every secret and encoding, in lower case.
     grams: HashSet<Vec<u8>>,
 }
 
@@ -53,7 +56,7 @@ impl Scrubber {
             }
             for form in forms(secret.as_bytes()) {
                 for w in form.windows(Self::MIN_RUN) {
-                    grams.insert(w.to_vec());
+                    grams.insert(w.to_ascii_lowercase());
                 }
             }
         }
@@ -80,10 +83,11 @@ impl Scrubber {
         if self.grams.is_empty() || text.len() < n {
             return Cow::Borrowed(text);
         }
-        // Every byte covered by a window that is a run of a secret.
+        // Every byte covered by a window that is a run of a secret (in any case).
+        let lowered = text.to_ascii_lowercase();
         let mut hit = vec![false; text.len()];
         let mut any = false;
-        for (i, w) in text.windows(n).enumerate() {
+        for (i, w) in lowered.windows(n).enumerate() {
             if self.grams.contains(w) {
                 hit[i..i + n].iter_mut().for_each(|h| *h = true);
                 any = true;
@@ -109,14 +113,15 @@ impl Scrubber {
     }
 }
 
-/// The forms a server may echo a secret in: as is, percent-encoded (upper and lower case
-/// hex), and base64 (standard and URL-safe) at the three alignments it can start at inside
+/// The forms a server may echo a secret in: as is, percent-encoded, hex-encoded (the case
+/// does not matter: runs are matched in lower case), and base64 (standard and URL-safe) at the three alignments it can start at inside
 /// a longer encoded text (the characters that depend on neighbouring bytes left out).
 fn forms(secret: &[u8]) -> Vec<Vec<u8>> {
     let mut out = vec![secret.to_vec()];
-    let upper: String = secret.iter().map(|b| format!("%{b:02X}")).collect();
-    out.push(upper.to_ascii_lowercase().into_bytes());
-    out.push(upper.into_bytes());
+    let percent: String = secret.iter().map(|b| format!("%{b:02x}")).collect();
+    out.push(percent.into_bytes());
+    let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+    out.push(hex.into_bytes());
     for engine in [
         &base64::engine::general_purpose::STANDARD_NO_PAD,
         &base64::engine::general_purpose::URL_SAFE_NO_PAD,
@@ -143,8 +148,10 @@ mod tests {
 
     const KEY: &str = "sk_live_Q7f9dX2mP4vK8sT1wZ";
 
+    /// Whether a run of the key (in lower case) is in `text`.
     fn leaks(text: &str) -> bool {
-        KEY.as_bytes()
+        KEY.to_ascii_lowercase()
+            .as_bytes()
             .windows(Scrubber::MIN_RUN)
             .any(|w| text.as_bytes().windows(w.len()).any(|t| t == w))
     }
@@ -155,6 +162,8 @@ mod tests {
         let b64 = STANDARD.encode(KEY);
         let url_b64 = URL_SAFE_NO_PAD.encode(format!("{{\"k\":\"{KEY}\"}}"));
         let pct: String = KEY.bytes().map(|b| format!("%{b:02x}")).collect();
+        let pct_upper: String = KEY.bytes().map(|b| format!("%{b:02X}")).collect();
+        let hex: String = KEY.bytes().map(|b| format!("{b:02x}")).collect();
         let (a, b) = KEY.split_at(13);
         for text in [
             format!("x{KEY}y"),
@@ -163,11 +172,16 @@ mod tests {
             format!("basic {b64}"),
             format!("token={url_b64}"),
             format!("?key={pct}"),
+            format!("?key={pct_upper}"),
+            format!("digest {hex} / {}", hex.to_ascii_uppercase()),
+            format!("SHOUTED: {}", KEY.to_ascii_uppercase()),
+            format!("mixed: {}", KEY.to_ascii_lowercase()),
             format!("{{\"{KEY}\": 1}}"),
         ] {
             let out = s.scrub(&text);
             assert!(out.contains(REDACTED), "{text} → {out}");
-            assert!(!leaks(&out), "{text} → {out}");
+            assert!(!leaks(&out.to_ascii_lowercase()), "{text} → {out}");
+            assert!(!out.contains(&hex[..8]), "{text} → {out}");
             assert!(!out.contains(&b64[..12]), "{text} → {out}");
         }
     }
