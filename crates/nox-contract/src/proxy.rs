@@ -7,8 +7,10 @@
 //! (`..`, `%2e%2e`), a backslash or an encoded slash or backslash (`\`, `%5c`, `%2f`) are
 //! refused (they would leave the upstream's prefix), and the URL built for the upstream is
 //! checked to be under the prefix all the same; hop-by-hop
-//! headers and those named in `Connection:` are not forwarded, and the findings are served
-//! to loopback `Host`s only.
+//! headers and those named in `Connection:` are not forwarded, nor `Accept-Encoding` (the
+//! answer comes unencoded, so that it can be checked; one encoded all the same is forwarded
+//! and reported "not checked", informational), and the findings are served to loopback
+//! `Host`s only.
 //!
 //! Bounded against a hostile client or upstream, on the mock's accept loop
 //! ([`nox_mock::serve`]). In time: [`HEADER_TIMEOUT`] to send a request head, to sit idle
@@ -39,7 +41,8 @@ use nox_auth::nox_auth_runtime::text::Scrubber;
 use crate::proxy_body::{Blocks, MAX_LARGE_BODIES, Read, read};
 use crate::proxy_findings::{Findings, OnFinding, Seen};
 use crate::proxy_http::{
-    MAX_ANSWER_HEAD_BYTES, content_type, copy_headers, has_dot_segment, head_bytes,
+    MAX_ANSWER_HEAD_BYTES, content_type, copy_headers, encoding, has_dot_segment, head_bytes,
+    not_checked,
 };
 use crate::validate::Validator;
 
@@ -326,11 +329,15 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
             true,
         );
     }
+    // No `Accept-Encoding`: the answer comes as is, so that it can be checked (identity
+    // is acceptable to every client); one encoded all the same is forwarded, not checked.
+    let mut forwarded = copy_headers(&parts.headers);
+    forwarded.remove(header::ACCEPT_ENCODING);
     // The body goes with the request: not held here while the answer is awaited.
     let upstream = shared
         .http
         .request(parts.method.clone(), target)
-        .headers(copy_headers(&parts.headers))
+        .headers(forwarded)
         .body(reqwest::Body::wrap(body.into_held(None)))
         .send()
         .await;
@@ -408,17 +415,22 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
     }
     drop(resp);
     let answer_type = content_type(&headers);
-    shared
-        .validate("response", &scrubber, &bytes, |v, body| {
-            v.check_response(
-                &method,
-                &path,
-                status.as_u16(),
-                answer_type,
-                &scrubber.scrub_bytes(body),
-            )
-        })
-        .await;
+    if let Some(encoding) = encoding(&headers) {
+        let found = not_checked(&shared.validator, &method, &path, encoding);
+        shared.findings.record("response", vec![found], &scrubber);
+    } else {
+        shared
+            .validate("response", &scrubber, &bytes, |v, body| {
+                v.check_response(
+                    &method,
+                    &path,
+                    status.as_u16(),
+                    answer_type,
+                    &scrubber.scrub_bytes(body),
+                )
+            })
+            .await;
+    }
     let mut out = Response::new(axum::body::Body::new(bytes.into_held(Some(slot))));
     *out.status_mut() = status;
     *out.headers_mut() = headers;

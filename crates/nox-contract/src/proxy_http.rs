@@ -4,6 +4,9 @@
 
 use axum::http::{HeaderMap, HeaderName, header};
 
+use crate::finding::{Finding, FindingKind};
+use crate::validate::Validator;
+
 /// The largest upstream answer head the proxy passes on: 16 KiB of header names and values
 /// (502 past it). Without it an upstream's head of ~400 KB (hyper's own limit) was copied
 /// to every client, and held for each that did not read it.
@@ -71,4 +74,29 @@ pub(crate) fn copy_headers(from: &HeaderMap) -> HeaderMap {
 
 pub(crate) fn content_type(h: &HeaderMap) -> Option<&str> {
     h.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok())
+}
+
+/// The answer's `Content-Encoding`, unless none or `identity`: such a body is not read as
+/// JSON (the proxy does not decompress; it asks for none, see `forward`).
+pub(crate) fn encoding(h: &HeaderMap) -> Option<&str> {
+    let e = h
+        .get(header::CONTENT_ENCODING)?
+        .to_str()
+        .unwrap_or("(not text)");
+    let e = e.trim();
+    (!e.is_empty() && !e.eq_ignore_ascii_case("identity")).then_some(e)
+}
+
+/// The informational finding for an answer whose body is encoded: not checked.
+pub(crate) fn not_checked(v: &Validator, method: &str, path: &str, encoding: &str) -> Finding {
+    Finding {
+        kind: FindingKind::ContentType,
+        operation: v
+            .operation(method, path)
+            .map_or_else(|| format!("{method} {path}"), |op| op.id.to_owned()),
+        path: "$".into(),
+        observed: crate::finding::observed(&format!("content-encoding {encoding}")),
+        expected: "not checked: an encoded body is forwarded as it came, not read".into(),
+        breaking: false,
+    }
 }

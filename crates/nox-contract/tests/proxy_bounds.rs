@@ -200,6 +200,35 @@ async fn the_key_json_escaped_or_upper_cased_by_the_upstream_is_not_in_the_findi
     }
 }
 
+#[tokio::test]
+async fn an_encoded_answer_is_not_checked_and_no_encoding_is_asked_for() {
+    // A gzip answer (whatever its bytes): not read as JSON, so not a breaking finding.
+    let (server, proxy) = upstream(
+        ResponseTemplate::new(201)
+            .insert_header("content-encoding", "gzip")
+            .set_body_raw(vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3], "application/json"),
+    )
+    .await;
+    let resp = reqwest::Client::new()
+        .post(format!("{}/v2/supplier/link-sessions", proxy.base_url()))
+        .header("accept-encoding", "gzip, br")
+        .json(&serde_json::json!({"user_id": "u", "asset_type": "hp", "redirect_url": "https://e.com/cb"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["content-encoding"], "gzip");
+    let findings = proxy.findings();
+    assert!(findings.iter().all(|f| !f.finding.breaking), "{findings:?}");
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.direction == "response" && f.finding.observed == "content-encoding gzip"),
+        "{findings:?}"
+    );
+    let got: Vec<Request> = server.received_requests().await.unwrap();
+    assert!(got[0].headers.get("accept-encoding").is_none());
+}
+
 /// Connects and holds: trickles a request head a byte every 100 ms (`trickle`), or sends
 /// nothing; how long until the proxy closed it (`None`: open after `bound`).
 async fn hold(addr: String, trickle: bool, bound: Duration) -> Option<Duration> {
