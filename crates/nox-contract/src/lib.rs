@@ -35,7 +35,8 @@
 //! | connections | [`MAX_CONNECTIONS`] (256) at once | wait to be accepted (backlog 1,024) |
 //! | a request head's size | [`MAX_HEAD_BYTES`] (16 KiB) | 431 |
 //! | a request body | all of it within [`BODY_TIMEOUT`] (30 s), at [`MIN_BODY_RATE`] (1 KiB/s) after [`BODY_GRACE`] (2 s) | 408, closed |
-//! | requests forwarded at once | [`MAX_CONCURRENT`] (16); a slot held until its answer is sent | 503 |
+//! | request bodies read at once | [`MAX_BODY_READS`] (64), before a forwarding slot is taken | 503 |
+//! | requests forwarded at once | [`MAX_CONCURRENT`] (16); a slot taken once the body is in, held until its answer is sent | 503 |
 //! | a body | [`MAX_BODY`] (1 MiB), held in 64 KiB blocks | 413 / 502 |
 //! | an upstream answer's head | [`MAX_ANSWER_HEAD_BYTES`] (16 KiB of names and values), 100 headers | 502 |
 //! | bodies over [`LARGE_BODY`] (64 KiB) | [`MAX_LARGE_BODIES`] (4) at once | a request 503, an answer waits its turn |
@@ -95,8 +96,8 @@ pub use check::{CheckResult, CheckSetupError, Report, check};
 pub use finding::{Finding, FindingKind, MAX_FINDINGS, OBSERVED_LIMIT, observed};
 pub use plan::{CheckOptions, LastingCall, LinkedDevice};
 pub use proxy::{
-    BODY_TIMEOUT, FINDINGS_PATH, HEADER_TIMEOUT, MAX_BODY, MAX_CONCURRENT, MAX_CONNECTIONS,
-    MAX_HEAD_BYTES, Proxy, ProxyConfig, UPSTREAM_TIMEOUT,
+    BODY_TIMEOUT, FINDINGS_PATH, HEADER_TIMEOUT, MAX_BODY, MAX_BODY_READS, MAX_CONCURRENT,
+    MAX_CONNECTIONS, MAX_HEAD_BYTES, Proxy, ProxyConfig, UPSTREAM_TIMEOUT,
 };
 pub use proxy_body::{BODY_GRACE, LARGE_BODY, MAX_LARGE_BODIES, MIN_BODY_RATE};
 pub use proxy_findings::{

@@ -19,8 +19,10 @@
 //! [`BODY_GRACE`](crate::BODY_GRACE) (408, closed); [`UPSTREAM_TIMEOUT`] per upstream call
 //! (504). In bytes: [`MAX_CONNECTIONS`] at once (more wait to be accepted), heads of
 //! [`MAX_HEAD_BYTES`] (431), upstream answer heads of
-//! [`MAX_ANSWER_HEAD_BYTES`](crate::MAX_ANSWER_HEAD_BYTES) (502), [`MAX_CONCURRENT`] requests at a time (503 beyond; a slot is
-//! held until the answer is sent), [`MAX_BODY`] a body, bodies over
+//! [`MAX_ANSWER_HEAD_BYTES`](crate::MAX_ANSWER_HEAD_BYTES) (502), [`MAX_BODY_READS`]
+//! request bodies read at a time (503 beyond), then [`MAX_CONCURRENT`] requests forwarded
+//! at a time (503 beyond; a slot is taken once the body is in, and held until the answer
+//! is sent), [`MAX_BODY`] a body, bodies over
 //! [`LARGE_BODY`](crate::LARGE_BODY) [`MAX_LARGE_BODIES`](crate::MAX_LARGE_BODIES) at a time,
 //! one body validated at a time (walked as text, not parsed into a tree),
 //! [`MAX_FINDINGS`](crate::MAX_FINDINGS) findings a body, and the findings kept in a ring
@@ -32,7 +34,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::{Semaphore, oneshot};
 
@@ -44,6 +46,7 @@ use crate::proxy_http::{
     MAX_ANSWER_HEAD_BYTES, content_type, copy_headers, encoding, has_dot_segment, head_bytes,
     not_checked,
 };
+use crate::proxy_http::{no_turn, refuse, refused};
 use crate::validate::Validator;
 
 /// Where the proxy serves its findings (`GET`); every other path is forwarded.
@@ -54,6 +57,11 @@ pub const MAX_BODY: usize = 1024 * 1024;
 /// its slot until its answer is sent. Of their bodies, only
 /// [`MAX_LARGE_BODIES`](crate::MAX_LARGE_BODIES) may be large at once.
 pub const MAX_CONCURRENT: usize = 16;
+/// How many request bodies the proxy reads at once, before their requests take a slot of
+/// [`MAX_CONCURRENT`]: 64 (503 beyond), each at most [`LARGE_BODY`](crate::LARGE_BODY)
+/// unless it has one of the large bodies' turns. Sixteen clients trickling their bodies
+/// no longer take every slot.
+pub const MAX_BODY_READS: usize = 64;
 /// The time a client has to send a request body (408 after).
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 /// The time an upstream call may take in all, answer read included (504 after).
@@ -99,6 +107,8 @@ struct Shared {
     upstream: url::Url,
     http: reqwest::Client,
     slots: Arc<Semaphore>,
+    /// The turns to read a request body ([`MAX_BODY_READS`]).
+    reading: Arc<Semaphore>,
     /// The turns of large bodies ([`MAX_LARGE_BODIES`](crate::MAX_LARGE_BODIES)).
     turns: Arc<Semaphore>,
 
@@ -188,6 +198,7 @@ impl Proxy {
             upstream: config.upstream,
             http,
             slots: Arc::new(Semaphore::new(MAX_CONCURRENT)),
+            reading: Arc::new(Semaphore::new(MAX_BODY_READS)),
             turns: Arc::new(Semaphore::new(MAX_LARGE_BODIES)),
 
             validating: tokio::sync::Mutex::new(Vec::new()),
@@ -237,33 +248,7 @@ impl Drop for Proxy {
     }
 }
 
-/// A short plain-text answer; `close` asks the connection to close after it (the rest of
-/// a request body is then never read).
-fn refuse(status: StatusCode, message: &'static str, close: bool) -> Response {
-    let mut out = (status, message).into_response();
-    if close {
-        out.headers_mut()
-            .insert(header::CONNECTION, HeaderValue::from_static("close"));
-    }
-    out
-}
-
-fn no_turn() -> Response {
-    refuse(
-        StatusCode::GATEWAY_TIMEOUT,
-        "nox proxy: no turn for a large answer in time",
-        false,
-    )
-}
-
 async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Response {
-    let Ok(slot) = shared.slots.clone().try_acquire_owned() else {
-        return refuse(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "nox proxy: too many requests at once",
-            true,
-        );
-    };
     let (parts, body) = request.into_parts();
     if has_dot_segment(parts.uri.path()) {
         return refuse(
@@ -272,40 +257,30 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
             true,
         );
     }
+    // The body is read before a forwarding slot is taken: clients trickling their bodies
+    // hold reading turns (MAX_BODY_READS), not the slots of those whose bodies arrived.
+    let Ok(reading) = shared.reading.clone().try_acquire_owned() else {
+        return refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "nox proxy: too many request bodies arriving at once",
+            true,
+        );
+    };
     let expected = parts
         .headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse().ok());
     let body = match read(body, expected, MAX_BODY, BODY_TIMEOUT, &shared.turns).await {
         Read::Done(body) => body,
-        Read::TooLarge => {
-            return refuse(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "nox proxy: request body over 1 MiB",
-                true,
-            );
-        }
-        Read::Busy => {
-            return refuse(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "nox proxy: too many large bodies at once",
-                true,
-            );
-        }
-        Read::TooSlow => {
-            return refuse(
-                StatusCode::REQUEST_TIMEOUT,
-                "nox proxy: the request body did not arrive in time (at least 1 KiB a second after 2 s, all of it within 30 s)",
-                true,
-            );
-        }
-        Read::Broken => {
-            return refuse(
-                StatusCode::BAD_REQUEST,
-                "nox proxy: the request body could not be read",
-                true,
-            );
-        }
+        other => return refused(other),
+    };
+    drop(reading);
+    let Ok(slot) = shared.slots.clone().try_acquire_owned() else {
+        return refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "nox proxy: too many requests at once",
+            true,
+        );
     };
     // The findings never show the key the client sent (it is forwarded, not reported).
     let scrubber = Scrubber::new(parts.headers.get("x-api-key").and_then(|v| v.to_str().ok()));

@@ -2,9 +2,11 @@
 //! upstream's prefix (dot segments, as written or percent-encoded), hop-by-hop headers and
 //! those `Connection:` names (RFC 9110 §7.6.1).
 
-use axum::http::{HeaderMap, HeaderName, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 
 use crate::finding::{Finding, FindingKind};
+use crate::proxy_body::Read;
 use crate::validate::Validator;
 
 /// The largest upstream answer head the proxy passes on: 16 KiB of header names and values
@@ -98,5 +100,50 @@ pub(crate) fn not_checked(v: &Validator, method: &str, path: &str, encoding: &st
         observed: crate::finding::observed(&format!("content-encoding {encoding}")),
         expected: "not checked: an encoded body is forwarded as it came, not read".into(),
         breaking: false,
+    }
+}
+
+/// A short plain-text answer; `close` asks the connection to close after it (the rest of
+/// a request body is then never read).
+pub(crate) fn refuse(status: StatusCode, message: &'static str, close: bool) -> Response {
+    let mut out = (status, message).into_response();
+    if close {
+        out.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    out
+}
+
+pub(crate) fn no_turn() -> Response {
+    refuse(
+        StatusCode::GATEWAY_TIMEOUT,
+        "nox proxy: no turn for a large answer in time",
+        false,
+    )
+}
+
+/// The answer to a request body that was not read in full.
+pub(crate) fn refused(read: Read) -> Response {
+    match read {
+        Read::TooLarge => refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "nox proxy: request body over 1 MiB",
+            true,
+        ),
+        Read::Busy => refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "nox proxy: too many large bodies at once",
+            true,
+        ),
+        Read::TooSlow => refuse(
+            StatusCode::REQUEST_TIMEOUT,
+            "nox proxy: the request body did not arrive in time (at least 1 KiB a second after 2 s, all of it within 30 s)",
+            true,
+        ),
+        Read::Broken | Read::Done(_) => refuse(
+            StatusCode::BAD_REQUEST,
+            "nox proxy: the request body could not be read",
+            true,
+        ),
     }
 }

@@ -229,6 +229,50 @@ async fn an_encoded_answer_is_not_checked_and_no_encoding_is_asked_for() {
     assert!(got[0].headers.get("accept-encoding").is_none());
 }
 
+/// POSTs a body of 60,000 bytes at 1,100 bytes a second (over the minimum rate) for
+/// `during`, then drops the connection.
+async fn trickle_body(addr: String, during: Duration) {
+    let Ok(mut s) = TcpStream::connect(&addr).await else {
+        return;
+    };
+    let head = format!(
+        "POST /v2/supplier/link-sessions HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\ncontent-length: 60000\r\n\r\n"
+    );
+    let _ = s.write_all(head.as_bytes()).await;
+    let start = Instant::now();
+    while start.elapsed() < during {
+        if s.write_all(&[b' '; 110]).await.is_err() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_trickling_in_take_no_forwarding_slot() {
+    let (_server, proxy) = upstream(ResponseTemplate::new(200)).await;
+    let addr = proxy.base_url().trim_start_matches("http://").to_owned();
+    let trickling: Vec<_> = (0..MAX_CONCURRENT)
+        .map(|_| tokio::spawn(trickle_body(addr.clone(), Duration::from_secs(4))))
+        .collect();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let asked = Instant::now();
+    let resp = reqwest::Client::new()
+        .get(format!("{}/v2/ok", proxy.base_url()))
+        .send()
+        .await
+        .unwrap();
+    eprintln!(
+        "proxy: {MAX_CONCURRENT} bodies trickling in at 1,100 B/s; a request meanwhile answered {} in {:.2?}",
+        resp.status(),
+        asked.elapsed()
+    );
+    assert_eq!(resp.status(), 200);
+    for t in trickling {
+        t.abort();
+    }
+}
+
 /// Connects and holds: trickles a request head a byte every 100 ms (`trickle`), or sends
 /// nothing; how long until the proxy closed it (`None`: open after `bound`).
 async fn hold(addr: String, trickle: bool, bound: Duration) -> Option<Duration> {
