@@ -17,7 +17,8 @@
 //! between keep-alive requests or to leave an answer unread (then closed);
 //! [`BODY_TIMEOUT`] for a request body, and [`MIN_BODY_RATE`](crate::MIN_BODY_RATE) after
 //! [`BODY_GRACE`](crate::BODY_GRACE) (408, closed); [`UPSTREAM_TIMEOUT`] per upstream call
-//! (504). In bytes: [`MAX_CONNECTIONS`] at once (more wait to be accepted), heads of
+//! (504). In bytes: [`MAX_CONNECTIONS`] at once (more wait to be accepted; while all are
+//! taken, each answer closes its connection, so that those waiting get their turn), heads of
 //! [`MAX_HEAD_BYTES`] (431), upstream answer heads of
 //! [`MAX_ANSWER_HEAD_BYTES`](crate::MAX_ANSWER_HEAD_BYTES) (502), [`MAX_BODY_READS`]
 //! request bodies read at a time (503 beyond), then [`MAX_CONCURRENT`] requests forwarded
@@ -220,6 +221,7 @@ impl Proxy {
         let mut bounds = nox_mock::serve::Bounds::new(config.header_timeout);
         bounds.max_connections = Some(MAX_CONNECTIONS);
         bounds.max_head_bytes = Some(MAX_HEAD_BYTES);
+        bounds.close_when_full = true;
         tokio::spawn(nox_mock::serve::run(listener, router, bounds, rx));
         Ok(Proxy {
             shared,

@@ -1,7 +1,8 @@
 //! The accept loop: HTTP/1 connections with a deadline for each request's headers (which
 //! also ends idle keep-alive connections), a client that stops reading its answer
-//! dropped after the same time, optionally a cap on connections and on the size of a
-//! request head, and a graceful stop.
+//! dropped after the same time, optionally a cap on connections (and, at the cap, each
+//! answer closing its connection, so that kept-alive connections cannot keep new clients
+//! out) and on the size of a request head, and a graceful stop.
 //!
 //! Public because it is the accept loop of `nox mock proxy` too (`nox_contract::Proxy`):
 //! one loop for both servers of this workspace, instead of `axum::serve`, which has no
@@ -39,6 +40,12 @@ pub struct Bounds {
     /// The largest request head read, in bytes (hyper's read buffer, at least 8,192); a
     /// larger head is answered 431. `None`: hyper's default (about 400 KiB).
     pub max_head_bytes: Option<usize>,
+    /// With [`Bounds::max_connections`]: while every connection is taken, each answer asks
+    /// its connection to close (`Connection: close`), so that clients waiting to be accepted
+    /// get their turn: 256 keep-alive connections each sending a request every few seconds
+    /// (under the header timeout) kept everyone else out for good. Off: the mock's
+    /// behaviour (it has no cap).
+    pub close_when_full: bool,
 }
 
 impl Bounds {
@@ -48,6 +55,7 @@ impl Bounds {
             header_timeout,
             max_connections: None,
             max_head_bytes: None,
+            close_when_full: false,
         }
     }
 }
@@ -76,6 +84,10 @@ pub async fn run(
     let open = bounds
         .max_connections
         .map(|n| Arc::new(Semaphore::new(n.clamp(1, Semaphore::MAX_PERMITS))));
+    let router = match (&open, bounds.close_when_full) {
+        (Some(open), true) => close_when_full(router, open.clone()),
+        _ => router,
+    };
     let graceful = GracefulShutdown::new();
     loop {
         // At the cap, wait for a connection to close before accepting the next.
@@ -114,6 +126,25 @@ pub async fn run(
     }
     drop(listener);
     let _ = tokio::time::timeout(DRAIN, graceful.shutdown()).await;
+}
+
+/// `router`, its answers asking their connection to close while `open` has no permit left
+/// (every connection taken).
+fn close_when_full(router: Router, open: Arc<Semaphore>) -> Router {
+    router.layer(axum::middleware::map_response(
+        move |mut answer: axum::response::Response| {
+            let full = open.available_permits() == 0;
+            async move {
+                if full {
+                    answer.headers_mut().insert(
+                        axum::http::header::CONNECTION,
+                        axum::http::HeaderValue::from_static("close"),
+                    );
+                }
+                answer
+            }
+        },
+    ))
 }
 
 /// A connection whose writes must make progress: a write or flush that stays pending (the
