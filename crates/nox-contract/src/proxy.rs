@@ -210,8 +210,10 @@ impl Proxy {
             .route(
                 FINDINGS_PATH,
                 axum::routing::get(
-                    |State(shared): State<Arc<Shared>>, headers: HeaderMap| async move {
-                        shared.findings.serve(&headers)
+                    |State(shared): State<Arc<Shared>>,
+                     uri: axum::http::Uri,
+                     headers: HeaderMap| async move {
+                        shared.findings.serve(&uri, &headers)
                     },
                 ),
             )
@@ -345,7 +347,13 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
             false,
         );
     }
-    let headers = copy_headers(resp.headers());
+    let mut headers = copy_headers(resp.headers());
+    // A HEAD or 304 answer has no body: its Content-Length is the resource's, kept.
+    if (parts.method == axum::http::Method::HEAD || status == StatusCode::NOT_MODIFIED)
+        && let Some(length) = resp.headers().get(header::CONTENT_LENGTH)
+    {
+        headers.insert(header::CONTENT_LENGTH, length.clone());
+    }
     let announced = resp.content_length().map(|n| n as usize);
     let mut bytes = Blocks::default();
     // An answer announced large (its head counted) waits for its turn before any of it is

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use tokio::sync::Semaphore;
@@ -120,13 +120,16 @@ impl Findings {
     }
 
     /// The findings as JSON, to a loopback `Host` only (a page on another site that
-    /// rebinds its name to 127.0.0.1 gets 421), [`FINDINGS_READERS`] at a time (503).
-    pub(crate) fn serve(&self, headers: &HeaderMap) -> Response {
+    /// rebinds its name to 127.0.0.1 gets 421), and a loopback authority in the request
+    /// target when it has one (`GET http://evil.example/_proxy/findings`, which a server
+    /// reads in place of `Host`), [`FINDINGS_READERS`] at a time (503).
+    pub(crate) fn serve(&self, uri: &Uri, headers: &HeaderMap) -> Response {
         let host = headers
             .get(header::HOST)
             .and_then(|h| h.to_str().ok())
             .unwrap_or_default();
-        if !loopback_host(host) {
+        let target = uri.authority().is_none_or(|a| loopback_host(a.as_str()));
+        if !loopback_host(host) || !target {
             return (
                 StatusCode::MISDIRECTED_REQUEST,
                 "nox proxy: the findings are served to 127.0.0.1, [::1] or localhost only",
