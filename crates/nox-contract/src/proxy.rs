@@ -25,7 +25,8 @@
 //! at a time (503 beyond; a slot is taken once the body is in, and held until the answer
 //! is sent), [`MAX_BODY`] a body, bodies over
 //! [`LARGE_BODY`](crate::LARGE_BODY) [`MAX_LARGE_BODIES`](crate::MAX_LARGE_BODIES) at a time,
-//! one body validated at a time (walked as text, not parsed into a tree),
+//! bodies validated on blocking threads, those over one block one at a time (walked as
+//! text, not parsed into a tree),
 //! [`MAX_FINDINGS`](crate::MAX_FINDINGS) findings a body, and the findings kept in a ring
 //! ([`KEPT_FINDINGS`](crate::KEPT_FINDINGS), [`KEPT_FINDINGS_BYTES`](crate::KEPT_FINDINGS_BYTES)).
 
@@ -133,17 +134,38 @@ impl Shared {
         }
     }
 
-    /// Validates `body` with `check`, one body at a time, and keeps what it finds.
+    /// Validates `body` with `check` on a blocking thread (a megabyte is walked in tens
+    /// of milliseconds: not on the runtime's workers), and keeps what it finds; gives the
+    /// body back. A body in one block (at most [`LARGE_BODY`](crate::LARGE_BODY)) is
+    /// validated at once; larger ones one at a time, in the shared buffer.
     async fn validate(
-        &self,
+        self: &Arc<Self>,
         direction: &'static str,
-        scrubber: &Scrubber,
-        body: &Blocks,
-        check: impl FnOnce(&Validator, &[u8]) -> Vec<crate::finding::Finding>,
-    ) {
-        let mut scratch = self.validating.lock().await;
-        let found = check(&self.validator, body.contiguous(&mut scratch));
-        self.findings.record(direction, found, scrubber);
+        scrubber: &Arc<Scrubber>,
+        body: Blocks,
+        check: impl FnOnce(&Validator, &Scrubber, &[u8]) -> Vec<crate::finding::Finding>
+        + Send
+        + 'static,
+    ) -> Blocks {
+        let (shared, scrubber) = (self.clone(), scrubber.clone());
+        let task = tokio::task::spawn_blocking(move || {
+            let found = if body.len() <= crate::LARGE_BODY {
+                check(
+                    &shared.validator,
+                    &scrubber,
+                    body.contiguous(&mut Vec::new()),
+                )
+            } else {
+                let mut scratch = shared.validating.blocking_lock();
+                check(&shared.validator, &scrubber, body.contiguous(&mut scratch))
+            };
+            shared.findings.record(direction, found, &scrubber);
+            body
+        });
+        match task.await {
+            Ok(body) => body,
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
     }
 }
 
@@ -287,13 +309,15 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
         );
     };
     // The findings never show the key the client sent (it is forwarded, not reported).
-    let scrubber = Scrubber::new(parts.headers.get("x-api-key").and_then(|v| v.to_str().ok()));
+    let key = parts.headers.get("x-api-key").and_then(|v| v.to_str().ok());
+    let scrubber = Arc::new(Scrubber::new(key));
     let path = parts.uri.path().to_owned();
     let method = parts.method.as_str().to_owned();
-    let request_type = content_type(&parts.headers);
-    shared
-        .validate("request", &scrubber, &body, |v, body| {
-            v.check_request(&method, &path, request_type, body)
+    let request_type = content_type(&parts.headers).map(str::to_owned);
+    let (m, p) = (method.clone(), path.clone());
+    let body = shared
+        .validate("request", &scrubber, body, move |v, _, body| {
+            v.check_request(&m, &p, request_type.as_deref(), body)
         })
         .await;
     let mut target = shared.upstream.clone();
@@ -399,20 +423,15 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
         }
     }
     drop(resp);
-    let answer_type = content_type(&headers);
+    let answer_type = content_type(&headers).map(str::to_owned);
     if let Some(encoding) = encoding(&headers) {
         let found = not_checked(&shared.validator, &method, &path, encoding);
         shared.findings.record("response", vec![found], &scrubber);
     } else {
-        shared
-            .validate("response", &scrubber, &bytes, |v, body| {
-                v.check_response(
-                    &method,
-                    &path,
-                    status.as_u16(),
-                    answer_type,
-                    &scrubber.scrub_bytes(body),
-                )
+        bytes = shared
+            .validate("response", &scrubber, bytes, move |v, scrubber, body| {
+                let (status, kind) = (status.as_u16(), answer_type.as_deref());
+                v.check_response(&method, &path, status, kind, &scrubber.scrub_bytes(body))
             })
             .await;
     }
