@@ -42,7 +42,7 @@ use tokio::sync::{Semaphore, oneshot};
 
 use nox_auth::nox_auth_runtime::text::Scrubber;
 
-use crate::proxy_body::{Blocks, MAX_LARGE_BODIES, Read, read};
+use crate::proxy_body::{Blocks, LARGE_BODY, MAX_LARGE_BODIES, Read, read};
 use crate::proxy_findings::{Findings, OnFinding, Seen};
 use crate::proxy_http::{
     MAX_ANSWER_HEAD_BYTES, content_type, copy_headers, encoding, has_dot_segment, head_bytes,
@@ -149,7 +149,7 @@ impl Shared {
     ) -> Blocks {
         let (shared, scrubber) = (self.clone(), scrubber.clone());
         let task = tokio::task::spawn_blocking(move || {
-            let found = if body.len() <= crate::LARGE_BODY {
+            let found = if body.len() <= LARGE_BODY {
                 check(
                     &shared.validator,
                     &scrubber,
