@@ -71,7 +71,7 @@ pub fn read_document(path: &Path) -> Result<Value, CodegenError> {
 /// The effective document of an upstream document whose patch was applied already: the
 /// version checked (OpenAPI 3.0.x), the document checked as a diff needs it (`info` and
 /// `paths`, every `$ref` local and pointing at something, no loop of references, every
-/// security scheme defined: [`crate::wellformed`]) and the spelling rule applied, as
+/// security scheme defined: `wellformed.rs`) and the spelling rule applied, as
 /// [`load`] does, but without the checks only the generator needs (a spec diff reads a
 /// document with two success bodies too).
 pub fn effective_of(path: &Path, mut json: Value) -> Result<Value, CodegenError> {
