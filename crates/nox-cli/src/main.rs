@@ -133,18 +133,6 @@ enum ContractCommand {
     Check(commands::contract::ContractArgs),
 }
 
-/// clap's error message (plain text), every line escaped and cut at 400 characters: it
-/// quotes the argument values as typed, which may hold terminal escape sequences.
-fn usage_error(e: &clap::Error) -> String {
-    e.render()
-        .to_string()
-        .trim_end()
-        .lines()
-        .map(|line| nox_auth::nox_auth_runtime::text::excerpt(line, 400))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// Whether the command line asks for JSON output (errors included).
 fn wants_json(args: &[String]) -> bool {
     args.iter().any(|a| a == "--json")
@@ -181,7 +169,7 @@ async fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(e) if wants_json(&args) => {
-            let text = usage_error(&e);
+            let text = nox_mock::cli::usage_error(&e);
             let message = e.kind().as_str().map_or_else(
                 || text.trim().to_owned(),
                 |kind| format!("{kind}: {}", text.trim()),
@@ -190,7 +178,7 @@ async fn main() -> ExitCode {
         }
         Err(e) => {
             // What the user typed comes back in clap's message: escaped, each line cut.
-            let _ = writeln!(std::io::stderr(), "{}", usage_error(&e));
+            let _ = writeln!(std::io::stderr(), "{}", nox_mock::cli::usage_error(&e));
             return ExitCode::from(EXIT_INPUT);
         }
     };

@@ -172,6 +172,28 @@ pub fn warning(mock: &MockServer) -> Option<String> {
     ))
 }
 
+/// clap's error message (plain text), every line escaped and cut at 400 characters: it
+/// quotes the argument values as typed, which may hold terminal escape sequences. Both
+/// programs (`nox-mock`, `nox`) print their usage errors through it.
+///
+/// ```
+/// use clap::Parser;
+/// #[derive(Parser, Debug)]
+/// struct Args { #[arg(long)] port: u16 }
+/// let e = Args::try_parse_from(["x", "--port", "\u{1b}]0;owned\u{7}"]).unwrap_err();
+/// let text = nox_mock::cli::usage_error(&e);
+/// assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'));
+/// ```
+pub fn usage_error(e: &clap::Error) -> String {
+    e.render()
+        .to_string()
+        .trim_end()
+        .lines()
+        .map(|line| nox_auth::nox_auth_runtime::text::excerpt(line, 400))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// What a started mock prints, one line each: the address it really listens on, its key,
 /// the base URL of its `link_url`s when that is another, its control token when it has
 /// one, the inspector, and a one-line example.

@@ -5,8 +5,9 @@
 //!    the address listened on (any address when listening on all of them: a DNS
 //!    rebinding attack needs a name), or the host of the configured public URL. Else
 //!    **421**: a page that rebinds its own name to 127.0.0.1 reads nothing.
-//! 2. A browser's `Origin` (when sent) must be such a host too, and `Sec-Fetch-Site` not
-//!    `cross-site`. Else **403**.
+//! 2. A browser's `Origin` (every one sent) must be the mock's own: that host *and port*
+//!    as the request was sent to (a page on another port of this machine is another
+//!    origin), and `Sec-Fetch-Site` neither `cross-site` nor `same-site`. Else **403**.
 //! 3. The control token, when the mock has one ([`crate::MockConfig::control_token`]):
 //!    `x-mock-control-token: <token>` (or, for a `GET`, `?control_token=<token>`: the
 //!    inspector page in a browser). Else **403**.
@@ -14,6 +15,10 @@
 //!    body and no `Content-Type` at all (`curl -X POST …/_mock/reset`). Else **415**: a
 //!    cross-site form or `text/plain` POST, which a browser sends without asking, is
 //!    refused before it is read.
+//!
+//! A control answer in JSON carries what callers sent (user ids, URLs): its DEL, C1 and
+//! bidirectional controls are written as `\uXXXX` (still the same JSON), so that reading
+//! `curl …/_mock/sessions` on a terminal is safe.
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
@@ -38,9 +43,39 @@ pub(crate) async fn guard(State(app): State<App>, request: Request, next: Next) 
         return next.run(request).await;
     }
     match check(&app, &request) {
-        Ok(()) => next.run(request).await,
+        Ok(()) => escaped(next.run(request).await).await,
         Err((status, message)) => error(status, message),
     }
+}
+
+/// The most of a control answer that is escaped: its pages are at most
+/// [`crate::MAX_PAGE_BYTES`] (1 MiB) of JSON; anything larger passes as it is.
+const MAX_ESCAPED_BYTES: usize = 4 * 1024 * 1024;
+
+/// A JSON control answer with its DEL, C1 and bidirectional controls written as `\uXXXX`
+/// (`nox_auth_runtime::text::escape_json`, the workspace's one rule).
+async fn escaped(response: Response) -> Response {
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !is_json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_ESCAPED_BYTES).await else {
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the control answer could not be read to be escaped",
+        );
+    };
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(text) => nox_auth::nox_auth_runtime::text::escape_json(text),
+        Err(_) => return Response::from_parts(parts, axum::body::Body::from(bytes)),
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(text))
 }
 
 /// Why a control request is refused: the status and the message.
@@ -74,13 +109,33 @@ fn check(app: &App, request: &Request) -> Result<(), Refusal> {
         }
         Some(_) => {}
     }
-    if let Some(origin) = headers.get(header::ORIGIN) {
+    // A browser's request carries its page's Origin: the control API answers only the
+    // mock's own pages, the same host *and port* as the request was sent to (a page on
+    // another localhost port, a dev server, is another site to its owner), for every
+    // Origin header sent.
+    let target = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(authority);
+    for origin in headers.get_all(header::ORIGIN) {
         let same = origin
             .to_str()
             .ok()
             .and_then(|o| url::Url::parse(o).ok())
-            .and_then(|u| u.host_str().map(host_part))
-            .is_some_and(|h| allowed_host(app, &h));
+            .and_then(|u| {
+                let host = host_part(u.host_str()?);
+                let default = url::Url::parse(&format!("{}://x", u.scheme()))
+                    .ok()?
+                    .port_or_known_default()?;
+                Some((host, u.port_or_known_default()?, default))
+            })
+            .is_some_and(|(h, port, default)| {
+                // A Host without a port is the Origin's scheme's default port.
+                allowed_host(app, &h)
+                    && target
+                        .as_ref()
+                        .is_some_and(|(th, tp)| *th == h && tp.unwrap_or(default) == port)
+            });
         if !same {
             return Err((
                 StatusCode::FORBIDDEN,
@@ -88,10 +143,11 @@ fn check(app: &App, request: &Request) -> Result<(), Refusal> {
             ));
         }
     }
-    if headers
-        .get("sec-fetch-site")
-        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"cross-site"))
-    {
+    // `same-site` too: another port of localhost is the same site, not the same origin.
+    if headers.get_all("sec-fetch-site").iter().any(|v| {
+        v.as_bytes().eq_ignore_ascii_case(b"cross-site")
+            || v.as_bytes().eq_ignore_ascii_case(b"same-site")
+    }) {
         return Err((
             StatusCode::FORBIDDEN,
             "the control API refuses requests from another site's page".into(),
@@ -118,6 +174,17 @@ fn check(app: &App, request: &Request) -> Result<(), Refusal> {
         ));
     }
     Ok(())
+}
+
+/// A `Host` header's host (as [`host_part`] reads it) and its port, if it names one.
+fn authority(host: &str) -> (String, Option<u16>) {
+    let trimmed = host.trim();
+    let port = match trimmed.strip_prefix('[') {
+        Some(v6) => v6.split_once("]:").map(|(_, p)| p),
+        None => trimmed.rsplit_once(':').map(|(_, p)| p),
+    }
+    .and_then(|p| p.parse().ok());
+    (host_part(trimmed), port)
 }
 
 /// The host of a `Host` header or URL host, lowercase, without port or IPv6 brackets.

@@ -20,7 +20,19 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = Args::parse();
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        // --help and --version: as clap prints them. A usage error quotes what was typed:
+        // escaped and cut, as `nox` shows it.
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("{}", nox_mock::cli::usage_error(&e));
+            return ExitCode::from(2);
+        }
+    };
     let mock = match args.serve.start().await {
         Ok(m) => m,
         Err(e) => {

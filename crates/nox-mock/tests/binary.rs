@@ -213,4 +213,16 @@ fn binary_reports_bad_options_and_a_port_in_use() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(message), "{args:?}: {stderr}");
     }
+    // A usage error quotes what was typed: an OSC title change, a clear-screen and a bidi
+    // override come out escaped, never raw on the terminal; exit 2.
+    let out = Command::new(env!("CARGO_BIN_EXE_nox-mock"))
+        .args(["--port", "\u{1b}]0;PWNED\u{7}\u{1b}[2J\u{202e}"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--port"), "{stderr}");
+    for raw in ['\u{1b}', '\u{7}', '\u{202e}'] {
+        assert!(!stderr.contains(raw), "{raw:?} raw in: {stderr:?}");
+    }
 }

@@ -72,10 +72,18 @@ async fn a_cross_site_text_plain_or_form_post_is_refused() {
 
     // A browser's request from another site carries its Origin (or Sec-Fetch-Site): 403,
     // even as JSON or without a body.
+    // A page on another port of this machine (a dev server, a notebook) is another origin:
+    // a bodiless POST is a "simple" request a browser sends it without asking.
+    let port = url::Url::parse(mock.base_url()).unwrap().port().unwrap();
+    let other_port = format!("http://127.0.0.1:{}", port.wrapping_add(1).max(1));
     for (name, value) in [
         (ORIGIN.as_str(), "http://evil.example"),
         (ORIGIN.as_str(), "null"),
+        (ORIGIN.as_str(), "http://localhost:1"),
+        (ORIGIN.as_str(), other_port.as_str()),
+        (ORIGIN.as_str(), "https://127.0.0.1"),
         ("sec-fetch-site", "cross-site"),
+        ("sec-fetch-site", "same-site"),
     ] {
         let resp = http()
             .post(url("/_mock/reset"))
@@ -85,6 +93,15 @@ async fn a_cross_site_text_plain_or_form_post_is_refused() {
             .unwrap();
         assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{name}: {value}");
     }
+    // Every Origin sent counts, not the first one.
+    let resp = http()
+        .post(url("/_mock/reset"))
+        .header(ORIGIN, mock.base_url())
+        .header(ORIGIN, "http://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN, "a second Origin");
     assert_eq!(mock.sessions().len(), 1, "not reset");
 
     // The owner's own calls pass: JSON, a bodiless POST (curl -X POST), the mock's own page.
@@ -269,4 +286,40 @@ async fn faults_fire_only_for_requests_whose_key_is_accepted() {
     assert_eq!(read.status(), StatusCode::OK);
     assert!(read.json::<Value>().await.is_err(), "malformed");
     assert!(mock.faults().is_empty());
+}
+
+/// What callers sent comes back in control answers (a user id in `/_mock/sessions`):
+/// DEL, C1 and bidirectional controls are written as `\uXXXX`, never raw, and the JSON
+/// still reads back the same.
+#[tokio::test]
+async fn control_answers_carry_no_raw_control_characters() {
+    let mock = MockServer::start().await.unwrap();
+    let user = "u\u{9b}2J\u{202e}\u{7f}x";
+    let created = http()
+        .post(format!("{}/v2/supplier/link-sessions", mock.base_url()))
+        .header("x-api-key", mock.api_key())
+        .json(
+            &json!({"user_id": user, "asset_type": "hp", "redirect_url": "https://example.com/cb"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    for path in ["/_mock/sessions", "/_mock/requests"] {
+        let text = http()
+            .get(format!("{}{path}", mock.base_url()))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for raw in ['\u{9b}', '\u{202e}', '\u{7f}'] {
+            assert!(!text.contains(raw), "{path}: {raw:?} raw");
+        }
+        if path == "/_mock/sessions" {
+            let sessions: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(sessions[0]["user_id"], user, "the same JSON");
+        }
+    }
 }
