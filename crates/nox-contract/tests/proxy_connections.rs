@@ -69,12 +69,13 @@ async fn busy_keep_alive_connections_do_not_keep_a_new_client_out() {
         .expect("answered within 10 s")
         .unwrap();
     let served = asked.elapsed();
-    let mut closed = 0;
-    for h in held {
-        closed += h.await.unwrap();
+    // Answered: the busy clients have made their point (stopping them here keeps the
+    // test at ~3 s instead of the 14 s they would otherwise go on for).
+    for h in &held {
+        h.abort();
     }
     eprintln!(
-        "proxy: {MAX_CONNECTIONS} keep-alive connections busy with a request every 4 s; a new client answered in {served:.2?}; the busy ones closed {closed} times in 14 s"
+        "proxy: {MAX_CONNECTIONS} keep-alive connections busy with a request every 4 s; a new client answered in {served:.2?}"
     );
     assert!(
         answer[..n].starts_with(b"HTTP/1.1 200"),
