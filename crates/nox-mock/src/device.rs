@@ -70,6 +70,17 @@ pub enum PackageUserId {
     NoxUserId,
 }
 
+impl PackageUserId {
+    /// The `user_id` a linked device is listed under: the supplier's id of the user, or
+    /// NOX's, as this setting says.
+    pub(crate) fn owner<'a>(self, supplier_user_id: &'a str, nox_user_id: &'a str) -> &'a str {
+        match self {
+            PackageUserId::NoxUserId => nox_user_id,
+            PackageUserId::SupplierUserId => supplier_user_id,
+        }
+    }
+}
+
 /// A device on one of the mock's listings, as linked (one per device id of a completed
 /// link session).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -36,7 +36,7 @@ pub(crate) fn routes() -> Router<App> {
 }
 
 /// A control body: a JSON object of `T`'s fields, unknown ones refused; the 400 otherwise.
-fn body<T: DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T, Box<Response>> {
+pub(crate) fn body<T: DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T, Box<Response>> {
     serde_json::from_slice(bytes)
         .map_err(|e| Box::new(error(StatusCode::BAD_REQUEST, format!("not {what}: {e}"))))
 }

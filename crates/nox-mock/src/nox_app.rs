@@ -14,7 +14,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use serde::Serialize;
 
-use crate::device::{DeviceKind, PackageUserId};
+use crate::device::DeviceKind;
 use crate::store::{Store, random_token};
 
 /// How long an authentication NOX started may wait for the supplier's
@@ -186,10 +186,11 @@ impl NoxApp {
         auth.shared_at = Some(now);
         let auth = auth.clone();
         drop(inner);
-        let owner = match store.devices.settings.user_id {
-            PackageUserId::NoxUserId => auth.nox_user_id.as_str(),
-            _ => supplier_user_id,
-        };
+        let owner = store
+            .devices
+            .settings
+            .user_id
+            .owner(supplier_user_id, &auth.nox_user_id);
         store.devices.link(
             DeviceKind::HeatPump,
             owner,

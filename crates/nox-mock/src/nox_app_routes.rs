@@ -20,8 +20,9 @@ use serde::Deserialize;
 
 use crate::app::App;
 use crate::control_error::error;
+use crate::device_control;
 use crate::nox_app::Authorization;
-use crate::ui::escape;
+use crate::ui::{self, escape};
 
 /// The control routes, under `/_mock/nox-app`.
 pub(crate) fn control_routes() -> Router<App> {
@@ -37,17 +38,9 @@ pub(crate) fn return_url(app: &App) -> String {
     format!("{}/app/return", app.base_url)
 }
 
+/// NOX's app speaks English: the Authenticator UI's page frame, in English.
 fn page(title: &str, body: &str) -> Response {
-    let html = format!(
-        "<!doctype html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{t}</title>\
-         <style>body{{font-family:sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem}}\
-         button{{margin-top:1rem;padding:.5rem 1.5rem}}</style>\
-         </head>\n<body>\n<h1>{t}</h1>\n{body}\n</body>\n</html>\n",
-        t = escape(title)
-    );
-    Html(html).into_response()
+    Html(ui::page(nox_auth::Language::En, title, body)).into_response()
 }
 
 /// `GET /app`: NOX's app, where a user turns NOX on and picks their energy supplier.
@@ -184,9 +177,9 @@ struct SupplierBody {
 }
 
 async fn set_supplier(State(app): State<App>, body: Bytes) -> Response {
-    let body: SupplierBody = match serde_json::from_slice(&body) {
+    let body: SupplierBody = match device_control::body("a supplier", &body) {
         Ok(b) => b,
-        Err(e) => return error(StatusCode::BAD_REQUEST, format!("not a supplier: {e}")),
+        Err(refused) => return *refused,
     };
     match app.nox_app.set_login_url(&body.login_url) {
         Ok(()) => Json(serde_json::json!({
@@ -210,14 +203,9 @@ async fn authorize(State(app): State<App>, body: Bytes) -> Response {
     let body: AuthorizeBody = if body.is_empty() {
         AuthorizeBody::default()
     } else {
-        match serde_json::from_slice(&body) {
+        match device_control::body("an authorization", &body) {
             Ok(b) => b,
-            Err(e) => {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    format!("not an authorization: {e}"),
-                );
-            }
+            Err(refused) => return *refused,
         }
     };
     let started = app.nox_app.start(

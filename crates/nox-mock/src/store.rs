@@ -11,7 +11,7 @@ use nox_auth::{AssetType, Brand, Language};
 use crate::callback::{callback_data, set_query_param};
 use crate::clock::{Clock, unix};
 use crate::config::{MAX_DEVICE_ID_BYTES, MAX_DEVICE_IDS};
-use crate::device::{DeviceKind, PackageUserId};
+use crate::device::DeviceKind;
 use crate::device_json::pv_brand;
 use crate::device_store::{DeviceSettings, DeviceStore};
 use crate::page::{Page, PageWriter};
@@ -371,10 +371,11 @@ impl Store {
             DeviceKind::Pv => pv_brand(brand),
             _ => brand.to_owned(),
         };
-        let owner = match self.devices.settings.user_id {
-            PackageUserId::NoxUserId => user.nox_user_id.as_str(),
-            _ => session.user_id.as_str(),
-        };
+        let owner = self
+            .devices
+            .settings
+            .user_id
+            .owner(&session.user_id, &user.nox_user_id);
         self.devices
             .link(kind, owner, &brand, &session.device_ids, now);
     }

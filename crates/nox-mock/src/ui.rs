@@ -97,7 +97,7 @@ pub(crate) fn escape(s: &str) -> String {
     out
 }
 
-fn page(language: Language, title: &str, body: &str) -> String {
+pub(crate) fn page(language: Language, title: &str, body: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"{lang}\">\n<head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
