@@ -122,19 +122,18 @@ fn check(app: &App, request: &Request) -> Result<(), Refusal> {
             .to_str()
             .ok()
             .and_then(|o| url::Url::parse(o).ok())
-            .and_then(|u| {
-                let host = host_part(u.host_str()?);
-                let default = url::Url::parse(&format!("{}://x", u.scheme()))
-                    .ok()?
-                    .port_or_known_default()?;
-                Some((host, u.port_or_known_default()?, default))
-            })
-            .is_some_and(|(h, port, default)| {
-                // A Host without a port is the Origin's scheme's default port.
+            .is_some_and(|u| {
+                let h = u.host_str().map(host_part).unwrap_or_default();
+                // A Host without a port means the scheme's default, which `Url::port`
+                // leaves out of an Origin too.
+                let same_port = |tp: Option<u16>| match tp {
+                    Some(p) => u.port_or_known_default() == Some(p),
+                    None => u.port().is_none(),
+                };
                 allowed_host(app, &h)
                     && target
                         .as_ref()
-                        .is_some_and(|(th, tp)| *th == h && tp.unwrap_or(default) == port)
+                        .is_some_and(|(th, tp)| *th == h && same_port(*tp))
             });
         if !same {
             return Err((
