@@ -3,7 +3,7 @@
 # --example axum_backend` starts (embedded nox-mock, SQLite), serves its login page, and a
 # logged-in "Link your heat pump" sends the browser to the mock's Authenticator UI; its login
 # page for NOX refuses a foreign return URL.
-# (The flow itself is tested in Chromium by tests/tests/axum_example.rs.)
+# (The flow itself is tested in Chromium by tests/tests/integration/axum_example.rs and browser.rs.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh

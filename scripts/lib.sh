@@ -22,7 +22,7 @@ if declare -F on_exit >/dev/null; then return 0; fi
   NOX_SCHEMATHESIS='schemathesis==4.32.5'
   NOX_REDOCLY='@redocly/cli@2.77.0'
   NOX_PRISM='@stoplight/prism-cli@5.14.2' # scripts/prism.sh, scripts/bench.sh (into target/prism)
-  # Atlassian's spec differ, the outside judge of `cargo xtask spec diff` (xtask/tests/spec_diff.rs
+  # Atlassian's spec differ, the outside judge of `cargo xtask spec diff` (xtask/tests/integration/spec_diff.rs
   # finds it in target/openapi-diff)
   NOX_OPENAPI_DIFF='openapi-diff@0.24.1'
 }

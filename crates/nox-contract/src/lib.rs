@@ -46,9 +46,9 @@
 //! | findings kept | [`KEPT_FINDINGS`] (1,000) and [`KEPT_FINDINGS_BYTES`] (512 KiB of text), oldest first out | |
 //! | reads of `/_proxy/findings` | a loopback `Host`; [`FINDINGS_READERS`] (4) answers at once | 421; 503 |
 //!
-//! Measured by `tests/proxy_memory.rs` (the proxy in a process of its own, debug build,
+//! Measured by `tests/integration/proxy_memory.rs` (the proxy in a process of its own, debug build,
 //! RSS after a warm-up of 13 MiB; each asserts at most +32 MiB, the issue's acceptance) and
-//! `tests/proxy_bounds.rs`, 2 cores shared (2026-11-30); before issue 20's second half, on
+//! `tests/integration/proxy_bounds.rs`, 2 cores shared (2026-11-30); before issue 20's second half, on
 //! the same tests:
 //!
 //! - 3 × 120 concurrent 1 MiB requests to an upstream taking 2 s: **+12 to +14 MiB** at the
@@ -69,13 +69,13 @@
 //!   open after 20 s, +47 MiB);
 //! - 16 request bodies of 60,000 bytes trickling in at 1,100 B/s: a request meanwhile
 //!   answered 200 in **20 to 30 ms** (before: 503, every slot held by a body still
-//!   arriving; `tests/proxy_bounds.rs`);
+//!   arriving; `tests/integration/proxy_bounds.rs`);
 //! - 256 keep-alive connections each asking every 4 s (under the header timeout), their
 //!   clients reconnecting at once: a new client answered in **3 ms** (before: not within
-//!   10 s, kept out for good: `tests/proxy_connections.rs`);
+//!   10 s, kept out for good: `tests/integration/proxy_connections.rs`);
 //! - small answers while four clients fetch 1 MiB answers (each scrubbed of the key,
 //!   ~0.2 s in a debug build): the slowest small one in **8 ms** (before, behind the large
-//!   ones' lock: 1.2 s; `tests/proxy_http.rs`);
+//!   ones' lock: 1.2 s; `tests/integration/proxy_http.rs`);
 //! - an upstream answering with a 395,000-byte header to 16 clients every 300 ms, 20
 //!   rounds, none reading: all 320 answered 502, **+12.7 MiB** (before: the head copied to
 //!   each, the review measured 17.8 → 130 MiB);

@@ -135,8 +135,8 @@
 //! completion's device ids hold no control characters, so that the longest callback stays
 //! well within what `nox_auth::callback` decodes.
 //!
-//! Memory, measured on the `nox-mock` program (debug build) by `tests/abuse.rs`,
-//! `tests/abuse_bytes.rs` and `tests/abuse_time.rs`, which assert at most 64 MiB of growth
+//! Memory, measured on the `nox-mock` program (debug build) by `tests/mock_process/abuse.rs`,
+//! `tests/mock_process/abuse_bytes.rs` and `abuse_time.rs`, which assert at most 64 MiB of growth
 //! for each: 100k unauthenticated requests add nothing measurable; 100k session
 //! creations, all still live, add about 50 MiB; 2,000 creations with 60 KB fields (400)
 //! +3 MiB; 40,000 with the longest fields accepted +26 MiB (7,148 kept: the byte budget);

@@ -379,7 +379,7 @@ async fn callback(
     }
 }
 
-// tests/tests/axum_example.rs includes this file for `serve`; there `main` goes unused.
+// tests/tests/integration/main.rs includes this file for `serve`; there `main` goes unused.
 #[allow(dead_code)]
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
