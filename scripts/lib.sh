@@ -251,6 +251,12 @@ bg_wait() {
   echo "$name: done, it took $(cat "$log.secs" 2>/dev/null || echo '?') s"
 }
 
+# bg_output NAME: prints what the job NAME wrote (after bg_wait, for a job whose output
+# is worth reading even when it passed).
+bg_output() {
+  cat "${_nox_bg_log[$1]}"
+}
+
 # --- phases and their times ---------------------------------------------------------------
 # phase TITLE: prints "== TITLE" and starts timing it (ending the previous phase);
 # phase_summary: ends the last phase and prints every phase's wall-clock time. The first

@@ -8,8 +8,9 @@
 #
 # The installs wait on the network and the disk, the compile on the CPU: they overlap.
 # The installs start in the background, the workspace's tests compile meanwhile (one
-# build: the scripts below run the programs it built), then the installs are waited for;
-# the example backend compiles while the specs and the mock are judged.
+# build: the judges run the programs it built), then the installs are waited for; the
+# example backend compiles while the outside judges start, and the judges run beside
+# `cargo test`.
 # At the end it prints the time of each phase.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,7 +41,7 @@ cargo test --workspace --locked --no-run
 export NOX_TESTS_BUILT=1
 # The example backend's documented command (example-smoke.sh) resolves the features of its
 # own package, so it compiles a few dozen crates again. That compile runs in the background
-# while the outside tools below judge the specs and the mock (they use about one core).
+# while the installs are waited for and the outside judges start.
 bg_job example-build cargo build -q --locked -p nox-auth-axum --example axum_backend
 
 phase "wait for the installs"
@@ -58,20 +59,22 @@ export NOX_REQUIRE_BROWSER=1
 phase "start PostgreSQL (a throwaway server for the shared-store test, stopped on exit)"
 source scripts/postgres.sh
 
-phase "lint the OpenAPI specs (openapi-spec-validator, redocly)"
-bash scripts/lint-specs.sh
-
-phase "the mock against the effective specs (schemathesis, all checks)"
-bash scripts/conformance.sh
-
-phase "the SDK's calls through Prism's validating proxy (every effective spec)"
-bash scripts/prism.sh
+# The outside judges (redocly and openapi-spec-validator on the specs, schemathesis on the
+# mock, Prism on the SDK's calls) run beside the workspace's tests: `cargo test` keeps about
+# two thirds of the two cores busy, the judges fill the rest (measured: the tests took as
+# long with them as without, and the 45 s of the judges were gone from the total). Their
+# output is printed when they are done.
+bg_job judges bash scripts/judges.sh
 
 phase "finish compiling the example backend (in the background since the tests compiled)"
 bg_wait example-build
 
-phase "cargo test --workspace"
+phase "cargo test --workspace (the outside judges run meanwhile)"
 cargo test --workspace --locked
+
+phase "the outside judges' verdicts (lint the specs, schemathesis on the mock, Prism on the SDK)"
+bg_wait judges
+bg_output judges
 
 phase "the example backend runs with its one command"
 bash scripts/example-smoke.sh
