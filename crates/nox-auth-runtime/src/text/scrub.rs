@@ -1,7 +1,7 @@
 //! [`Scrubber`]: secrets (API keys) taken out of any text before it is shown, in every form
 //! a server may echo them: whole, cut (any run of 8 characters or more of the key), split in
-//! pieces, in upper or lower case, percent-encoded, hex-encoded, or base64-encoded (at any
-//! alignment).
+//! pieces, in upper or lower case, percent-encoded (wholly or only some characters, as URL
+//! encoders do), hex-encoded, or base64-encoded (at any alignment).
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -28,6 +28,8 @@ pub const REDACTED: &str = "<redacted>";
 /// assert_eq!(s.scrub("cut: …sk_live_0123456"), "cut: …<redacted>");
 /// assert_eq!(s.scrub("split: sk_live_01 + 23456789abcdef"), "split: <redacted> + <redacted>");
 /// assert_eq!(s.scrub("shout: SK_LIVE_0123456789ABCDEF"), "shout: <redacted>");
+/// let slashed = Scrubber::new(["ab/cd+ef/gh+ij=kl"]);
+/// assert_eq!(slashed.scrub("url: ab%2Fcd%2Bef%2fgh+ij%3Dkl"), "url: <redacted>");
 /// assert!(!s.scrub("b64: c2tfbGl2ZV8wMTIzNDU2Nzg5YWJjZGVm").contains("c2tfbGl2"));
 /// assert!(!format!("{s:?}").contains("sk_live"));
 /// ```
@@ -93,6 +95,19 @@ impl Scrubber {
                 any = true;
             }
         }
+        // URL encoders escape some characters of a key and not others (`/`, `+`, `=` but
+        // not letters): the runs are looked for in the decoded text too, and a hit covers
+        // the encoded characters it came from.
+        if text.contains(&b'%') {
+            let (decoded, spans) = percent_decoded(&lowered);
+            for (j, w) in decoded.windows(n).enumerate() {
+                if self.grams.contains(w) {
+                    let (start, end) = (spans[j].0, spans[j + n - 1].1);
+                    hit[start..end].iter_mut().for_each(|h| *h = true);
+                    any = true;
+                }
+            }
+        }
         if !any {
             return Cow::Borrowed(text);
         }
@@ -111,6 +126,34 @@ impl Scrubber {
         }
         Cow::Owned(out)
     }
+}
+
+/// `text` with each `%XX` (two hex digits) decoded, in lower case, and for each decoded byte
+/// the span of `text` it came from.
+fn percent_decoded(text: &[u8]) -> (Vec<u8>, Vec<(usize, usize)>) {
+    let hex = |b: u8| (b as char).to_digit(16);
+    let mut decoded = Vec::with_capacity(text.len());
+    let mut spans = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        let pair = match (text[i], text.get(i + 1), text.get(i + 2)) {
+            (b'%', Some(&high), Some(&low)) => hex(high).zip(hex(low)),
+            _ => None,
+        };
+        match pair {
+            Some((high, low)) => {
+                decoded.push(((high * 16 + low) as u8).to_ascii_lowercase());
+                spans.push((i, i + 3));
+                i += 3;
+            }
+            None => {
+                decoded.push(text[i]);
+                spans.push((i, i + 1));
+                i += 1;
+            }
+        }
+    }
+    (decoded, spans)
 }
 
 /// The forms a server may echo a secret in: as is, percent-encoded, hex-encoded (the case
@@ -183,6 +226,40 @@ mod tests {
             assert!(!leaks(&out.to_ascii_lowercase()), "{text} → {out}");
             assert!(!out.contains(&hex[..8]), "{text} → {out}");
             assert!(!out.contains(&b64[..12]), "{text} → {out}");
+        }
+    }
+
+    /// A key with characters URL encoders escape (`/ + =`), echoed as they encode it: only
+    /// those escaped (`encodeURIComponent`), `/` kept (Python's `quote`), in either case of
+    /// hex, or a piece of it.
+    #[test]
+    fn a_key_partly_percent_encoded_is_taken_out() {
+        let key = "ab/cd+ef/gh+ij=kl/mn+op/qr";
+        let s = Scrubber::new([key]);
+        let escape = |keep: &str, upper: bool| -> String {
+            key.chars()
+                .map(|c| match c {
+                    c if c.is_ascii_alphanumeric() || keep.contains(c) => c.to_string(),
+                    c if upper => format!("%{:02X}", c as u8),
+                    c => format!("%{:02x}", c as u8),
+                })
+                .collect()
+        };
+        for text in [
+            format!("$.{}", escape("", true)),
+            format!("?k={}&x=1", escape("/", true)),
+            format!("{{\"{}\": 1}}", escape("", false)),
+            format!("cut …{}", &escape("", true)[..20]),
+        ] {
+            let out = s.scrub(&text);
+            assert!(out.contains(REDACTED), "{text} → {out}");
+            for piece in ["ab%2", "ef%2", "ij%3", "mn%2", "op%2", "cd+ef", "kl/mn"] {
+                assert!(
+                    !out.to_ascii_lowercase()
+                        .contains(&piece.to_ascii_lowercase()),
+                    "{text} → {out}"
+                );
+            }
         }
     }
 
