@@ -207,6 +207,7 @@ impl Client {
         let max_wait = options.max_wait.min(MAX_CONFIRM_WAIT);
         let started = Instant::now();
         let mut pause = options.initial_backoff;
+        let mut looked_on_pv = false;
         loop {
             // The heat-pump listing filters by user at NOX; the PV listing is scanned and
             // each device's user compared (a device of another user is then named so).
@@ -236,10 +237,15 @@ impl Client {
                     user_bound: listing != Listing::Manufacturer,
                 });
             }
-            // Listed for someone else, or on the other listing: no wait changes that.
-            if let Some(e) = self.listed_elsewhere(listing, user, &missing[0]).await {
+            // Listed for someone else, or on the other listing: no wait changes that. (The
+            // PV listing has no device filter: a heat-pump link looks there once.)
+            if let Some(e) = self
+                .listed_elsewhere(listing, user, &missing[0], !looked_on_pv)
+                .await
+            {
                 return Err(e);
             }
+            looked_on_pv = true;
             if started.elapsed() + pause > max_wait {
                 return Err(not_listed(verified, missing, started.elapsed()));
             }
@@ -249,14 +255,16 @@ impl Client {
     }
 
     /// A device missing from the user's listing that NOX lists elsewhere: for another user
-    /// (the heat-pump listing can be asked for one device whoever's it is), or as a heat
-    /// pump for a PV link. `None` when it is not found there either (or asking failed:
-    /// the wait goes on).
+    /// (the heat-pump listing is asked for this one device, whoever's it is), as a heat
+    /// pump for a PV link, or (with `scan_pv`: a bounded scan, the PV listing has no device
+    /// filter) as a PV inverter for a heat-pump link. `None` when it is not found there
+    /// either (or asking failed: the wait goes on).
     async fn listed_elsewhere(
         &self,
         listing: Listing,
         user: &str,
         device_id: &str,
+        scan_pv: bool,
     ) -> Option<ConfirmError> {
         if listing == Listing::Manufacturer {
             return None;
@@ -266,7 +274,20 @@ impl Client {
             .listed(Listing::HeatPumps, None, Some(&one))
             .await
             .ok()?;
-        let d = found.first()?;
+        let Some(d) = found.first() else {
+            if listing != Listing::HeatPumps || !scan_pv {
+                return None;
+            }
+            let on_pv = self
+                .listed(Listing::PvInverters, None, Some(&one))
+                .await
+                .ok()?;
+            return on_pv.first().map(|d| ConfirmError::AssetTypeDiffers {
+                device_id: d.device_id.clone(),
+                listed: Listing::PvInverters,
+                expected: listing,
+            });
+        };
         if listing == Listing::PvInverters {
             return Some(ConfirmError::AssetTypeDiffers {
                 device_id: d.device_id.clone(),

@@ -193,13 +193,18 @@ impl Client {
         };
         match listing {
             Listing::HeatPumps => {
-                let query = match user_id {
-                    Some(u) => page.user(u),
-                    None => page,
+                // NOX filters this listing by user and by device: the user's listing, or
+                // without a user one call per device asked for, or the whole listing.
+                let queries = match (user_id, only) {
+                    (Some(u), _) => vec![page.user(u)],
+                    (None, Some(ids)) => ids.iter().map(|id| page.clone().device(*id)).collect(),
+                    (None, None) => vec![page],
                 };
-                let mut devices = self.heat_pumps(query);
-                while let Some(d) = devices.try_next().await? {
-                    take(DeviceHealth::from(d))?;
+                for query in queries {
+                    let mut devices = self.heat_pumps(query);
+                    while let Some(d) = devices.try_next().await? {
+                        take(DeviceHealth::from(d))?;
+                    }
                 }
             }
             Listing::PvInverters => {

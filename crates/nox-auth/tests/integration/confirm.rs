@@ -108,12 +108,18 @@ async fn a_device_listed_for_the_user_is_confirmed_with_its_health() {
 #[tokio::test]
 async fn a_device_listed_for_another_user_is_refused_at_once() {
     // Forged: the callback names our user with the attacker's device, which NOX lists for
-    // the attacker. The user's own listing lacks it; asked by device id, it is mallory's.
-    let (_s, client, _) = package(|_, req| match query(req, "user_id") {
-        Some(_) => page(vec![], None),
-        None => page(vec![hp("mallory-hp", "mallory", "daikin")], None),
-    })
-    .await;
+    // the attacker. The user's own listing lacks it; asked by device id, it is mallory's
+    // (only that question is answered: confirm never reads the whole listing for it).
+    let (_s, client, _) =
+        package(
+            |_, req| match (query(req, "user_id"), query(req, "device_id").as_deref()) {
+                (None, Some("mallory-hp")) => {
+                    page(vec![hp("mallory-hp", "mallory", "daikin")], None)
+                }
+                _ => page(vec![], None),
+            },
+        )
+        .await;
     let started = Instant::now();
     let e = client
         .confirm(&verified("hp", "daikin", &["mallory-hp"], 5))
@@ -126,6 +132,45 @@ async fn a_device_listed_for_another_user_is_refused_at_once() {
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "no wait for it"
+    );
+}
+
+/// A heat-pump link whose device NOX lists as a PV inverter, and a PV link whose device it
+/// lists as a heat pump: refused at once, naming both listings.
+#[tokio::test]
+async fn a_device_on_the_other_listing_is_refused_as_another_asset_type() {
+    let (_s, client, _) =
+        package(
+            |_, req| match (req.url.path(), query(req, "device_id").as_deref()) {
+                ("/v1/devices/pv", _) => page(
+                    vec![json!({"device_id": "pv-9", "user_id": USER, "brand": "daikin"})],
+                    None,
+                ),
+                ("/v1/devices", Some("hp-9")) => page(vec![hp("hp-9", USER, "sma")], None),
+                _ => page(vec![], None),
+            },
+        )
+        .await;
+    let started = Instant::now();
+    let e = client
+        .confirm_with(&verified("hp", "daikin", &["pv-9"], 5), &quick())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, ConfirmError::AssetTypeDiffers { device_id, listed: Listing::PvInverters, expected: Listing::HeatPumps } if device_id == "pv-9"),
+        "{e}"
+    );
+    let e = client
+        .confirm_with(&verified("pv", "sma", &["hp-9"], 5), &quick())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, ConfirmError::AssetTypeDiffers { device_id, listed: Listing::HeatPumps, expected: Listing::PvInverters } if device_id == "hp-9"),
+        "{e}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "no wait for either"
     );
 }
 
