@@ -170,13 +170,18 @@ pub struct FlowOptions {
     /// browser to that link again instead of asking NOX for another (a double click, a
     /// reload: both then finish the same link). Short on purpose: the backend cannot know
     /// whether the user already completed that link at NOX (whose UI then refuses it), so
-    /// a later start asks NOX for a fresh one. Default [`DEFAULT_REUSE_PENDING`]; `None`
+    /// a later start asks NOX for a fresh one. A link valid for less than
+    /// [`REUSE_MIN_VALIDITY`] more is never reused. Default [`DEFAULT_REUSE_PENDING`]; `None`
     /// always asks NOX.
     pub reuse_pending: Option<Duration>,
 }
 
 /// How soon after a start a second one for the same request reuses its link, by default.
 pub const DEFAULT_REUSE_PENDING: Duration = Duration::from_secs(20);
+
+/// How long a pending link must still be valid for a start to reuse it: the user needs
+/// time at NOX, so a link about to expire is replaced by a fresh one.
+pub const REUSE_MIN_VALIDITY: Duration = Duration::from_secs(60);
 
 impl Default for FlowOptions {
     fn default() -> Self {
@@ -230,7 +235,7 @@ async fn reusable<T: Link>(
             && link.redirect_url() == sent
             && same(link)
             && pending.started_within(window, now)
-            && !link.times().is_expired(now)
+            && !link.times().is_expired(now + REUSE_MIN_VALIDITY)
     };
     Ok(all
         .iter()

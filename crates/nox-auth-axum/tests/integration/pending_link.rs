@@ -172,6 +172,26 @@ async fn a_second_start_reuses_the_pending_link() {
     let _ = std::fs::remove_dir_all(db.parent().unwrap());
 }
 
+/// A pending link with less than `REUSE_MIN_VALIDITY` left is not reused: NOX's sessions
+/// last 50 s here, so even a start right after the first asks NOX for a fresh link.
+#[tokio::test]
+async fn a_link_about_to_expire_is_not_reused() {
+    let config = nox_mock::MockConfig::default().session_ttl(std::time::Duration::from_secs(50));
+    let nox = nox_mock::MockServer::start_with(config).await.unwrap();
+    let store = Arc::new(tower_sessions::MemoryStore::default());
+    let session = Session::new(None, store, None);
+    let client = nox.client().unwrap();
+    let req = || SupplierLinkRequest::new("bob", AssetType::Hp, "https://shop.example/cb");
+    let first = start_supplier_link(&client, &session, req()).await.unwrap();
+    let again = start_supplier_link(&client, &session, req()).await.unwrap();
+    assert_ne!(location(first), location(again));
+    assert_eq!(
+        nox.sessions().len(),
+        2,
+        "a fresh NOX session for the second start"
+    );
+}
+
 /// The location a start answered with.
 fn location(r: axum::response::Redirect) -> String {
     axum::response::IntoResponse::into_response(r).headers()["location"]
