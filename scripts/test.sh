@@ -8,9 +8,10 @@
 #
 # The installs wait on the network and the disk, the compile on the CPU: they overlap.
 # The installs start in the background, the workspace's tests compile meanwhile (one
-# build: the judges run the programs it built), then the installs are waited for; the
-# example backend compiles while the outside judges start, and the judges run beside
-# `cargo test`.
+# build: the judges run the programs it built), then the installs are waited for, and the
+# judges run beside `cargo test`. (The example backend's own documented command, which
+# resolves its package's features and so compiles a few dozen crates again, is a CI step:
+# scripts/example-smoke.sh; its flow is tested here, in Chromium.)
 # At the end it prints the time of each phase.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,10 +40,6 @@ phase "compile the workspace's tests (cargo test --workspace --no-run)"
 cargo test --workspace --locked --no-run
 # lint-specs.sh, conformance.sh and prism.sh run xtask, nox and nox-mock from this build.
 export NOX_TESTS_BUILT=1
-# The example backend's documented command (example-smoke.sh) resolves the features of its
-# own package, so it compiles a few dozen crates again. That compile runs in the background
-# while the installs are waited for and the outside judges start.
-bg_job example-build cargo build -q --locked -p nox-auth-axum --example axum_backend
 
 phase "wait for the installs"
 [ ${#apt_packages[@]} -eq 0 ] || bg_wait apt
@@ -66,17 +63,11 @@ source scripts/postgres.sh
 # output is printed when they are done.
 bg_job judges bash scripts/judges.sh
 
-phase "finish compiling the example backend (in the background since the tests compiled)"
-bg_wait example-build
-
 phase "cargo test --workspace (the outside judges run meanwhile)"
 cargo test --workspace --locked
 
 phase "the outside judges' verdicts (lint the specs, schemathesis on the mock, Prism on the SDK)"
 bg_wait judges
 bg_output judges
-
-phase "the example backend runs with its one command"
-bash scripts/example-smoke.sh
 
 phase_summary
