@@ -38,8 +38,9 @@ pub(crate) enum DevicesCommand {
                       NOX may list a device some time after the callback: --wait (default 20 s, at most 120).\n\n\
                       Exit status: 0 confirmed, 1 NOX or the network failed, 2 bad input (nothing sent),\n\
                       3 the callback failed verification or NOX does not confirm it (with --json, the error's\n\
-                      kind says why: not_visible_yet, unknown_to_nox, listed_for_another_user, brand_differs,\n\
-                      asset_type_differs, needs_reauthentication, verification)."
+                      kind says why: not_visible_yet, unknown_to_nox, listed_for_another_user,\n\
+                      listed_without_user, no_user_on_listing, brand_differs, asset_type_differs,\n\
+                      needs_reauthentication, no_devices, too_many_devices, not_confirmed, verification)."
     )]
     Confirm(super::confirm::ConfirmArgs),
 }
