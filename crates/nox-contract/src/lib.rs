@@ -40,7 +40,7 @@
 //! | a body | [`MAX_BODY`] (1 MiB), held in 64 KiB blocks | 413 / 502 |
 //! | an upstream answer's head | [`MAX_ANSWER_HEAD_BYTES`] (16 KiB of names and values), 100 headers | 502 |
 //! | bodies over [`LARGE_BODY`] (64 KiB) | [`MAX_LARGE_BODIES`] (4) at once | a request 503, an answer waits its turn |
-//! | the upstream | [`UPSTREAM_TIMEOUT`] (30 s) for a call, answer included | 504 |
+//! | the upstream | [`UPSTREAM_TIMEOUT`] (30 s, [`ProxyConfig::upstream_timeout`]) for a call, answer included | 504 (`tests/integration/proxy_bounds.rs`: a silent upstream, 1 s) |
 //! | validation | bodies over [`LARGE_BODY`] one at a time on a blocking thread, smaller ones at once; [`MAX_FINDINGS`] (100) findings a body | the rest of the body not looked at |
 //! | a finding's texts | [`FINDING_TEXT_LIMIT`] (256) characters each, cut after the client's key is taken out, escaped | `…` |
 //! | findings kept | [`KEPT_FINDINGS`] (1,000) and [`KEPT_FINDINGS_BYTES`] (512 KiB of text), oldest first out | |

@@ -66,7 +66,8 @@ pub const MAX_CONCURRENT: usize = 16;
 pub const MAX_BODY_READS: usize = 64;
 /// The time a client has to send a request body (408 after).
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
-/// The time an upstream call may take in all, answer read included (504 after).
+/// The default [`ProxyConfig::upstream_timeout`]: the time an upstream call may take in
+/// all, answer read included (504 after).
 pub const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(30);
 /// The default [`ProxyConfig::header_timeout`]: 5 seconds (as the mock's).
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
@@ -91,6 +92,10 @@ pub struct ProxyConfig {
     /// keep-alive requests, or leave its answer unread, before it is closed; default
     /// [`HEADER_TIMEOUT`].
     pub header_timeout: Duration,
+    /// How long an upstream call may take in all, its answer read included (and an answer
+    /// may wait for its turn to be checked), before the client gets 504; default
+    /// [`UPSTREAM_TIMEOUT`].
+    pub upstream_timeout: Duration,
 }
 
 impl ProxyConfig {
@@ -101,12 +106,14 @@ impl ProxyConfig {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             on_finding: None,
             header_timeout: HEADER_TIMEOUT,
+            upstream_timeout: UPSTREAM_TIMEOUT,
         }
     }
 }
 
 struct Shared {
     upstream: url::Url,
+    upstream_timeout: Duration,
     http: reqwest::Client,
     slots: Arc<Semaphore>,
     /// The turns to read a request body ([`MAX_BODY_READS`]).
@@ -125,7 +132,7 @@ impl Shared {
     /// holds no turn: no two large bodies wait for each other.
     async fn wait_turn(&self, body: &mut Blocks) -> bool {
         let turn = self.turns.clone().acquire_owned();
-        match tokio::time::timeout(UPSTREAM_TIMEOUT, turn).await {
+        match tokio::time::timeout(self.upstream_timeout, turn).await {
             Ok(Ok(turn)) => {
                 body.take_turn(turn);
                 true
@@ -212,13 +219,14 @@ impl Proxy {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(10))
-            .timeout(UPSTREAM_TIMEOUT)
+            .timeout(config.upstream_timeout)
             // hyper's count (reqwest has no limit in bytes: the head's sum is checked here).
             .http1_max_headers(100)
             .build()
             .map_err(std::io::Error::other)?;
         let shared = Arc::new(Shared {
             upstream: config.upstream,
+            upstream_timeout: config.upstream_timeout,
             http,
             slots: Arc::new(Semaphore::new(MAX_CONCURRENT)),
             reading: Arc::new(Semaphore::new(MAX_BODY_READS)),

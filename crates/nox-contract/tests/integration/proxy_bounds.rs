@@ -389,3 +389,35 @@ async fn findings_are_cut_and_kept_within_their_bounds() {
         assert!(!path.contains('\u{202e}'), "escaped");
     }
 }
+
+/// An upstream that accepts the connection and never answers: the client gets 504 once the
+/// upstream timeout has passed (1 s here; 30 s by default), not a wait without end.
+#[tokio::test]
+async fn a_silent_upstream_is_answered_504_after_the_upstream_timeout() {
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = silent.local_addr().unwrap();
+    let hold = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = silent.accept().await {
+            held.push(s);
+        }
+    });
+    let mut config = ProxyConfig::new(format!("http://{addr}/api").parse().unwrap());
+    config.upstream_timeout = Duration::from_secs(1);
+    let proxy = Proxy::start(config).await.unwrap();
+    let started = Instant::now();
+    let answer = reqwest::Client::new()
+        .get(format!("{}/v2/supplier/link-sessions/x", proxy.base_url()))
+        .timeout(Duration::from_secs(20))
+        .send()
+        .await
+        .expect("the proxy answers");
+    assert_eq!(answer.status(), 504);
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_secs(1),
+        "answered before the timeout: {took:?}"
+    );
+    eprintln!("proxy: a silent upstream answered 504 after {took:.2?} (upstream timeout 1 s)");
+    hold.abort();
+}
