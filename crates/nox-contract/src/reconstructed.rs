@@ -104,6 +104,18 @@ pub(crate) fn no_answer(call: &Call, path: &str, cause: &str) -> Finding {
     }
 }
 
+/// `findings` with those on an operation whose spec is our guess turned into questions:
+/// the proxy judges NOX's traffic to `/post-login-redirect` as the check does.
+pub(crate) fn guesses_as_questions(findings: Vec<Finding>) -> Vec<Finding> {
+    findings
+        .into_iter()
+        .map(|f| match Operation::from_name(&f.operation) {
+            Some(op) if is_reconstructed(op) => as_question(f),
+            _ => f,
+        })
+        .collect()
+}
+
 /// A validator finding about a reconstructed operation, turned into the question it is.
 pub(crate) fn as_question(mut finding: Finding) -> Finding {
     finding.kind = FindingKind::Question;

@@ -421,3 +421,45 @@ async fn a_silent_upstream_is_answered_504_after_the_upstream_timeout() {
     eprintln!("proxy: a silent upstream answered 504 after {took:.2?} (upstream timeout 1 s)");
     hold.abort();
 }
+
+/// `/post-login-redirect` is our guess of NOX's API (reconstructed from prose): traffic that
+/// differs from it, both ways, is a question for NOX, never breakage, as in the contract
+/// check. A documented operation's differences still break.
+#[tokio::test]
+async fn differences_on_the_reconstructed_operation_are_questions() {
+    let (_server, proxy) =
+        upstream(ResponseTemplate::new(200).set_body_json(serde_json::json!({"mapped": [1, 2]})))
+            .await;
+    let http = reqwest::Client::new();
+    http.post(format!("{}/post-login-redirect", proxy.base_url()))
+        .header("x-api-key", "k")
+        .json(&serde_json::json!({"nox_state": 7}))
+        .send()
+        .await
+        .unwrap();
+    let findings = proxy.findings();
+    let guessed: Vec<_> = findings
+        .iter()
+        .filter(|s| s.finding.operation == "post_login_redirect")
+        .collect();
+    assert!(!guessed.is_empty(), "{findings:?}");
+    for s in &guessed {
+        assert!(!s.finding.breaking, "{s:?}");
+        assert_eq!(s.finding.kind, nox_contract::FindingKind::Question, "{s:?}");
+    }
+    // The same kind of difference on a documented operation is breaking.
+    http.post(format!("{}/v2/supplier/link-sessions", proxy.base_url()))
+        .header("x-api-key", "k")
+        .json(&serde_json::json!({"asset_type": 7}))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        proxy
+            .findings()
+            .iter()
+            .any(|s| s.finding.operation != "post_login_redirect" && s.finding.breaking),
+        "{:?}",
+        proxy.findings()
+    );
+}
