@@ -335,6 +335,8 @@ fn check(
             }
         }
     }
+    // A listing without a brand (the field is optional in every example NOX shows) cannot
+    // contradict the callback's: the device is then confirmed on its id and user alone.
     if let Some(listed) = &d.brand
         && !same_brand(listed, &verified.brand)
     {

@@ -270,7 +270,7 @@ async fn a_flood_of_faults() {
         .unwrap();
     assert_eq!(listed.len(), 64);
     report(
-        "64 faults armed, then 20,000 refused (409)",
+        "64 faults armed, then 3,000 refused (409)",
         before,
         mock.rss_kib(),
     );
