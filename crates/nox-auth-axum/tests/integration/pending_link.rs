@@ -87,13 +87,24 @@ async fn a_pending_link_stored_by_0_1_still_finishes() {
 /// and stores no pending link: the browser is never sent there.
 #[tokio::test]
 async fn a_refused_link_url_stores_no_pending_link() {
+    for hostile in [
+        "javascript:alert(document.cookie)",
+        "https://evil.example/ui?token=t1",
+        "http://127.0.0.1.evil.example/ui?token=t1",
+    ] {
+        refused_link_url_stores_nothing(hostile).await;
+    }
+}
+
+/// One start against a NOX answering `link_url`: refused, nothing stored.
+async fn refused_link_url_stores_nothing(link_url: &'static str) {
     let server = wiremock::MockServer::start().await;
     wiremock::Mock::given(wiremock::matchers::method("POST"))
         .respond_with(move |req: &wiremock::Request| {
             // Echo the redirect URL (with the nonce), answer a hostile link_url.
             let sent: serde_json::Value = serde_json::from_slice(&req.body).unwrap();
             wiremock::ResponseTemplate::new(201).set_body_json(serde_json::json!({
-                "link_url": "javascript:alert(document.cookie)", "link_token": "t1", "language": "nl",
+                "link_url": link_url, "link_token": "t1", "language": "nl",
                 "asset_type": "hp", "redirect_url": sent["redirect_url"], "supplier": "Acme",
                 "supplier_user_id": "alice", "created_at": 1703123456, "expires_at": 1703124056,
                 "brand": null, "completed_at": null
@@ -114,7 +125,7 @@ async fn a_refused_link_url_stores_no_pending_link() {
         .unwrap_err();
     assert!(
         matches!(&err, LinkError::Nox(nox_auth::Error::InvalidResponse { reason, .. }) if reason.contains("link_url")),
-        "{err:?}"
+        "{link_url}: {err:?}"
     );
     assert_eq!(err.status(), StatusCode::BAD_GATEWAY);
     let pending: Option<serde_json::Value> = session.get(PENDING_SUPPLIER_KEY).await.unwrap();

@@ -246,6 +246,26 @@ fn untrusted_text_cannot_rewrite_the_terminal() {
         !stdout.contains("\nverified:"),
         "no fake verified line: {stdout}"
     );
+    // With --json: valid JSON whose strings escape DEL, C1 and bidi controls too (JSON
+    // itself only requires C0), so `jq -r` or a log viewer cannot be steered either.
+    p.nox_user_id = "nox\u{202e}1\u{7f}\u{9b}2J".into();
+    let out = nox()
+        .args(["callback", "decode", "--json", &p.encode()])
+        .assert()
+        .code(0);
+    let json = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    for c in json.chars() {
+        assert!(
+            c == '\n' || !(c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)),
+            "raw control character {c:?} in {json:?}"
+        );
+    }
+    let parsed: serde_json::Value = serde_json::from_str(&json).expect("--json prints JSON");
+    assert_eq!(
+        parsed["nox_user_id"].as_str(),
+        Some("nox\u{202e}1\u{7f}\u{9b}2J"),
+        "the value survives, escaped only in the text: {json}"
+    );
     // The same text in an error message is escaped too.
     let mut session = serde_json::json!({
         "link_url": "https://auth.nox.energy/ui?token=t", "link_token": "t", "user_id": "someone",
