@@ -241,3 +241,72 @@ async fn mock_proxy_forwards_and_serves_its_findings() {
         .code(2)
         .stderr(predicate::str::contains("loopback"));
 }
+
+/// `nox mock proxy` in front of an upstream that echoes the client's key back, as a field
+/// name and a value, raw and URL-encoded (a key with `/ + =`): neither the findings it
+/// serves nor its stderr show any 8-character piece of the key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mock_proxy_never_shows_the_key_an_upstream_echoes() {
+    let key = "sk/live+ECHO=0987/6543+21";
+    let encoded = "sk%2Flive%2BECHO%3D0987%2F6543%2B21";
+    let upstream = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(
+            wiremock::ResponseTemplate::new(201).set_body_json(serde_json::json!({
+                key: key, encoded: format!("?k={encoded}"), "link_url": format!("x{key}")
+            })),
+        )
+        .mount(&upstream)
+        .await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("nox"))
+        .args([
+            "mock",
+            "proxy",
+            "--upstream",
+            &upstream.uri(),
+            "--port",
+            &port.to_string(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert!(first.starts_with("nox proxy listening on"), "{first}");
+    let base = format!("http://127.0.0.1:{port}");
+    let http = common::http();
+    http.post(format!("{base}/v2/supplier/link-sessions"))
+        .header("x-api-key", key)
+        .json(&serde_json::json!({"user_id": "u", "asset_type": "hp", "redirect_url": "https://e.com/cb"}))
+        .send()
+        .await
+        .unwrap();
+    let findings = http
+        .get(format!("{base}/_proxy/findings"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    child.kill().unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(findings.contains("<redacted>"), "{findings}");
+    assert!(stderr.contains("<redacted>"), "{stderr}");
+    for text in [&findings, &stderr.to_string()] {
+        let lower = text.to_ascii_lowercase();
+        for form in [key, encoded] {
+            for w in form.to_ascii_lowercase().as_bytes().windows(8) {
+                let piece = std::str::from_utf8(w).unwrap();
+                assert!(!lower.contains(piece), "`{piece}` in {text}");
+            }
+        }
+    }
+}
