@@ -17,6 +17,39 @@ use nox_auth_axum::{
 use reqwest::StatusCode;
 use tower_sessions::Session;
 
+/// The same callback opened twice at once in one browser (a double click on NOX's last
+/// button): tower-sessions has no atomic take, so both may read the pending link. Each
+/// answer is then the same connection (200, same text) or "already used" (410), never an
+/// error or another result, at least one finishes, and a later one is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_callback_twice_at_once_finishes_one_link() {
+    let nox = nox_mock::MockServer::start().await.unwrap();
+    let db = temp_db("race");
+    let (base, _task) = backend(&db, &nox, None).await;
+    let alice = browser();
+    for round in 0..5 {
+        let callback = start_and_complete(&alice, &base, &nox, "alice").await;
+        let (a, b) = tokio::join!(alice.get(&callback).send(), alice.get(&callback).send());
+        let mut finished = 0;
+        for resp in [a.unwrap(), b.unwrap()] {
+            let status = resp.status();
+            let text = resp.text().await.unwrap();
+            match status {
+                StatusCode::OK => {
+                    assert_eq!(text, "linked hp-1 for alice", "round {round}");
+                    finished += 1;
+                }
+                StatusCode::GONE => assert!(text.contains("already used"), "round {round}: {text}"),
+                other => panic!("round {round}: {other} {text}"),
+            }
+        }
+        assert!(finished >= 1, "round {round}: neither finished");
+        let again = alice.get(&callback).send().await.unwrap();
+        assert_eq!(again.status(), StatusCode::GONE, "round {round}");
+    }
+    let _ = std::fs::remove_dir_all(db.parent().unwrap());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verified_once_then_refused_on_replay_and_for_another_user() {
     let nox = nox_mock::MockServer::start().await.unwrap();
