@@ -95,6 +95,7 @@ mod package;
 mod plan;
 mod proxy;
 mod proxy_body;
+mod proxy_config;
 mod proxy_findings;
 mod proxy_http;
 mod reconstructed;
@@ -107,10 +108,11 @@ pub use check::{CheckResult, CheckSetupError, Report, check};
 pub use finding::{Finding, FindingKind, MAX_FINDINGS, OBSERVED_LIMIT, observed};
 pub use plan::{CheckOptions, LastingCall, LinkedDevice};
 pub use proxy::{
-    BODY_TIMEOUT, FINDINGS_PATH, HEADER_TIMEOUT, MAX_BODY, MAX_BODY_READS, MAX_CONCURRENT,
-    MAX_CONNECTIONS, MAX_HEAD_BYTES, Proxy, ProxyConfig, UPSTREAM_TIMEOUT,
+    BODY_TIMEOUT, FINDINGS_PATH, MAX_BODY, MAX_BODY_READS, MAX_CONCURRENT, MAX_CONNECTIONS,
+    MAX_HEAD_BYTES, Proxy,
 };
 pub use proxy_body::{BODY_GRACE, LARGE_BODY, MAX_LARGE_BODIES, MIN_BODY_RATE};
+pub use proxy_config::{HEADER_TIMEOUT, ProxyConfig, UPSTREAM_TIMEOUT};
 pub use proxy_findings::{
     FINDING_TEXT_LIMIT, FINDINGS_READERS, KEPT_FINDINGS, KEPT_FINDINGS_BYTES, OnFinding, Seen,
 };

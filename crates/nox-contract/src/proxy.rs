@@ -13,10 +13,10 @@
 //! `Host`s only.
 //!
 //! Bounded against a hostile client or upstream, on the mock's accept loop
-//! ([`nox_mock::serve`]). In time: [`HEADER_TIMEOUT`] to send a request head, to sit idle
+//! ([`nox_mock::serve`]). In time: [`HEADER_TIMEOUT`](crate::HEADER_TIMEOUT) to send a request head, to sit idle
 //! between keep-alive requests or to leave an answer unread (then closed);
 //! [`BODY_TIMEOUT`] for a request body, and [`MIN_BODY_RATE`](crate::MIN_BODY_RATE) after
-//! [`BODY_GRACE`](crate::BODY_GRACE) (408, closed); [`UPSTREAM_TIMEOUT`] per upstream call
+//! [`BODY_GRACE`](crate::BODY_GRACE) (408, closed); [`UPSTREAM_TIMEOUT`](crate::UPSTREAM_TIMEOUT) per upstream call
 //! (504). In bytes: [`MAX_CONNECTIONS`] at once (more wait to be accepted; while all are
 //! taken, each answer closes its connection, so that those waiting get their turn), heads of
 //! [`MAX_HEAD_BYTES`] (431), upstream answer heads of
@@ -43,7 +43,8 @@ use tokio::sync::{Semaphore, oneshot};
 use nox_auth::nox_auth_runtime::text::Scrubber;
 
 use crate::proxy_body::{Blocks, LARGE_BODY, MAX_LARGE_BODIES, Read, read};
-use crate::proxy_findings::{Findings, OnFinding, Seen};
+use crate::proxy_config::ProxyConfig;
+use crate::proxy_findings::{Findings, Seen};
 use crate::proxy_http::{
     MAX_ANSWER_HEAD_BYTES, content_type, copy_headers, encoding, has_dot_segment, head_bytes,
     not_checked,
@@ -66,50 +67,12 @@ pub const MAX_CONCURRENT: usize = 16;
 pub const MAX_BODY_READS: usize = 64;
 /// The time a client has to send a request body (408 after).
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
-/// The default [`ProxyConfig::upstream_timeout`]: the time an upstream call may take in
-/// all, answer read included (504 after).
-pub const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(30);
-/// The default [`ProxyConfig::header_timeout`]: 5 seconds (as the mock's).
-pub const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 /// How many connections the proxy holds at once; further ones wait to be accepted until
 /// one closes. Each costs up to [`MAX_HEAD_BYTES`] while its head arrives.
 pub const MAX_CONNECTIONS: usize = 256;
 /// The largest request head the proxy reads (request line and headers): 16 KiB (431 past
 /// it).
 pub const MAX_HEAD_BYTES: usize = 16 * 1024;
-
-/// How to start a [`Proxy`].
-#[derive(Clone)]
-#[non_exhaustive]
-pub struct ProxyConfig {
-    /// Where traffic goes (`https://auth.nox.energy`); its path, if any, is a prefix.
-    pub upstream: url::Url,
-    /// Where the proxy listens; default `127.0.0.1:0`.
-    pub addr: SocketAddr,
-    /// Called with each finding.
-    pub on_finding: Option<OnFinding>,
-    /// How long a connection may take to send a request head, sit idle between
-    /// keep-alive requests, or leave its answer unread, before it is closed; default
-    /// [`HEADER_TIMEOUT`].
-    pub header_timeout: Duration,
-    /// How long an upstream call may take in all, its answer read included (and an answer
-    /// may wait for its turn to be checked), before the client gets 504; default
-    /// [`UPSTREAM_TIMEOUT`].
-    pub upstream_timeout: Duration,
-}
-
-impl ProxyConfig {
-    /// A proxy to `upstream` on an ephemeral port of 127.0.0.1.
-    pub fn new(upstream: url::Url) -> Self {
-        ProxyConfig {
-            upstream,
-            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-            on_finding: None,
-            header_timeout: HEADER_TIMEOUT,
-            upstream_timeout: UPSTREAM_TIMEOUT,
-        }
-    }
-}
 
 struct Shared {
     upstream: url::Url,

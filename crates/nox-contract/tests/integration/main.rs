@@ -12,3 +12,4 @@ mod proxy_bounds;
 mod proxy_connections;
 mod proxy_http;
 mod proxy_memory;
+mod proxy_upstream;
