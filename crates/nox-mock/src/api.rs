@@ -158,12 +158,23 @@ pub(crate) async fn v2_manufacturer_device_connection(
 }
 
 /// `POST /post-login-redirect`: the supplier shares its user id for the authentication
-/// NOX started (the NOX-initiated link, `nox_app.rs`).
+/// NOX started (the NOX-initiated link, `nox_app.rs`): called by the supplier's server with
+/// the key and JSON, or posted by the browser as a form (`nox_app_routes.rs`).
 pub(crate) async fn post_login_redirect(
     State(app): State<App>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let is_form = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if is_form {
+        return match body {
+            Ok(body) => crate::nox_app_routes::form_post_login_redirect(&app, &body),
+            Err(rejection) => rejection.into_response(),
+        };
+    }
     operation(&app, Operation::PostLoginRedirect, &headers, body, |f| {
         let state = f.required_string("state")?;
         f.at_most("state", &state, nox_auth::MAX_STATE_LEN)?;

@@ -46,7 +46,9 @@
 //! they are. The mock's `GET /app` is that app (a supplier selector, sending the browser to
 //! [`MockConfig::supplier_login_url`] with `state` and `redirect_uri` =
 //! [`MockServer::nox_return_url`]); `POST /post-login-redirect` takes the key and
-//! `{state, supplier_user_id}`, a state once and within [`NOX_LOGIN_WINDOW_SECS`]; then the
+//! `{state, supplier_user_id}`, a state once and within [`NOX_LOGIN_WINDOW_SECS`] (or, the
+//! guide's other reading, the browser's form post of the same two fields without a key,
+//! answered with a 303 to `/app/return`); then the
 //! user's heat pump is listed for that supplier user, and `GET /app/return?state=…` says
 //! whether NOX heard from the supplier. [`MockServer::authorize`] is the selector's part for
 //! a test without a browser. How much of this is NOX's and how much our guess:

@@ -5,6 +5,7 @@
 //! | `GET /app` | NOX's app: turn on NOX, choose your energy supplier (a form) |
 //! | `POST /app/select` | the choice: an authentication starts, 303 to the supplier's login page with `state` and `redirect_uri` |
 //! | `GET /app/return?state=…[&error=…]` | where the supplier sends the browser back: `<p id="outcome" data-outcome="linked\|declined\|failed">` |
+//! | `POST /post-login-redirect` as a form | the other reading of the guide: the browser posts `state` and `supplier_user_id` (no key), NOX maps the user and sends the browser on to `/app/return` (303); the server call with the key and JSON is `api.rs` |
 //! | `POST /_mock/nox-app/supplier` | `{"login_url": …}`: the supplier's login page |
 //! | `POST /_mock/nox-app/authorizations` | `{"device_id"?, "brand"?}`: what the choice does, answered as JSON (201) |
 //! | `GET /_mock/nox-app/authorizations/{state}` | one authentication, as JSON |
@@ -224,5 +225,42 @@ async fn authorization(State(app): State<App>, Path(state): Path<String>) -> Res
     match app.nox_app.get(&state) {
         Some(auth) => Json::<Authorization>(auth).into_response(),
         None => error(StatusCode::NOT_FOUND, "no authorization with this state"),
+    }
+}
+
+/// `POST /post-login-redirect` posted by the browser as a form (`state`, `supplier_user_id`;
+/// no key: a browser cannot hold one), the reading of NOX's guide that
+/// `ShareMode::BrowserFormPost` of nox-auth-axum follows. Mapped as the server call maps,
+/// then the browser is sent on to NOX's app (`/app/return`, 303); a refusal is a page (400).
+/// Nothing in such a post proves the supplier sent it: the real NOX would have to
+/// authenticate it some other way (decision 34 of `specs/README.md`).
+pub(crate) fn form_post_login_redirect(app: &App, body: &[u8]) -> Response {
+    let field = |name: &str| {
+        url::form_urlencoded::parse(body)
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let (Some(state), Some(supplier_user_id)) = (field("state"), field("supplier_user_id")) else {
+        return failed(
+            StatusCode::BAD_REQUEST,
+            "The form needs both state and supplier_user_id.",
+        );
+    };
+    if state.len() > nox_auth::MAX_STATE_LEN
+        || supplier_user_id.len() > crate::config::MAX_USER_ID_BYTES
+    {
+        return failed(
+            StatusCode::BAD_REQUEST,
+            "state or supplier_user_id is too long.",
+        );
+    }
+    match app.nox_app.share(&app.store, &state, &supplier_user_id) {
+        Ok(_) => {
+            let mut to = url::Url::parse(&return_url(app)).expect("our own URL parses");
+            to.query_pairs_mut().append_pair("state", &state);
+            (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
+        }
+        Err(e) => failed(StatusCode::BAD_REQUEST, e.message()),
     }
 }

@@ -1,5 +1,6 @@
 //! When the user starts at NOX, what a saved answer is worth later, over real HTTP on
-//! 127.0.0.1 (nox-mock as NOX, or a NOX that never answers): the browser mode's form
+//! 127.0.0.1 (nox-mock as NOX, or a NOX that never answers): the browser mode end to end
+//! (its form posted to the mock's NOX, which links the device), its form
 //! only for the user who answered, a call to NOX cut off (a reload is told the outcome
 //! is not known, never "linked"), a save that fails after NOX answered, a return URL
 //! removed from the config since.
@@ -256,4 +257,78 @@ async fn a_return_url_removed_from_the_config_is_not_redirected_to_again() {
         .await
         .unwrap_err();
     assert_eq!((e.back_to_nox(), e.status()), (None, StatusCode::GONE));
+}
+
+/// `ShareMode::BrowserFormPost` end to end against the mock's NOX: NOX starts an
+/// authentication, the consent answers with the self-submitting form, the browser posts it
+/// to NOX (no key), NOX maps the user, sends the browser to its app ("linked"), and lists
+/// the device for the user; the same form posted again is refused (the state is used).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_browser_mode_links_the_device_when_the_browser_posts_the_form_to_nox() {
+    let nox = MockServer::start().await.unwrap();
+    let action = format!("{}/post-login-redirect", nox.base_url());
+    let config = NoxLoginConfig::new("https://shop.example", &nox.nox_return_url(), TERMS)
+        .unwrap()
+        .share(ShareMode::BrowserFormPost { action });
+    nox.set_supplier_login_url("https://shop.example/nox/authorize")
+        .unwrap();
+    let auth = nox.authorize(Some("hp-form-1"), None).unwrap();
+    let session = Session::new(None, Arc::new(MemoryStore::default()), None);
+    let query = url::Url::parse(&auth.authorize_url)
+        .unwrap()
+        .query()
+        .unwrap()
+        .to_owned();
+    let login = nox_login::receive_nox_login(&config, &session, Some(&query))
+        .await
+        .unwrap();
+    let form = ConsentForm::new(&login.state, login.csrf_token(), TERMS, "accept");
+    let client = nox.client().unwrap();
+    let answer = nox_login::answer_nox_login(
+        &client,
+        &config,
+        &session,
+        &HeaderMap::new(),
+        "alice",
+        &form,
+    )
+    .await
+    .unwrap();
+    let BrowserStep::PostToNox {
+        action,
+        state,
+        supplier_user_id,
+    } = answer.browser.clone()
+    else {
+        panic!("{:?}", answer.browser)
+    };
+    // What the page's form makes the browser send: a cross-site form post, no key.
+    let b = browser();
+    let fields = [
+        ("state", state.as_str()),
+        ("supplier_user_id", supplier_user_id.as_str()),
+    ];
+    let resp = b.post(&action).form(&fields).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let to = location(&resp).unwrap();
+    assert_eq!(pairs(&to), back(&auth.state, None));
+    assert_eq!(nox_login_world::outcome(&b, &to).await, "linked");
+    assert_eq!(
+        nox.authorization(&auth.state)
+            .unwrap()
+            .supplier_user_id
+            .as_deref(),
+        Some("alice")
+    );
+    let listed = client
+        .link_health("alice", nox_auth::Listing::HeatPumps)
+        .await
+        .unwrap();
+    assert!(
+        listed.iter().any(|d| d.device_id == "hp-form-1"),
+        "{listed:?}"
+    );
+    // Posted again: NOX's state is single use.
+    let again = b.post(&action).form(&fields).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::BAD_REQUEST);
 }
