@@ -259,7 +259,24 @@ fn prepare(options: &FlowOptions, redirect_url: &mut String) -> Result<Option<St
 /// session, its login and earlier pending links as they were), the link is added to the
 /// pending ones under `key` with its nonce, and the browser goes to NOX's UI.
 ///
-/// With the nonce on, NOX refusing the `redirect_url` (a 400 whose message names it), or
+/// Whether NOX refused a start for its `redirect_url`: a 400 or 422 whose message (or, for
+/// an answer the spec does not describe, whose body) names it.
+fn refuses_redirect_url(e: &nox_auth::Error) -> bool {
+    let (status, text) = match e {
+        nox_auth::Error::Api {
+            status, message, ..
+        } => (status, message),
+        nox_auth::Error::UnexpectedStatus {
+            status,
+            body_excerpt,
+            ..
+        } => (status, body_excerpt),
+        _ => return false,
+    };
+    matches!(status.as_u16(), 400 | 422) && text.to_ascii_lowercase().contains("redirect")
+}
+
+/// With the nonce on, NOX refusing the `redirect_url` (a 400 or 422 whose message names it), or
 /// answering with a `redirect_url` that lost the nonce, is [`LinkError::StateRefused`]: every
 /// callback would otherwise fail. Any other refusal is NOX's own error.
 async fn keep<T: Link>(
@@ -270,14 +287,9 @@ async fn keep<T: Link>(
 ) -> Result<Redirect, LinkError> {
     let link = match created {
         Ok(link) => link,
-        Err(nox_auth::Error::Api {
-            status, message, ..
-        }) if state.is_some()
-            && status == axum::http::StatusCode::BAD_REQUEST
-            && message.to_ascii_lowercase().contains("redirect") =>
-        {
+        Err(e) if state.is_some() && refuses_redirect_url(&e) => {
             return Err(LinkError::StateRefused {
-                detail: format!("NOX answered {status}: {message}"),
+                detail: e.to_string(),
             });
         }
         Err(e) => return Err(e.into()),

@@ -182,6 +182,16 @@ async fn nox_not_keeping_the_nonce_says_how_to_do_without_it() {
     assert!(matches!(err, LinkError::StateRefused { .. }), "{err:?}");
     assert!(err.to_string().contains("state_nonce(false)"), "{err}");
     assert_eq!(err.status(), StatusCode::BAD_GATEWAY);
+    // The same refusal as a FastAPI-style 422 naming the field.
+    let (_nox, client) = nox_answering(
+        422,
+        serde_json::json!({"detail": [{"loc": ["body", "redirect_url"], "msg": "must not have a query", "type": "value_error"}]}),
+    )
+    .await;
+    let err = start_supplier_link(&client, &session, request())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, LinkError::StateRefused { .. }), "{err:?}");
     // Another refusal is NOX's own: nothing tells the integrator to weaken the flow.
     let (_nox, client) =
         nox_answering(400, serde_json::json!({"error": "user_id is required"})).await;
