@@ -151,3 +151,55 @@ async fn bad_input_and_refusals_have_their_exit_status() {
     assert!(stderr.contains("401"), "{stderr}");
     assert!(!stderr.contains(KEY), "{stderr}");
 }
+
+/// The listing streams: a second page that fails leaves the first page's devices printed
+/// (each line as its page came), then the error on stderr and a failing exit status.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_second_page_leaves_the_first_printed() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/devices"))
+        .and(query_param_is_missing("next_token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": [{"device_id": "hp-1", "user_id": "nox-u1", "brand": "nibe"},
+                     {"device_id": "hp-2", "user_id": "nox-u1", "brand": "nibe"}],
+            "meta": {"next_token": "p2"}
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/devices"))
+        .and(query_param("next_token", "p2"))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_json(json!({"detail": "Invalid API key"})),
+        )
+        .mount(&server)
+        .await;
+    let out = nox()
+        .env("NOX_API_KEY", KEY)
+        .args([
+            "devices",
+            "list",
+            "--json",
+            "--user-id",
+            "nox-u1",
+            "--base-url",
+        ])
+        .arg(server.uri())
+        .assert()
+        .failure();
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let ids: Vec<String> = stdout
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["device_id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(ids, ["hp-1", "hp-2"], "{stdout}");
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(!stderr.is_empty(), "the failure is said");
+    assert!(!stderr.contains(KEY) && !stdout.contains(KEY));
+}
