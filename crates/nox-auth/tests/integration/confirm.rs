@@ -233,11 +233,18 @@ async fn a_5xx_then_200_is_retried_and_confirms() {
         }
     })
     .await;
+    let started = Instant::now();
     client
         .confirm(&verified("hp", "daikin", &["hp-1"], 5))
         .await
         .unwrap();
     assert_eq!(count.load(Ordering::SeqCst), 2);
+    // The retry's short wait, not a confirm round's pause (at least a second).
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -250,6 +257,7 @@ async fn pages_without_end_stop_at_the_scan_bound() {
         )
     })
     .await;
+    let started = Instant::now();
     let e = client
         .confirm_with(&verified("hp", "daikin", &["hp-1"], 5), &quick())
         .await
@@ -258,6 +266,9 @@ async fn pages_without_end_stop_at_the_scan_bound() {
         matches!(&e, ConfirmError::Nox(Error::TooManyPages { max }) if *max == nox_auth::MAX_SCANNED_PAGES),
         "{e}"
     );
+    // Within the whole confirmation's bound: max(max_wait, MIN_CONFIRM_TIME), and a margin.
+    let bound = Duration::from_secs(2).max(nox_auth::MIN_CONFIRM_TIME) + Duration::from_secs(5);
+    assert!(started.elapsed() < bound, "{:?}", started.elapsed());
     assert_eq!(
         count.load(Ordering::SeqCst),
         nox_auth::MAX_SCANNED_PAGES as usize
