@@ -2,7 +2,7 @@
 //! attacker tries, over HTTP: stray and forged callbacks while the user's link is pending
 //! (the real callback still links), a planted session id (replaced at start), and
 //! cross-site posts to log in, a plain-http callback URL. The browser-level run is in
-//! `axum_example.rs`.
+//! `axum_example.rs`; the login page for NOX in `axum_example_nox_login.rs`.
 
 use crate::axum_backend;
 
@@ -51,7 +51,7 @@ async fn start_example_at(
 }
 
 /// A browser: cookies kept in `jar`, redirects not followed.
-fn browser() -> (reqwest::Client, Arc<reqwest::cookie::Jar>) {
+pub(crate) fn browser() -> (reqwest::Client, Arc<reqwest::cookie::Jar>) {
     let jar = Arc::new(reqwest::cookie::Jar::default());
     let client = reqwest::Client::builder()
         .cookie_provider(jar.clone())
@@ -61,7 +61,7 @@ fn browser() -> (reqwest::Client, Arc<reqwest::cookie::Jar>) {
     (client, jar)
 }
 
-async fn login(browser: &reqwest::Client, base: &str, user: &str) {
+pub(crate) async fn login(browser: &reqwest::Client, base: &str, user: &str) {
     let resp = browser
         .post(format!("{base}/login"))
         .form(&[("user", user)])
@@ -275,152 +275,5 @@ async fn a_plain_http_callback_url_is_refused_before_nox_is_asked() {
     let page = resp.text().await.unwrap();
     assert!(page.contains("This link request is not valid."), "{page}");
     assert!(nox.sessions().is_empty(), "nothing was sent to NOX");
-    let _ = std::fs::remove_dir_all(dir);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_login_page_for_nox_and_the_login_send_nowhere_else() {
-    let nox = nox_mock::MockServer::start().await.unwrap();
-    let (dir, db) = {
-        let dir =
-            std::env::temp_dir().join(format!("nox-example-{}-nox-login", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let db = format!("sqlite://{}?mode=rwc", dir.join("sessions.db").display());
-        (dir, db)
-    };
-    let db_url = db.clone();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (client, public, back) = (nox.client().unwrap(), base.clone(), nox.nox_return_url());
-    let cleanup = axum_backend::SESSION_CLEANUP;
-    tokio::spawn(async move {
-        let _ =
-            axum_backend::serve_site(listener, client, &public, &db, cleanup, Some(&back)).await;
-    });
-    let (b, _jar) = browser();
-    let authorize = |redirect_uri: &str| {
-        let mut url = reqwest::Url::parse(&format!("{base}/nox/authorize")).unwrap();
-        url.query_pairs_mut()
-            .append_pair("state", "nox-state-1")
-            .append_pair("redirect_uri", redirect_uri);
-        url
-    };
-    // A foreign return URL: a 400 page, no redirect (the page answers once migrated).
-    let mut resp = None;
-    for _ in 0..200 {
-        if let Ok(r) = b.get(authorize("https://evil.example/return")).send().await {
-            resp = Some(r);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let resp = resp.expect("the example answers");
-    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
-    assert!(resp.headers().get("location").is_none());
-    assert!(
-        resp.text()
-            .await
-            .unwrap()
-            .contains("does not come from NOX")
-    );
-
-    // NOX's own request, logged out: this site's login, which comes back here after;
-    // nothing written to the session store (no cookie, no row), however many visits.
-    for _ in 0..20 {
-        let page = b
-            .get(authorize(&nox.nox_return_url()))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(page.status(), StatusCode::OK);
-        assert!(page.headers().get("set-cookie").is_none());
-        assert_eq!(page.headers()["x-frame-options"], "DENY");
-        assert!(
-            page.text().await.unwrap().contains(
-                "name=\"next\" value=\"/nox/authorize?state=nox-state-1&amp;redirect_uri="
-            )
-        );
-    }
-    let pool = tower_sessions_sqlx_store::sqlx::SqlitePool::connect(&db_url)
-        .await
-        .unwrap();
-    let rows: (i64,) =
-        tower_sessions_sqlx_store::sqlx::query_as("select count(*) from tower_sessions")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    assert_eq!(rows.0, 0, "an anonymous visit writes no session row");
-    // The login's `next` is a path of this site, or `/`: never another site.
-    for (next, to) in [
-        ("/nox/authorize?state=s", "/nox/authorize?state=s"),
-        ("//evil.example/x", "/"),
-        ("/\\evil.example", "/"),
-        ("https://evil.example/", "/"),
-        ("", "/"),
-    ] {
-        let resp = b
-            .post(format!("{base}/login"))
-            .form(&[("user", "alice"), ("next", next)])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{next}");
-        assert_eq!(resp.headers()["location"], to, "{next}");
-    }
-    // Logged in, NOX's real request: the terms (not framed), with a way back to NOX.
-    nox.set_supplier_login_url(&format!("{base}/nox/authorize"))
-        .unwrap();
-    let auth = nox.authorize(None, None).unwrap();
-    login(&b, &base, "alice").await;
-    let page = b.get(&auth.authorize_url).send().await.unwrap();
-    assert_eq!(
-        page.headers()["content-security-policy"],
-        "frame-ancestors 'none'"
-    );
-    let html = page.text().await.unwrap();
-    assert!(html.contains("Cancel and go back to NOX"));
-    let field = |name: &str| {
-        let at = html.find(&format!("name=\"{name}\" value=\"")).unwrap() + name.len() + 15;
-        html[at..at + html[at..].find('"').unwrap()].to_owned()
-    };
-    let form = [
-        ("state", auth.state.clone()),
-        ("csrf", field("csrf")),
-        (
-            "terms_version",
-            axum_backend::nox_pages::TERMS_VERSION.to_owned(),
-        ),
-        ("decision", "accept".to_owned()),
-    ];
-    // Posted from another site with the *real* token: refused by the origin check alone.
-    let resp = b
-        .post(format!("{base}/nox/consent"))
-        .header("origin", "https://evil.example")
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
-    assert!(resp.headers().get("location").is_none());
-    let calls = || {
-        nox.requests()
-            .iter()
-            .filter(|r| r.path.ends_with("/post-login-redirect"))
-            .count()
-    };
-    assert_eq!(calls(), 0);
-    // The same form from this site: linked (the refusal consumed nothing).
-    let resp = b
-        .post(format!("{base}/nox/consent"))
-        .header("sec-fetch-site", "same-origin")
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    assert_eq!(calls(), 1);
-    let at_nox = nox.authorization(&auth.state).unwrap();
-    assert_eq!(at_nox.supplier_user_id.as_deref(), Some("alice"));
     let _ = std::fs::remove_dir_all(dir);
 }

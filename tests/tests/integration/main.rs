@@ -11,6 +11,7 @@ mod common;
 mod against_mock;
 mod axum_example;
 mod axum_example_hostile;
+mod axum_example_nox_login;
 mod browser;
 mod conformance;
 mod generated_v1;
