@@ -1,7 +1,8 @@
 //! [`Scrubber`]: secrets (API keys) taken out of any text before it is shown, in every form
 //! a server may echo them: whole, cut (any run of 8 characters or more of the key), split in
-//! pieces, in upper or lower case, percent-encoded (wholly or only some characters, as URL
-//! encoders do), hex-encoded, or base64-encoded (at any alignment).
+//! pieces, in upper or lower case, escaped wholly or in part (percent-encoded once or twice,
+//! JSON's `\/` and `\u002b`, a form's `+` read as a space), hex-encoded, or base64-encoded
+//! (at any alignment).
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -95,18 +96,18 @@ impl Scrubber {
                 any = true;
             }
         }
-        // URL encoders escape some characters of a key and not others (`/`, `+`, `=` but
-        // not letters): the runs are looked for in the decoded text too, and a hit covers
-        // the encoded characters it came from.
-        if text.contains(&b'%') {
-            let (decoded, spans) = percent_decoded(&lowered);
-            for (j, w) in decoded.windows(n).enumerate() {
-                if self.grams.contains(w) {
-                    let (start, end) = (spans[j].0, spans[j + n - 1].1);
-                    hit[start..end].iter_mut().for_each(|h| *h = true);
-                    any = true;
-                }
-            }
+        // Encoders escape some characters of a key and not others (`/`, `+`, `=` but not
+        // letters): the runs are looked for in the unescaped text too, a chunk at a time
+        // (its memory stays small for a large text), and a hit covers the escapes it came
+        // from. Chunks overlap by what `n` bytes can take escaped twice (`%252f`), and
+        // start a few bytes early to fall back into step after a cut escape.
+        let overlap = 5 * n;
+        let mut chunk = 0;
+        while chunk < lowered.len() {
+            let from = chunk.saturating_sub(8);
+            let to = (chunk + CHUNK + overlap).min(lowered.len());
+            any |= self.mark_unescaped(&lowered[from..to], &mut hit[from..to]);
+            chunk += CHUNK;
         }
         if !any {
             return Cow::Borrowed(text);
@@ -128,32 +129,76 @@ impl Scrubber {
     }
 }
 
-/// `text` with each `%XX` (two hex digits) decoded, in lower case, and for each decoded byte
-/// the span of `text` it came from.
-fn percent_decoded(text: &[u8]) -> (Vec<u8>, Vec<(usize, usize)>) {
-    let hex = |b: u8| (b as char).to_digit(16);
-    let mut decoded = Vec::with_capacity(text.len());
-    let mut spans = Vec::with_capacity(text.len());
-    let mut i = 0;
-    while i < text.len() {
-        let pair = match (text[i], text.get(i + 1), text.get(i + 2)) {
-            (b'%', Some(&high), Some(&low)) => hex(high).zip(hex(low)),
-            _ => None,
-        };
-        match pair {
-            Some((high, low)) => {
-                decoded.push(((high * 16 + low) as u8).to_ascii_lowercase());
-                spans.push((i, i + 3));
-                i += 3;
-            }
-            None => {
-                decoded.push(text[i]);
-                spans.push((i, i + 1));
-                i += 1;
+/// How much text one unescaped view covers (see [`Scrubber::scrub_bytes`]).
+const CHUNK: usize = 64 * 1024;
+
+impl Scrubber {
+    /// Marks in `hit` the bytes of `text` (lower case, at most [`CHUNK`] and an overlap)
+    /// whose unescaped form, once or twice unescaped, is a run of a secret.
+    fn mark_unescaped(&self, text: &[u8], hit: &mut [bool]) -> bool {
+        let n = Self::MIN_RUN;
+        let mut any = false;
+        let (once, starts) = unescaped(text);
+        // Where byte `k` of a view starts in what it was unescaped from (its end: `len`).
+        let at = |starts: &[u32], k: usize, len: usize| starts.get(k).map_or(len, |&s| s as usize);
+        for (j, w) in once.windows(n).enumerate() {
+            if self.grams.contains(w) {
+                let (a, b) = (at(&starts, j, text.len()), at(&starts, j + n, text.len()));
+                hit[a..b].iter_mut().for_each(|h| *h = true);
+                any = true;
             }
         }
+        if once.contains(&b'%') || once.contains(&b'\\') {
+            let (twice, starts2) = unescaped(&once);
+            for (j, w) in twice.windows(n).enumerate() {
+                if self.grams.contains(w) {
+                    let (a, b) = (at(&starts2, j, once.len()), at(&starts2, j + n, once.len()));
+                    let (a, b) = (at(&starts, a, text.len()), at(&starts, b, text.len()));
+                    hit[a..b].iter_mut().for_each(|h| *h = true);
+                    any = true;
+                }
+            }
+        }
+        any
     }
-    (decoded, spans)
+}
+
+/// `text` (lower case) unescaped as encoders escape a key's characters: `%XX` (URLs), `\/`
+/// and `\uXXXX` below 128 (JSON, as PHP and .NET write them), and a space read as the `+`
+/// a form decoder turned into it; in lower case. With it, where each of its bytes starts in
+/// `text`.
+fn unescaped(text: &[u8]) -> (Vec<u8>, Vec<u32>) {
+    let hex = |b: &u8| (*b as char).to_digit(16);
+    let mut out = Vec::with_capacity(text.len());
+    let mut starts = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        let rest = &text[i..];
+        let (byte, len) = match rest {
+            [b'%', h, l, ..] if hex(h).is_some() && hex(l).is_some() => (
+                hex(h).zip(hex(l)).map_or(b'%', |(h, l)| (h * 16 + l) as u8),
+                3,
+            ),
+            [b'\\', b'/', ..] => (b'/', 2),
+            [b'\\', b'u', a, b, c, d, ..] if [a, b, c, d].iter().all(|x| hex(x).is_some()) => {
+                let value = [a, b, c, d]
+                    .iter()
+                    .fold(0u32, |v, x| v * 16 + hex(x).unwrap_or(0));
+                match u8::try_from(value) {
+                    Ok(b) if b.is_ascii() => (b, 6),
+                    _ => (b'\\', 1),
+                }
+            }
+            [b' ', ..] => (b'+', 1),
+            [b, ..] => (*b, 1),
+            [] => break,
+        };
+        out.push(byte.to_ascii_lowercase());
+        // A chunk is at most CHUNK bytes and an overlap: its offsets fit in u32.
+        starts.push(i as u32);
+        i += len;
+    }
+    (out, starts)
 }
 
 /// The forms a server may echo a secret in: as is, percent-encoded, hex-encoded (the case
@@ -260,6 +305,39 @@ mod tests {
                     "{text} → {out}"
                 );
             }
+        }
+    }
+
+    /// The same key escaped as other encoders do: percent-encoded twice, JSON's `\/` (PHP)
+    /// and `\u002B` (.NET), a form decoder's space for `+`; and a key across the border of
+    /// two of the chunks the unescaped text is searched in.
+    #[test]
+    fn a_key_escaped_other_ways_is_taken_out() {
+        let key = "Xy7+Qa/9Lm+Tr2=Vb/8Kp+Zw";
+        let s = Scrubber::new([key]);
+        let pieces = ["Xy7", "Qa", "9Lm", "Tr2", "Vb", "8Kp", "Zw"];
+        let twice = key
+            .replace('+', "%252B")
+            .replace('/', "%252F")
+            .replace('=', "%253D");
+        let json = key.replace('/', "\\/").replace('+', "\\u002B");
+        let form = key.replace('+', " ");
+        let mut border = "x".repeat(CHUNK - 10);
+        border.push_str(&key.replace('/', "%2F"));
+        border.push_str(&"y".repeat(100));
+        for text in [twice, json, form, border] {
+            let out = s.scrub(&text);
+            assert!(out.contains(REDACTED), "{text:.80} → {out:.80}");
+            let kept: Vec<&str> = pieces.iter().copied().filter(|p| out.contains(p)).collect();
+            assert!(
+                kept.len() <= 1,
+                "{kept:?} left in {:.200}",
+                out.trim_start_matches('x')
+            );
+        }
+        // Ordinary escapes stay as they were.
+        for text in ["a%20b%2Fc and \\/path \\u0041", "100% sure", "%", "\\u12"] {
+            assert_eq!(s.scrub(text), text);
         }
     }
 
