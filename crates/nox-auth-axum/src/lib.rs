@@ -259,21 +259,37 @@ fn prepare(options: &FlowOptions, redirect_url: &mut String) -> Result<Option<St
 /// session, its login and earlier pending links as they were), the link is added to the
 /// pending ones under `key` with its nonce, and the browser goes to NOX's UI.
 ///
-/// Whether NOX refused a start for its `redirect_url`: a 400 or 422 whose message (or, for
-/// an answer the spec does not describe, whose body) names it.
-fn refuses_redirect_url(e: &nox_auth::Error) -> bool {
-    let (status, text) = match e {
+/// Why NOX refused a start for its `redirect_url`, if it did: a 400 whose message names the
+/// field, or a FastAPI-style 422 (an answer the spec does not describe) whose `detail`
+/// locates the error at it. Only the field's own error counts: a 422 for another field
+/// echoes the whole request body, `redirect_url` and its nonce included, and must not be
+/// read as a refusal of the nonce (whose advice is to turn it off).
+fn refuses_redirect_url(e: &nox_auth::Error) -> Option<String> {
+    match e {
         nox_auth::Error::Api {
             status, message, ..
-        } => (status, message),
+        } if status.as_u16() == 400 && message.to_ascii_lowercase().contains("redirect_url") => {
+            Some(format!("NOX answered {status}: {message}"))
+        }
         nox_auth::Error::UnexpectedStatus {
             status,
             body_excerpt,
             ..
-        } => (status, body_excerpt),
-        _ => return false,
-    };
-    matches!(status.as_u16(), 400 | 422) && text.to_ascii_lowercase().contains("redirect")
+        } if status.as_u16() == 422 => {
+            let body: serde_json::Value = serde_json::from_str(body_excerpt).ok()?;
+            body["detail"].as_array()?.iter().find_map(|d| {
+                let at_field = d["loc"].as_array()?.last()?.as_str()? == "redirect_url";
+                let msg = d["msg"].as_str().unwrap_or("refused");
+                at_field.then(|| {
+                    format!(
+                        "NOX answered {status}: redirect_url: {}",
+                        nox_auth::nox_auth_runtime::text::excerpt(msg, 200)
+                    )
+                })
+            })
+        }
+        _ => None,
+    }
 }
 
 /// With the nonce on, NOX refusing the `redirect_url` (a 400 or 422 whose message names it), or
@@ -287,12 +303,14 @@ async fn keep<T: Link>(
 ) -> Result<Redirect, LinkError> {
     let link = match created {
         Ok(link) => link,
-        Err(e) if state.is_some() && refuses_redirect_url(&e) => {
-            return Err(LinkError::StateRefused {
-                detail: e.to_string(),
-            });
+        Err(e) => {
+            if state.is_some()
+                && let Some(detail) = refuses_redirect_url(&e)
+            {
+                return Err(LinkError::StateRefused { detail });
+            }
+            return Err(e.into());
         }
-        Err(e) => return Err(e.into()),
     };
     let (link_url, echoed_redirect) = (link.link_url(), link.redirect_url());
     if let Some(state) = &state

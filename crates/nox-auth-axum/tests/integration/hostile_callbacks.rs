@@ -192,6 +192,19 @@ async fn nox_not_keeping_the_nonce_says_how_to_do_without_it() {
         .await
         .unwrap_err();
     assert!(matches!(err, LinkError::StateRefused { .. }), "{err:?}");
+    // A 422 for another field echoes the request, redirect_url and nonce included: NOX's
+    // own error, not advice to turn the nonce off.
+    let (_nox, client) = nox_answering(
+        422,
+        serde_json::json!({"detail": [{"loc": ["body", "user_id"], "msg": "Field required", "type": "missing",
+                                       "input": {"redirect_url": "https://shop.example/cb?nox_state=abc"}}]}),
+    )
+    .await;
+    let err = start_supplier_link(&client, &session, request())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, LinkError::Nox(_)), "{err:?}");
+    assert!(!err.to_string().contains("state_nonce"), "{err}");
     // Another refusal is NOX's own: nothing tells the integrator to weaken the flow.
     let (_nox, client) =
         nox_answering(400, serde_json::json!({"error": "user_id is required"})).await;
