@@ -240,12 +240,11 @@ impl Client {
             // Listed for someone else, or on the other listing: no wait changes that. (The
             // PV listing has no device filter: a heat-pump link looks there once.)
             if let Some(e) = self
-                .listed_elsewhere(listing, user, &missing[0], !looked_on_pv)
+                .listed_elsewhere(listing, user, &missing[0], &mut looked_on_pv)
                 .await
             {
                 return Err(e);
             }
-            looked_on_pv = true;
             if started.elapsed() + pause > max_wait {
                 return Err(not_listed(verified, missing, started.elapsed()));
             }
@@ -256,15 +255,15 @@ impl Client {
 
     /// A device missing from the user's listing that NOX lists elsewhere: for another user
     /// (the heat-pump listing is asked for this one device, whoever's it is), as a heat
-    /// pump for a PV link, or (with `scan_pv`: a bounded scan, the PV listing has no device
-    /// filter) as a PV inverter for a heat-pump link. `None` when it is not found there
-    /// either (or asking failed: the wait goes on).
+    /// pump for a PV link, or as a PV inverter for a heat-pump link (a bounded scan, the PV
+    /// listing has no device filter: done once, `pv_scanned` set when it was). `None` when
+    /// it is not found there either (or asking failed: the wait goes on).
     async fn listed_elsewhere(
         &self,
         listing: Listing,
         user: &str,
         device_id: &str,
-        scan_pv: bool,
+        pv_scanned: &mut bool,
     ) -> Option<ConfirmError> {
         if listing == Listing::Manufacturer {
             return None;
@@ -275,13 +274,14 @@ impl Client {
             .await
             .ok()?;
         let Some(d) = found.first() else {
-            if listing != Listing::HeatPumps || !scan_pv {
+            if listing != Listing::HeatPumps || *pv_scanned {
                 return None;
             }
             let on_pv = self
                 .listed(Listing::PvInverters, None, Some(&one))
                 .await
                 .ok()?;
+            *pv_scanned = true;
             return on_pv.first().map(|d| ConfirmError::AssetTypeDiffers {
                 device_id: d.device_id.clone(),
                 listed: Listing::PvInverters,
