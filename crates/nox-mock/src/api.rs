@@ -170,6 +170,13 @@ pub(crate) async fn post_login_redirect(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     if is_form {
+        // No key (a browser holds none), but a fault armed for the operation answers.
+        let version = Version::of_operation(Operation::PostLoginRedirect);
+        if let Some(answer) =
+            crate::api_request::injected(&app, Operation::PostLoginRedirect, version).await
+        {
+            return answer;
+        }
         return match body {
             Ok(body) => crate::nox_app_routes::form_post_login_redirect(&app, &body),
             Err(rejection) => rejection.into_response(),

@@ -133,7 +133,11 @@ pub(crate) async fn read_operation(
 
 /// The answer of a fault armed for `operation`, after its delay; `None` when none is
 /// armed or it answers normally (late).
-async fn injected(app: &App, operation: Operation, version: Version) -> Option<Response> {
+pub(crate) async fn injected(
+    app: &App,
+    operation: Operation,
+    version: Version,
+) -> Option<Response> {
     let fault = app.faults.take(operation)?;
     if !fault.delay.is_zero() {
         tokio::time::sleep(fault.delay).await;

@@ -302,12 +302,23 @@ async fn the_browser_mode_links_the_device_when_the_browser_posts_the_form_to_no
     else {
         panic!("{:?}", answer.browser)
     };
-    // What the page's form makes the browser send: a cross-site form post, no key.
+    // What the page's form makes the browser send: a cross-site form post, no key. A fault
+    // armed for the operation answers it too (once), and nothing is mapped.
     let b = browser();
     let fields = [
         ("state", state.as_str()),
         ("supplier_user_id", supplier_user_id.as_str()),
     ];
+    nox.inject(Fault::status(503).on(Operation::PostLoginRedirect))
+        .unwrap();
+    let failed = b.post(&action).form(&fields).send().await.unwrap();
+    assert_eq!(failed.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        nox.authorization(&auth.state)
+            .unwrap()
+            .supplier_user_id
+            .is_none()
+    );
     let resp = b.post(&action).form(&fields).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let to = location(&resp).unwrap();
