@@ -64,7 +64,12 @@ source scripts/postgres.sh
 bg_job judges bash scripts/judges.sh
 
 phase "cargo test --workspace (the outside judges run meanwhile)"
-cargo test --workspace --locked
+cargo test --workspace --locked || {
+  status=$?
+  echo "test.sh: cargo test failed (exit $status); what the outside judges printed so far:"
+  bg_output judges
+  exit "$status"
+}
 
 phase "the outside judges' verdicts (lint the specs, schemathesis on the mock, Prism on the SDK)"
 bg_wait judges
