@@ -14,6 +14,7 @@ use crate::api_error::{ApiError, Version};
 use crate::api_request::operation;
 use crate::app::App;
 use crate::config::MAX_USER_ID_BYTES;
+use crate::media_type;
 use crate::session::{Session, SessionKind};
 
 fn created(body: Value) -> Response {
@@ -165,11 +166,7 @@ pub(crate) async fn post_login_redirect(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let is_form = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if is_form {
+    if media_type::is(&headers, "application/x-www-form-urlencoded") {
         // No key (a browser holds none), but a fault armed for the operation answers.
         let version = Version::of_operation(Operation::PostLoginRedirect);
         if let Some(answer) =

@@ -14,6 +14,7 @@ use crate::app::App;
 use crate::config::{
     MAX_DEVICE_ID_BYTES, MAX_DEVICE_IDS, MAX_REDIRECT_URL_BYTES, MAX_USER_ID_BYTES,
 };
+use crate::media_type;
 use nox_auth::nox_auth_runtime::secret::constant_time_eq;
 
 /// Checks the API key: `x-api-key`, or (the Authenticator's v1 only) `Authorization: ApiKey <key>`.
@@ -63,12 +64,7 @@ fn read_object(
         };
         ApiError::new(version, status, "invalid_body", message)
     })?;
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
-    if !is_json {
+    if !media_type::is(headers, "application/json") {
         // 400, not 415: NOX documents 400 for a request it cannot read, and no operation
         // documents 415 (specs/README.md, decision 18).
         return Err(ApiError::bad_request(

@@ -27,6 +27,7 @@ use axum::response::Response;
 
 use crate::app::App;
 use crate::control_error::error;
+use crate::media_type;
 use nox_auth::nox_auth_runtime::secret::constant_time_eq;
 
 /// The header that carries the control token.
@@ -55,12 +56,7 @@ const MAX_ESCAPED_BYTES: usize = 4 * 1024 * 1024;
 /// A JSON control answer with its DEL, C1 and bidirectional controls written as `\uXXXX`
 /// (`nox_auth_runtime::text::escape_json`, the workspace's one rule).
 async fn escaped(response: Response) -> Response {
-    let is_json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if !is_json {
+    if !media_type::is(response.headers(), "application/json") {
         return response;
     }
     let (mut parts, body) = response.into_parts();
@@ -229,11 +225,7 @@ fn has_token(request: &Request, token: &str) -> bool {
 /// `Content-Type: application/json` (any parameters), or no body and no content type.
 fn json_or_bodiless(headers: &HeaderMap) -> bool {
     match headers.get(header::CONTENT_TYPE) {
-        Some(v) => v
-            .to_str()
-            .ok()
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json")),
+        Some(_) => media_type::is(headers, "application/json"),
         None => {
             headers.get(header::TRANSFER_ENCODING).is_none()
                 && headers

@@ -92,6 +92,7 @@
 //! | `faults` | [`Fault`]: the next N calls of an operation answer a status, late, or malformed |
 //! | `store`, `session`, `callback` | sessions and NOX users in memory; the redirect with `?data=` |
 //! | `clock`, `request_log` | the injectable [`Clock`]; the log of answered requests |
+//! | `media_type` | a request's or answer's `Content-Type`, read one way everywhere |
 //! | [`serve`] | the accept loop: header, idle and stalled-write timeouts, optional caps on connections and head size, graceful stop (public: `nox-contract`'s proxy runs on it too) |
 //!
 //! ## The control API is its owner's
@@ -175,6 +176,7 @@ mod device_json;
 mod device_store;
 mod error;
 mod faults;
+mod media_type;
 mod nox_app;
 mod nox_app_routes;
 mod package_api;

@@ -5,7 +5,6 @@
 use axum::Router;
 use axum::body::HttpBody as _;
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::header;
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -18,7 +17,7 @@ use crate::app::App;
 use crate::config::{MAX_BODY_BYTES, MAX_URI_BYTES};
 use crate::control_guard::is_control;
 use crate::request_log::MAX_LOGGED_PATH;
-use crate::{body_read, control, control_guard, nox_app_routes, package_api, ui};
+use crate::{body_read, control, control_guard, media_type, nox_app_routes, package_api, ui};
 
 /// The whole mock: each operation at its [`Operation::path`], the UI, the control API,
 /// and the bounds every request goes through, outermost first: the request target's
@@ -115,11 +114,7 @@ async fn record(State(app): State<App>, request: Request, next: Next) -> Respons
     let path = excerpt(request.uri().path(), MAX_LOGGED_PATH);
     let response = next.run(request).await;
     let status = response.status().as_u16();
-    let is_json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
+    let is_json = media_type::is(response.headers(), "application/json");
     let small = response
         .body()
         .size_hint()
