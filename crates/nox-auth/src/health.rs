@@ -194,11 +194,10 @@ impl Client {
         match listing {
             Listing::HeatPumps => {
                 // NOX filters this listing by user and by device: the user's listing, or
-                // without a user one call per device asked for, or the whole listing.
-                let queries = match (user_id, only) {
-                    (Some(u), _) => vec![page.user(u)],
-                    (None, Some(ids)) => ids.iter().map(|id| page.clone().device(*id)).collect(),
-                    (None, None) => vec![page],
+                // without a user one call per device asked for (or the whole listing).
+                let queries = match user_id {
+                    Some(u) => vec![page.user(u)],
+                    None => per_device(page, only),
                 };
                 for query in queries {
                     let mut devices = self.heat_pumps(query);
@@ -222,24 +221,23 @@ impl Client {
                     .into());
                 }
                 // One filtered call per device asked for; the whole listing otherwise.
-                match only {
-                    Some(ids) => {
-                        for id in ids {
-                            let mut devices = self.manufacturer_devices(page.clone().device(*id));
-                            while let Some(d) = devices.try_next().await? {
-                                take(DeviceHealth::from(d))?;
-                            }
-                        }
-                    }
-                    None => {
-                        let mut devices = self.manufacturer_devices(page);
-                        while let Some(d) = devices.try_next().await? {
-                            take(DeviceHealth::from(d))?;
-                        }
+                for query in per_device(page, only) {
+                    let mut devices = self.manufacturer_devices(query);
+                    while let Some(d) = devices.try_next().await? {
+                        take(DeviceHealth::from(d))?;
                     }
                 }
             }
         }
         Ok(out)
+    }
+}
+
+/// `page` filtered to each device of `only`, one query per device; `page` itself (the
+/// whole listing) without `only`.
+fn per_device(page: DeviceQuery, only: Option<&HashSet<&str>>) -> Vec<DeviceQuery> {
+    match only {
+        Some(ids) => ids.iter().map(|id| page.clone().device(*id)).collect(),
+        None => vec![page],
     }
 }
