@@ -101,9 +101,11 @@ impl Scrubber {
         // (its memory stays small for a large text), and a hit covers the escapes it came
         // from. Chunks overlap by what `n` bytes can take escaped twice (`%252f`), and
         // start a few bytes early to fall back into step after a cut escape.
+        // Text without `%` or `\` has nothing to unescape: no second pass over it.
         let overlap = 5 * n;
         let mut chunk = 0;
-        while chunk < lowered.len() {
+        let escaped = lowered.iter().any(|&b| b == b'%' || b == b'\\');
+        while escaped && chunk < lowered.len() {
             let from = chunk.saturating_sub(8);
             let to = (chunk + CHUNK + overlap).min(lowered.len());
             any |= self.mark_unescaped(&lowered[from..to], &mut hit[from..to]);
@@ -164,9 +166,9 @@ impl Scrubber {
 }
 
 /// `text` (lower case) unescaped as encoders escape a key's characters: `%XX` (URLs), `\/`
-/// and `\uXXXX` below 128 (JSON, as PHP and .NET write them), and a space read as the `+`
-/// a form decoder turned into it; in lower case. With it, where each of its bytes starts in
-/// `text`.
+/// and `\uXXXX` below 128 (JSON, as PHP and .NET write them); in lower case. With it,
+/// where each of its bytes starts in `text`. (A form decoder's space for `+` is one of the
+/// [`forms`] instead: it needs no unescaping.)
 fn unescaped(text: &[u8]) -> (Vec<u8>, Vec<u32>) {
     let hex = |b: &u8| (*b as char).to_digit(16);
     let mut out = Vec::with_capacity(text.len());
@@ -189,7 +191,6 @@ fn unescaped(text: &[u8]) -> (Vec<u8>, Vec<u32>) {
                     _ => (b'\\', 1),
                 }
             }
-            [b' ', ..] => (b'+', 1),
             [b, ..] => (*b, 1),
             [] => break,
         };
@@ -201,11 +202,16 @@ fn unescaped(text: &[u8]) -> (Vec<u8>, Vec<u32>) {
     (out, starts)
 }
 
-/// The forms a server may echo a secret in: as is, percent-encoded, hex-encoded (the case
+/// The forms a server may echo a secret in: as is, with each `+` a space, percent-encoded, hex-encoded (the case
 /// does not matter: runs are matched in lower case), and base64 (standard and URL-safe) at the three alignments it can start at inside
 /// a longer encoded text (the characters that depend on neighbouring bytes left out).
 fn forms(secret: &[u8]) -> Vec<Vec<u8>> {
     let mut out = vec![secret.to_vec()];
+    // A form decoder reads a `+` as a space.
+    if secret.contains(&b'+') {
+        let spaced = secret.iter().map(|&b| if b == b'+' { b' ' } else { b });
+        out.push(spaced.collect());
+    }
     let percent: String = secret.iter().map(|b| format!("%{b:02x}")).collect();
     out.push(percent.into_bytes());
     let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
