@@ -36,7 +36,7 @@ pub const REDACTED: &str = "<redacted>";
 /// ```
 #[derive(Clone, Default)]
 pub struct Scrubber {
-    /// Every `MIN_RUN`-byte window of every secret and encoding, in lower case.
+    /// Every `MIN_RUN`-byte window of every secret and encoding, folded ([`fold`]).
     grams: HashSet<Vec<u8>>,
 }
 
@@ -59,7 +59,7 @@ impl Scrubber {
             }
             for form in forms(secret.as_bytes()) {
                 for w in form.windows(Self::MIN_RUN) {
-                    grams.insert(w.to_ascii_lowercase());
+                    grams.insert(w.iter().copied().map(fold).collect());
                 }
             }
         }
@@ -87,7 +87,7 @@ impl Scrubber {
             return Cow::Borrowed(text);
         }
         // Every byte covered by a window that is a run of a secret (in any case).
-        let lowered = text.to_ascii_lowercase();
+        let lowered: Vec<u8> = text.iter().copied().map(fold).collect();
         let mut hit = vec![false; text.len()];
         let mut any = false;
         for (i, w) in lowered.windows(n).enumerate() {
@@ -131,6 +131,16 @@ impl Scrubber {
     }
 }
 
+/// A byte as runs are compared: in lower case, and a space as `+` (a form decoder reads a
+/// key's `+` as a space, in the key itself or in its base64, in some places and not others).
+fn fold(b: u8) -> u8 {
+    if b == b' ' {
+        b'+'
+    } else {
+        b.to_ascii_lowercase()
+    }
+}
+
 /// How much text one unescaped view covers (see [`Scrubber::scrub_bytes`]).
 const CHUNK: usize = 64 * 1024;
 
@@ -165,10 +175,9 @@ impl Scrubber {
     }
 }
 
-/// `text` (lower case) unescaped as encoders escape a key's characters: `%XX` (URLs), `\/`
-/// and `\uXXXX` below 128 (JSON, as PHP and .NET write them); in lower case. With it,
-/// where each of its bytes starts in `text`. (A form decoder's space for `+` is one of the
-/// [`forms`] instead: it needs no unescaping.)
+/// `text` (folded) unescaped as encoders escape a key's characters: `%XX` (URLs), `\/`
+/// and `\uXXXX` below 128 (JSON, as PHP and .NET write them); folded. With it,
+/// where each of its bytes starts in `text`.
 fn unescaped(text: &[u8]) -> (Vec<u8>, Vec<u32>) {
     let hex = |b: &u8| (*b as char).to_digit(16);
     let mut out = Vec::with_capacity(text.len());
@@ -194,7 +203,7 @@ fn unescaped(text: &[u8]) -> (Vec<u8>, Vec<u32>) {
             [b, ..] => (*b, 1),
             [] => break,
         };
-        out.push(byte.to_ascii_lowercase());
+        out.push(fold(byte));
         // A chunk is at most CHUNK bytes and an overlap: its offsets fit in u32.
         starts.push(i as u32);
         i += len;
@@ -202,16 +211,11 @@ fn unescaped(text: &[u8]) -> (Vec<u8>, Vec<u32>) {
     (out, starts)
 }
 
-/// The forms a server may echo a secret in: as is, with each `+` a space, percent-encoded, hex-encoded (the case
+/// The forms a server may echo a secret in: as is, percent-encoded, hex-encoded (the case
 /// does not matter: runs are matched in lower case), and base64 (standard and URL-safe) at the three alignments it can start at inside
 /// a longer encoded text (the characters that depend on neighbouring bytes left out).
 fn forms(secret: &[u8]) -> Vec<Vec<u8>> {
     let mut out = vec![secret.to_vec()];
-    // A form decoder reads a `+` as a space.
-    if secret.contains(&b'+') {
-        let spaced = secret.iter().map(|&b| if b == b'+' { b' ' } else { b });
-        out.push(spaced.collect());
-    }
     let percent: String = secret.iter().map(|b| format!("%{b:02x}")).collect();
     out.push(percent.into_bytes());
     let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
@@ -341,6 +345,22 @@ mod tests {
                 out.trim_start_matches('x')
             );
         }
+        // A form decoder's spaces for some `+` and not others, in the key or in its base64
+        // (`~` every third byte gives a `+` there).
+        let mixed = Scrubber::new(["k9+Qa2+Zx7+Lm4+Pt8+Rw3"]);
+        for text in [
+            "k9+Qa2 Zx7+Lm4 Pt8+Rw3",
+            "k9%2BQa2 Zx7%2BLm4 Pt8%2BRw3 100%",
+        ] {
+            let out = mixed.scrub(text);
+            assert!(
+                !out.contains("Zx7") && !out.contains("Lm4"),
+                "{text} → {out}"
+            );
+        }
+        let tilde = Scrubber::new(["a~b~c~d~e~f~g~h~i~j~k~l"]);
+        let out = tilde.scrub("basic YX5ifmN ZH5lfmZ Z35ofml an5rfmw=");
+        assert!(!out.contains("ZH5lfmZ"), "{out}");
         // Ordinary escapes stay as they were.
         for text in ["a%20b%2Fc and \\/path \\u0041", "100% sure", "%", "\\u12"] {
             assert_eq!(s.scrub(text), text);
