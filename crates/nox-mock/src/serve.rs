@@ -2,7 +2,8 @@
 //! also ends idle keep-alive connections), a client that stops reading its answer
 //! dropped after the same time, optionally a cap on connections (and, at the cap, each
 //! answer closing its connection, so that kept-alive connections cannot keep new clients
-//! out) and on the size of a request head, and a graceful stop.
+//! out) and on the size of a request head, a lingering close (so that the last answer is
+//! not destroyed by a reset), and a graceful stop.
 //!
 //! Public because it is the accept loop of `nox mock proxy` too (`nox_contract::Proxy`):
 //! one loop for both servers of this workspace, instead of `axum::serve`, which has no
@@ -19,13 +20,17 @@ use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 use tokio::time::Sleep;
 
 /// How long a stop waits for requests in flight.
 const DRAIN: Duration = Duration::from_secs(5);
+/// How long a closed connection goes on reading (and dropping) what its client still sends.
+const LINGER: Duration = Duration::from_secs(1);
+/// The most bytes a closed connection reads (and drops) before it lets go.
+const LINGER_BYTES: usize = 256 * 1024;
 
 /// How [`run`] bounds its connections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,7 +72,11 @@ impl Bounds {
 /// after its previous answer on a keep-alive connection) is closed: half-open connections
 /// and idle ones cannot pile up until the file limit is reached. A client that reads
 /// nothing of its answer for as long is dropped too: an answer it does not read is not
-/// held forever. At a stop, requests in flight get 5 seconds to finish.
+/// held forever. A closed connection lingers: its write side is shut, and what the client
+/// still sends is read and dropped for up to 1 second (256 KiB), so that the last answer
+/// (a 408 for a body that comes too slowly) reaches a client that is still sending,
+/// instead of being destroyed by the reset that closing a socket with unread bytes sends.
+/// At a stop, requests in flight get 5 seconds to finish.
 pub async fn run(
     listener: TcpListener,
     router: Router,
@@ -113,15 +122,15 @@ pub async fn run(
         let _ = stream.set_nodelay(true);
         let service = TowerToHyperService::new(router.clone());
         let stream = Stalling {
-            io: stream,
+            io: Some(stream),
             limit: bounds.header_timeout,
             stalled: None,
+            permit,
         };
         let connection = http.serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             let _ = connection.await;
-            drop(permit);
         });
     }
     drop(listener);
@@ -149,11 +158,51 @@ fn close_when_full(router: Router, open: Arc<Semaphore>) -> Router {
 
 /// A connection whose writes must make progress: a write or flush that stays pending (the
 /// client reads nothing, its window is full) for `limit` fails, and hyper drops the
-/// connection with the answer it held.
+/// connection with the answer it held. Dropped, it [`linger`]s, holding its place under
+/// the cap on connections (`permit`) until then.
 struct Stalling {
-    io: TcpStream,
+    /// `None` only once dropped (taken by [`linger`]).
+    io: Option<TcpStream>,
     limit: Duration,
     stalled: Option<Pin<Box<Sleep>>>,
+    permit: Option<OwnedSemaphorePermit>,
+}
+
+impl Drop for Stalling {
+    fn drop(&mut self) {
+        let Some(io) = self.io.take() else {
+            return;
+        };
+        // Outside a runtime (it is shutting down) the socket simply closes.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(linger(io, self.permit.take()));
+        }
+    }
+}
+
+/// Closes a connection gently: shuts its write side (the client reads the last answer,
+/// then the end), then reads and drops what the client still sends, until it closes too,
+/// for at most [`LINGER`] and [`LINGER_BYTES`]. Closing a socket with unread bytes sends a
+/// reset, and a client that has not read the last answer yet can lose it.
+async fn linger(mut io: TcpStream, permit: Option<OwnedSemaphorePermit>) {
+    let _ = io.shutdown().await;
+    let mut sink = [0u8; 4096];
+    let mut left = LINGER_BYTES;
+    let _ = tokio::time::timeout(LINGER, async {
+        while left > 0 {
+            match io.read(&mut sink).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => left = left.saturating_sub(n),
+            }
+        }
+    })
+    .await;
+    drop(permit);
+}
+
+/// The error of a use after [`linger`] took the socket (which hyper never does).
+fn gone() -> io::Error {
+    io::Error::new(io::ErrorKind::NotConnected, "the connection was closed")
 }
 
 impl Stalling {
@@ -188,7 +237,10 @@ impl AsyncRead for Stalling {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_read(cx, buf)
+        match self.io.as_mut() {
+            Some(io) => Pin::new(io).poll_read(cx, buf),
+            None => Poll::Ready(Err(gone())),
+        }
     }
 }
 
@@ -198,7 +250,10 @@ impl AsyncWrite for Stalling {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let result = Pin::new(&mut self.io).poll_write(cx, buf);
+        let result = match self.io.as_mut() {
+            Some(io) => Pin::new(io).poll_write(cx, buf),
+            None => return Poll::Ready(Err(gone())),
+        };
         self.progress(cx, result)
     }
 
@@ -207,20 +262,29 @@ impl AsyncWrite for Stalling {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let result = Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
+        let result = match self.io.as_mut() {
+            Some(io) => Pin::new(io).poll_write_vectored(cx, bufs),
+            None => return Poll::Ready(Err(gone())),
+        };
         self.progress(cx, result)
     }
 
     fn is_write_vectored(&self) -> bool {
-        self.io.is_write_vectored()
+        self.io.as_ref().is_some_and(TcpStream::is_write_vectored)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let result = Pin::new(&mut self.io).poll_flush(cx);
+        let result = match self.io.as_mut() {
+            Some(io) => Pin::new(io).poll_flush(cx),
+            None => return Poll::Ready(Err(gone())),
+        };
         self.progress(cx, result)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_shutdown(cx)
+        match self.io.as_mut() {
+            Some(io) => Pin::new(io).poll_shutdown(cx),
+            None => Poll::Ready(Ok(())),
+        }
     }
 }
